@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { loadSidecarConfig } from '../common/index.js';
+import { createSampleUpstream, listenOn } from '../demo/sample-upstream.js';
+import { runSidecarUntilSignal } from './sidecar-command.js';
+import { runCommand } from './run-command.js';
+
+/**
+ * What `npm start` runs until the full demo exists: two sample services
+ * (primary and secondary) on loopback and a sidecar in front of the primary
+ * mirroring half the traffic, capturing to ./shadowtwin-capture.ndjson.
+ */
+export function registerDemoSidecarCommand(program: Command): void {
+  program
+    .command('demo-sidecar')
+    .description('start a sample primary and secondary on loopback and a sidecar in front of them (what npm start runs)')
+    .option('--listen <host:port>', 'data port', '127.0.0.1:15001')
+    .option('--admin <host:port>', 'admin port', '127.0.0.1:15000')
+    .option('--capture <file>', 'capture file', 'shadowtwin-capture.ndjson')
+    .action((flags: { listen: string; admin: string; capture: string }) => runCommand(async () => {
+      const primary = createSampleUpstream({ name: 'primary' });
+      const secondary = createSampleUpstream({ name: 'secondary', baseLatencyMs: 3 });
+      const primaryUrl = await listenOn(primary);
+      const secondaryUrl = await listenOn(secondary);
+      const config = loadSidecarConfig({
+        env: process.env,
+        flags: {
+          listen: flags.listen, admin: { listen: flags.admin },
+          primary: [primaryUrl], secondary: secondaryUrl,
+          mirror: { fraction: 0.5 }, capture: { file: flags.capture },
+        },
+      });
+      await runSidecarUntilSignal(config, (s) => {
+        const p = s.addresses.proxy;
+        process.stdout.write([
+          'shadowtwin demo (sidecar beside a sample upstream; the full loop demo comes with the control plane)',
+          `  sample primary   ${primaryUrl}`,
+          `  sample secondary ${secondaryUrl}  (50% of GETs mirrored)`,
+          `  sidecar          ${p}   admin ${s.addresses.admin}`,
+          `  capture          ${flags.capture}`,
+          '',
+          'Try:',
+          `  curl ${p}/users/42`,
+          `  curl -X POST -d '{"item":1}' -H 'content-type: application/json' ${p}/checkout`,
+          `  curl ${s.addresses.admin}/metrics | grep shadowtwin_`,
+          `  curl ${s.addresses.admin}/histograms`,
+          'Ctrl-C drains and stops.',
+          '',
+        ].join('\n'));
+      });
+      primary.close();
+      secondary.close();
+    }));
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { createLogger, loadSidecarConfig, type PlainObject, type SidecarConfig } from '../common/index.js';
+import { createSidecar, type Sidecar } from '../proxy/index.js';
+import { list, numberOrText, runCommand } from './run-command.js';
+
+export interface SidecarFlags {
+  config?: string;
+  listen?: string;
+  primary?: string;
+  secondary?: string;
+  mirror?: string;
+  capture?: string;
+  captureMode?: string;
+  admin?: string;
+  adminToken?: string;
+  faultHeaderControl?: boolean;
+  logLevel?: string;
+}
+
+/** Flags shaped like the config file so they merge as the top layer. */
+export function flagsToConfig(f: SidecarFlags): PlainObject {
+  return {
+    listen: f.listen,
+    primary: list(f.primary),
+    secondary: f.secondary,
+    mirror: { fraction: numberOrText(f.mirror) },
+    capture: { file: f.capture, mode: f.captureMode },
+    admin: { listen: f.admin, token: f.adminToken },
+    faults: f.faultHeaderControl ? { enabled: true, headerControl: true } : undefined,
+    logLevel: f.logLevel,
+  };
+}
+
+/** Starts a sidecar and stops it gracefully on SIGTERM/SIGINT; resolves when it has stopped. */
+export async function runSidecarUntilSignal(config: SidecarConfig, onStarted?: (s: Sidecar) => void): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const sidecar = createSidecar(config, { logger: log });
+  await sidecar.start();
+  onStarted?.(sidecar);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal: sig }, 'second signal: exiting without finishing the drain');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal: sig }, 'stopping: draining in-flight requests');
+      void sidecar.stop().then(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export function registerSidecarCommand(program: Command): void {
+  program
+    .command('sidecar')
+    .description('run the sidecar proxy: forward to the primary, capture, mirror to the secondary, inject faults in drills')
+    .option('--config <file>', 'YAML/JSON config file (flags win over it, env SHADOWTWIN_* in between)')
+    .option('--listen <host:port>', 'data port (default 0.0.0.0:15001)')
+    .option('--primary <urls>', 'primary host URL(s), comma-separated: the membership set')
+    .option('--secondary <url>', 'mirror target (never a primary host)')
+    .option('--mirror <fraction>', 'share of eligible requests to mirror, 0..1 (default 0)')
+    .option('--capture <file>', 'write request records to this NDJSON file (rotated by size)')
+    .option('--capture-mode <mode>', 'meta (default) or full (redacted headers and capped bodies)')
+    .option('--admin <host:port>', 'admin port for /metrics, /healthz, /membership (default 127.0.0.1:15000)')
+    .option('--admin-token <token>', 'bearer token for the admin port (required off loopback)')
+    .option('--fault-header-control', 'honour x-shadowtwin-fault-* request headers (drills only)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .action((flags: SidecarFlags) => runCommand(async () => {
+      const config = loadSidecarConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) });
+      await runSidecarUntilSignal(config, (s) => {
+        process.stderr.write(`shadowtwin sidecar: proxy ${s.addresses.proxy} → ${config.primary.join(', ')}; admin ${s.addresses.admin}\n`);
+      });
+    }));
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { byteSize, durationMs, fraction, hostPort, httpOrigin, percent } from './schema-helpers.js';
+
+const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'CONNECT'] as const;
+const method = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }));
+
+const faultMatch = z.strictObject({
+  /** Route templates (`/users/:id`) or raw path prefixes ending in `*`. */
+  routes: z.array(z.string()).optional(),
+  methods: z.array(method).optional(),
+  /** Header name → exact value, or `*` for "present". */
+  headers: z.record(z.string(), z.string()).optional(),
+}).prefault({});
+
+const faultRule = z.strictObject({
+  name: z.string().optional(),
+  match: faultMatch,
+  abort: z.strictObject({
+    percent,
+    status: z.number().int().min(200).max(599),
+  }).optional(),
+  delay: z.strictObject({
+    percent,
+    fixed: durationMs,
+    jitter: durationMs.prefault(0),
+  }).optional(),
+  /** Response bandwidth limit (Envoy `response_rate_limit`). */
+  responseRateLimit: z.strictObject({
+    percent,
+    kbps: z.number().positive('must be > 0 (KiB per second)'),
+  }).optional(),
+});
+
+export const sidecarConfigSchema = z.strictObject({
+  /** Data port: where clients (or iptables redirection) send traffic. */
+  listen: hostPort.prefault('0.0.0.0:15001'),
+  /** The primary's hosts: a membership set, round-robin, passive health checks. */
+  primary: z.array(httpOrigin).min(1, 'give at least one primary URL, e.g. --primary http://127.0.0.1:8080'),
+  /** Mirror target; absent disables mirroring. */
+  secondary: httpOrigin.optional(),
+  admin: z.strictObject({
+    listen: hostPort.prefault('127.0.0.1:15000'),
+    /** Required when admin.listen is not loopback. */
+    token: z.string().min(16, 'use at least 16 characters').optional(),
+  }).prefault({}),
+  upstream: z.strictObject({
+    connectTimeout: durationMs.prefault('2s'),
+    /** Time to the response headers (504 after it). */
+    responseTimeout: durationMs.prefault('30s'),
+    /** Idle time between body chunks. */
+    bodyTimeout: durationMs.prefault('60s'),
+    connectionsPerHost: z.number().int().positive().prefault(256),
+    keepAliveTimeout: durationMs.prefault('4s'),
+    ejection: z.strictObject({
+      consecutiveFailures: z.number().int().positive().prefault(5),
+      baseTime: durationMs.prefault('10s'),
+      maxTime: durationMs.prefault('5m'),
+    }).prefault({}),
+  }).prefault({}),
+  server: z.strictObject({
+    /** Slowloris guard: the whole header block must arrive within this. */
+    headersTimeout: durationMs.prefault('10s'),
+    /** The whole request (headers + body) must arrive within this; 0 disables. */
+    requestTimeout: durationMs.prefault('5m'),
+    keepAliveTimeout: durationMs.prefault('5s'),
+    maxHeaderBytes: z.number().int().min(1024).prefault(16 * 1024),
+    /** 0 means unlimited (bodies are streamed, never buffered). */
+    maxBodyBytes: byteSize.prefault(0),
+  }).prefault({}),
+  capture: z.strictObject({
+    file: z.string().optional(),
+    mode: z.enum(['meta', 'full'], { error: 'must be meta or full' }).prefault('meta'),
+    maxBodyBytes: byteSize.prefault('64KiB'),
+    rotateBytes: byteSize.prefault('100MiB'),
+    maxFiles: z.number().int().positive().prefault(10),
+    gzip: z.boolean().prefault(false),
+    queueLimit: z.number().int().positive().prefault(20_000),
+    flushInterval: durationMs.prefault('250ms'),
+    redactHeaders: z.array(z.string()).prefault([]),
+    redactBodyFields: z.array(z.string()).prefault([]),
+    /** Header naming the client (e.g. x-client-id); default: first x-forwarded-for hop or the socket address. */
+    clientHeader: z.string().optional(),
+    sessionCookie: z.string().optional(),
+    sessionHeader: z.string().optional(),
+    geoHeader: z.string().optional(),
+    /** HMAC salt for client/session pseudonyms; random per process when absent. */
+    salt: z.string().optional(),
+    /** Route templates that take precedence over the built-in normalizer. */
+    routes: z.array(z.string().startsWith('/', 'route templates start with /')).prefault([]),
+    /** Distinct routes kept as metric labels; the rest become `other`. */
+    maxRoutes: z.number().int().positive().prefault(500),
+    /** Telemetry window (per-route counts and histograms). */
+    window: durationMs.prefault('10s'),
+  }).prefault({}),
+  mirror: z.strictObject({
+    fraction: fraction.prefault(0),
+    /** Sample by consistent hash of this header's value instead of at random. */
+    hashHeader: z.string().optional(),
+    methods: z.array(method).prefault(['GET', 'HEAD', 'OPTIONS']),
+    /** Shadow requests per second at most; 0 means no cap. */
+    maxRate: z.number().nonnegative().prefault(0),
+    maxInFlight: z.number().int().positive().prefault(64),
+    maxQueue: z.number().int().nonnegative().prefault(1024),
+    maxBodyBytes: byteSize.prefault('1MiB'),
+    /** Rewrite Host to `<host>-shadow` as Envoy does. */
+    shadowHost: z.boolean().prefault(false),
+    timeout: durationMs.prefault('10s'),
+  }).prefault({}),
+  faults: z.strictObject({
+    enabled: z.boolean().prefault(false),
+    /** Honour x-shadowtwin-fault-* request headers (drills only). */
+    headerControl: z.boolean().prefault(false),
+    maxActiveFaults: z.number().int().positive().prefault(1000),
+    rules: z.array(faultRule).prefault([]),
+  }).prefault({}),
+  drainTimeout: durationMs.prefault('15s'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
+});
+
+export type SidecarConfigInput = z.input<typeof sidecarConfigSchema>;
+export type SidecarConfig = z.output<typeof sidecarConfigSchema>;
+export type FaultRuleConfig = z.output<typeof faultRule>;

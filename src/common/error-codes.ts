@@ -1,0 +1,125 @@
+/**
+ * The one error vocabulary. Codes are stable: users match on `.code`, so a
+ * code is never renamed or reused. Each code carries the CLI exit code, the
+ * gRPC status (numeric, grpc-js `status` enum values) and, where it reaches
+ * an HTTP client, the status the proxy answers with. `docs/errors.md` documents
+ * every code; a test keeps the two in sync.
+ */
+export const EXIT = {
+  OK: 0,
+  INTERNAL: 1,
+  USAGE: 2,
+  RUNTIME: 3,
+  THRESHOLD_FAILED: 4,
+  INTERRUPTED: 130,
+} as const;
+
+/** gRPC status codes (numbers from the gRPC spec) used by the control plane. */
+export const GRPC = {
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export interface ErrorCodeSpec {
+  exitCode: number;
+  grpcStatus: number;
+  httpStatus?: number;
+  /** One line for docs and `--help`: what happened and what to do. */
+  summary: string;
+}
+
+export const ERROR_CODES = {
+  ST_ERR_CONFIG_INVALID: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'The configuration has problems; every one is listed with its path and the fix.',
+  },
+  ST_ERR_CONFIG_FILE_UNREADABLE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND,
+    summary: 'The config file could not be read or is not valid YAML/JSON; check the path and syntax.',
+  },
+  ST_ERR_USAGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'The command line is wrong; run the command with --help.',
+  },
+  ST_ERR_LISTEN_FAILED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'A listener could not bind (port in use or no permission); choose another address.',
+  },
+  ST_ERR_SAFETY_TARGET_IS_PRIMARY: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'Shadow traffic, generated load or faults were aimed at the primary; point them at the secondary.',
+  },
+  ST_ERR_PROXY_UPSTREAM_UNREACHABLE: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
+    summary: 'The primary refused or dropped the connection; check that it is running and reachable from the sidecar.',
+  },
+  ST_ERR_PROXY_UPSTREAM_TIMEOUT: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.DEADLINE_EXCEEDED, httpStatus: 504,
+    summary: 'The primary did not connect or answer in time; raise upstream.connectTimeoutMs/responseTimeoutMs or fix the primary.',
+  },
+  ST_ERR_PROXY_UPSTREAM_RESET: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
+    summary: 'The primary closed the connection before finishing its response.',
+  },
+  ST_ERR_PROXY_NO_UPSTREAM: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
+    summary: 'The membership set is empty; add a primary host through PUT /membership or --primary.',
+  },
+  ST_ERR_PROXY_BAD_REQUEST: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
+    summary: 'The client sent a malformed HTTP request; it was not forwarded.',
+  },
+  ST_ERR_PROXY_HEADERS_TOO_LARGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 431,
+    summary: 'The request headers exceed server.maxHeaderBytes; send smaller headers or raise the limit.',
+  },
+  ST_ERR_PROXY_BODY_TOO_LARGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 413,
+    summary: 'The request body exceeds server.maxBodyBytes; send less or raise the limit.',
+  },
+  ST_ERR_PROXY_REQUEST_TIMEOUT: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.DEADLINE_EXCEEDED, httpStatus: 408,
+    summary: 'The client was too slow sending its request (server.headersTimeoutMs/requestTimeoutMs).',
+  },
+  ST_ERR_PROXY_FAULT_ABORT: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
+    summary: 'A fault drill aborted this request on purpose (faults.rules or x-shadowtwin-fault-* headers).',
+  },
+  ST_ERR_PROXY_SHUTTING_DOWN: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
+    summary: 'The sidecar is draining after SIGTERM and takes no new requests; retry on another instance.',
+  },
+  ST_ERR_ADMIN_UNAUTHORIZED: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.UNAUTHENTICATED, httpStatus: 401,
+    summary: 'The admin endpoint needs "Authorization: Bearer <admin token>".',
+  },
+  ST_ERR_ADMIN_BAD_REQUEST: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
+    summary: 'The admin request body is not valid; the message names the field to fix.',
+  },
+  ST_ERR_ADMIN_NOT_FOUND: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,
+    summary: 'No such admin endpoint; see docs/sidecar.md for the list.',
+  },
+  ST_ERR_CAPTURE_WRITE_FAILED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'The capture file could not be written (disk full, permissions); records are dropped and counted, traffic is unaffected.',
+  },
+  ST_ERR_HISTOGRAM_DECODE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'An encoded HDR histogram could not be decoded; it must be compressed base64 from HdrHistogram.',
+  },
+  ST_ERR_INTERNAL: {
+    exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,
+    summary: 'An unexpected internal error; please report it with the log line.',
+  },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,46 @@
+/**
+ * One observed request, as the sidecar captures it and every importer
+ * produces it. Field names are the capture format's contract (version 1).
+ */
+export interface RequestRecord {
+  /** Arrival, epoch milliseconds. */
+  ts: number;
+  durationMs: number;
+  method: string;
+  path: string;
+  route: string;
+  queryKeys: string[];
+  status: number;
+  reqBytes: number;
+  resBytes: number;
+  contentType?: string;
+  protocol: 'http1' | 'h2' | 'grpc';
+  /** Pseudonymised client (HMAC of the configured header or the source address). */
+  client?: string;
+  /** Pseudonymised session (HMAC of the configured cookie or header). */
+  session?: string;
+  userAgent?: string;
+  geo?: string;
+  /** Set when the upstream failed (`ST_ERR_*`) or a fault was injected. */
+  error?: string;
+  fault?: string;
+  /** Only in `full` capture mode, after redaction. */
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  bodyTruncated?: boolean;
+}
+
+export const CAPTURE_FORMAT_VERSION = 1;
+
+export interface CaptureHeader {
+  shadowtwin: 'capture';
+  version: typeof CAPTURE_FORMAT_VERSION;
+  created: string;
+  mode: 'meta' | 'full';
+  source?: string;
+  tool: string;
+}
+
+export function captureHeader(mode: 'meta' | 'full', source: string | undefined, toolVersion: string): CaptureHeader {
+  return { shadowtwin: 'capture', version: CAPTURE_FORMAT_VERSION, created: new Date().toISOString(), mode, ...(source ? { source } : {}), tool: `shadowtwin/${toolVersion}` };
+}

@@ -1,0 +1,2 @@
+export * from './common/index.js';
+export * from './proxy/index.js';

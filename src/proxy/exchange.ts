@@ -1,0 +1,405 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { errorBody, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
+import type { CaptureFilter } from './filters/capture.js';
+import type { FaultDecision, FaultFilter } from './filters/fault.js';
+import type { MirrorPolicy } from './filters/mirror.js';
+import { forwardableRequestHeaders, forwardableResponseHeaders } from './hop-by-hop.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { ShadowWriter } from './shadow-writer.js';
+import type { UpstreamMember, UpstreamSet } from './upstream-set.js';
+
+/** Everything an exchange needs, built once per sidecar (never per request). */
+export interface ProxyContext {
+  upstreams: UpstreamSet;
+  metrics: ProxyMetrics;
+  normalizer: RouteNormalizer;
+  capture: CaptureFilter;
+  faults: FaultFilter | undefined;
+  mirror: { policy: MirrorPolicy; writer: ShadowWriter; maxBodyBytes: number } | undefined;
+  maxBodyBytes: number;
+  log: Logger;
+  draining: boolean;
+  inFlight: number;
+  /** Resolves drain waiters when inFlight reaches 0. */
+  onIdle: (() => void) | undefined;
+  /** Label cap: routes beyond it are reported as `other`. */
+  routeLabel(route: string): string;
+  durationChild(route: string, method: string, status: number): { observe(v: number): void };
+}
+
+/** A client that went away before the response finished (nginx's 499). */
+const CLIENT_CLOSED = 499;
+
+class ClientAbortError extends Error {
+  override readonly name = 'ClientAbortError';
+  readonly code = 'ST_CLIENT_ABORTED';
+}
+
+/** Maps an undici/network error to our code, the HTTP status and whether the host failed. */
+function classify(err: NodeJS.ErrnoException): { code: ErrorCode; status: number; hostFailure: boolean } {
+  if (err instanceof ShadowtwinError) return { code: err.code, status: err.httpStatus, hostFailure: false };
+  switch (err.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'ETIMEDOUT':
+      return { code: 'ST_ERR_PROXY_UPSTREAM_TIMEOUT', status: 504, hostFailure: true };
+    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+      return { code: 'ST_ERR_PROXY_BAD_REQUEST', status: 400, hostFailure: false };
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return { code: 'ST_ERR_PROXY_UPSTREAM_RESET', status: 502, hostFailure: true };
+    default:
+      return { code: 'ST_ERR_PROXY_UPSTREAM_UNREACHABLE', status: 502, hostFailure: true };
+  }
+}
+
+/** Errors after which the request provably never reached the upstream, so a retry is safe. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * One client request and its upstream exchange. It is also the undici
+ * dispatch handler, so forwarding allocates one object per request: response
+ * bytes go straight from undici's parser to `res.write` with backpressure
+ * (pause undici when the client is slow), the request body streams from the
+ * client socket to undici. Capture, mirror and fault are side-channels: none
+ * can fail or delay the primary exchange except a fault drill on purpose.
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  private readonly ctx: ProxyContext;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly ts = Date.now();
+  private readonly t0 = performance.now();
+  private readonly method: string;
+  private readonly route: string;
+  /** Read at arrival: after the client disconnects the socket no longer knows it. */
+  private readonly remoteAddress: string | undefined;
+  private member: UpstreamMember | undefined;
+  private fwdHeaders: string[] = [];
+  private hasBody = false;
+  private observed = false;
+  private reqBytes = 0;
+  private resBytes = 0;
+  private status = 0;
+  private error: string | undefined;
+  private fault: FaultDecision | undefined;
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  private responding = false;
+  private ended = false;
+  private finished = false;
+  private retried = false;
+  private bytesPerMs = 0;
+  private mirrorBody: Buffer[] | undefined;
+  private mirrorBytes = 0;
+  private captureBody: Buffer[] | undefined;
+  private captureBytes = 0;
+  private captureTruncated = false;
+
+  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse) {
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    this.route = ctx.normalizer.normalize(req.url ?? '/');
+    this.remoteAddress = req.socket.remoteAddress;
+  }
+
+  start(): void {
+    const ctx = this.ctx;
+    ctx.inFlight++;
+    ctx.metrics.requestsInFlight.inc();
+    this.res.on('close', this.onResponseClose);
+
+    const h = this.req.headers;
+    const cl = h['content-length'];
+    this.hasBody = h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+    this.reqBytes = cl !== undefined ? Number(cl) || 0 : 0;
+    if (ctx.maxBodyBytes > 0 && this.reqBytes > ctx.maxBodyBytes) {
+      this.reject('ST_ERR_PROXY_BODY_TOO_LARGE', `request body of ${this.reqBytes} bytes exceeds server.maxBodyBytes (${ctx.maxBodyBytes})`);
+      return;
+    }
+
+    if (ctx.faults) {
+      this.fault = ctx.faults.decide(this.route, this.method, this.req.url ?? '/', h);
+      if (this.fault) {
+        ctx.metrics.faultsInjected.labels(this.fault.label).inc();
+        if (this.fault.rateLimitBytesPerSec) this.bytesPerMs = this.fault.rateLimitBytesPerSec / 1000;
+        if (this.fault.delayMs) {
+          const t = setTimeout(() => this.proceed(), this.fault.delayMs);
+          this.res.once('close', () => clearTimeout(t));
+          return;
+        }
+      }
+    }
+    this.proceed();
+  }
+
+  private proceed(): void {
+    if (this.finished || this.res.destroyed) return;
+    if (this.fault?.abortStatus !== undefined) {
+      this.respondError(this.fault.abortStatus, 'ST_ERR_PROXY_FAULT_ABORT', 'fault injected by a drill (abort)');
+      return;
+    }
+    const req = this.req;
+    this.fwdHeaders = forwardableRequestHeaders(req.rawHeaders);
+    const xff = req.headers['x-forwarded-for'];
+    const remote = this.remoteAddress ?? '';
+    this.setForwarded('x-forwarded-for', xff ? `${xff}, ${remote}` : remote);
+    if (!req.headers['x-forwarded-proto']) this.fwdHeaders.push('x-forwarded-proto', 'encrypted' in req.socket ? 'https' : 'http');
+    if (!req.headers['x-forwarded-host'] && req.headers.host) this.fwdHeaders.push('x-forwarded-host', req.headers.host);
+
+    const mirror = this.ctx.mirror;
+    let mirrorNow = false;
+    if (mirror) {
+      const skip = mirror.policy.decide(this.method, req.headers);
+      if (skip === undefined) {
+        if (!this.hasBody) mirrorNow = true;
+        else this.mirrorBody = [];
+      } else if (skip === 'rate_limited') {
+        this.ctx.metrics.mirrorDropped.labels('rate_limited').inc();
+      }
+    }
+    if (this.hasBody && this.ctx.capture.wantsBodies) this.captureBody = [];
+    this.observed = this.hasBody && (this.mirrorBody !== undefined || this.captureBody !== undefined || this.ctx.maxBodyBytes > 0 || req.headers['content-length'] === undefined);
+    if (this.observed) this.reqBytes = 0; // counted exactly as it streams
+    if (mirrorNow) this.sendShadow(null);
+    this.dispatch();
+  }
+
+  private setForwarded(name: string, value: string): void {
+    const h = this.fwdHeaders;
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i]!.toLowerCase() === name) {
+        h[i + 1] = value;
+        return;
+      }
+    }
+    h.push(name, value);
+  }
+
+  private dispatch(exclude?: UpstreamMember): void {
+    const member = this.ctx.upstreams.pick(exclude);
+    if (!member) {
+      this.respondError(503, 'ST_ERR_PROXY_NO_UPSTREAM', 'no primary host in the membership set; add one with PUT /membership');
+      return;
+    }
+    this.member = member;
+    // undici accepts async iterables as bodies; its types only list Readable.
+    const body = !this.hasBody ? null : this.observed ? (observeBody(this.req, this) as unknown as Dispatcher.DispatchOptions['body']) : this.req;
+    member.pool.dispatch({
+      path: this.req.url ?? '/',
+      method: this.method as Dispatcher.HttpMethod,
+      headers: this.fwdHeaders,
+      body,
+    }, this);
+  }
+
+  // ---- request body observation (only when someone needs the bytes) ----
+
+  onRequestChunk(chunk: Buffer): void {
+    this.reqBytes += chunk.length;
+    const max = this.ctx.maxBodyBytes;
+    if (max > 0 && this.reqBytes > max) {
+      throw new ShadowtwinError('ST_ERR_PROXY_BODY_TOO_LARGE', `request body exceeds server.maxBodyBytes (${max})`);
+    }
+    if (this.mirrorBody) {
+      this.mirrorBytes += chunk.length;
+      if (this.mirrorBytes > this.ctx.mirror!.maxBodyBytes) {
+        this.mirrorBody = undefined;
+        this.ctx.metrics.mirrorDropped.labels('body_too_large').inc();
+      } else {
+        this.mirrorBody.push(chunk);
+      }
+    }
+    if (this.captureBody && !this.captureTruncated) {
+      const room = this.ctx.capture.maxBodyBytes - this.captureBytes;
+      if (chunk.length > room) {
+        if (room > 0) this.captureBody.push(chunk.subarray(0, room));
+        this.captureBytes += Math.max(0, room);
+        this.captureTruncated = true;
+      } else {
+        this.captureBody.push(chunk);
+        this.captureBytes += chunk.length;
+      }
+    }
+  }
+
+  onRequestEnd(): void {
+    if (this.mirrorBody) {
+      this.sendShadow(Buffer.concat(this.mirrorBody));
+      this.mirrorBody = undefined;
+    }
+  }
+
+  private sendShadow(body: Buffer | null): void {
+    const m = this.ctx.mirror!;
+    m.writer.send({ method: this.method, path: this.req.url ?? '/', headers: m.policy.shadowHeaders(this.fwdHeaders), body, route: this.ctx.routeLabel(this.route) });
+  }
+
+  // ---- undici dispatch handler ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.res.destroyed) abort(new ClientAbortError('client closed the connection'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx informational: Node answers 100-continue itself
+    this.status = statusCode;
+    const upstreams = this.ctx.upstreams;
+    if (statusCode >= 502 && statusCode <= 504) upstreams.reportFailure(this.member!);
+    else upstreams.reportSuccess(this.member!);
+    this.resumeUpstream = resume;
+    const headers = forwardableResponseHeaders(rawHeaders);
+    if (this.ctx.draining) headers.push('connection', 'close');
+    try {
+      this.responding = true;
+      this.res.writeHead(statusCode, statusText || undefined, headers);
+    } catch (err) {
+      // The upstream sent a header Node refuses to send on; fail this request only.
+      this.responding = false;
+      this.abortUpstream?.(err as Error);
+      return false;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.resBytes += chunk.length;
+    const ok = this.res.write(chunk);
+    if (this.bytesPerMs > 0) {
+      // Response bandwidth fault: pause undici for as long as this chunk "takes".
+      const t = setTimeout(this.resumeUpstream!, chunk.length / this.bytesPerMs);
+      t.unref();
+      return false;
+    }
+    if (!ok) this.res.once('drain', this.resumeUpstream!);
+    return ok;
+  }
+
+  onComplete(): void {
+    this.ended = true;
+    this.res.end();
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    if (this.finished) return;
+    if (this.res.destroyed || err instanceof ClientAbortError) {
+      this.status = CLIENT_CLOSED;
+      this.error = 'ST_CLIENT_ABORTED';
+      this.finish();
+      return;
+    }
+    const c = classify(err as NodeJS.ErrnoException);
+    if (c.hostFailure && this.member) this.ctx.upstreams.reportFailure(this.member);
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (!this.responding && !this.retried && !this.hasBody && NOT_SENT.has(code) && this.ctx.upstreams.size > 1) {
+      // Nothing reached the upstream: one retry on another host is safe.
+      this.retried = true;
+      this.abortUpstream = undefined;
+      this.dispatch(this.member);
+      return;
+    }
+    this.ctx.metrics.upstreamErrors.labels(c.code).inc();
+    if (!this.responding) {
+      this.respondError(c.status, c.code, upstreamMessage(c.code, this.member?.origin, err));
+    } else {
+      // Headers already went out: all we can do is cut the connection.
+      this.error = c.code;
+      this.res.destroy(err);
+      this.finish();
+    }
+  }
+
+  // ---- completion ----
+
+  private readonly onResponseClose = (): void => {
+    if (this.ended) return;
+    // The client went away first: stop the upstream exchange too.
+    this.abortUpstream?.(new ClientAbortError('client closed the connection'));
+    if (!this.abortUpstream && !this.finished) {
+      this.status = CLIENT_CLOSED;
+      this.error = 'ST_CLIENT_ABORTED';
+      this.finish();
+    }
+  };
+
+  /** Rejects before contacting any upstream; the request body (if any) is not read. */
+  private reject(code: ErrorCode, message: string): void {
+    this.res.setHeader('connection', 'close');
+    this.respondError(new ShadowtwinError(code, message).httpStatus, code, message);
+  }
+
+  private respondError(status: number, code: ErrorCode, message: string): void {
+    this.status = status;
+    this.error = code;
+    this.ended = true;
+    const body = errorBody(code, message);
+    if (!this.res.headersSent) {
+      this.res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-shadowtwin-error': code,
+        ...(this.ctx.draining ? { connection: 'close' } : {}),
+      });
+    }
+    this.res.end(body);
+    this.resBytes = Buffer.byteLength(body);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const ctx = this.ctx;
+    const durationMs = performance.now() - this.t0;
+    if (this.fault) ctx.faults!.release(this.fault);
+    ctx.metrics.requestsInFlight.dec();
+    const label = ctx.routeLabel(this.route);
+    ctx.durationChild(label, this.method, this.status).observe(durationMs / 1000);
+    ctx.metrics.requestBytes.inc(this.reqBytes);
+    ctx.metrics.responseBytes.inc(this.resBytes);
+    ctx.capture.complete({
+      ts: this.ts,
+      durationMs,
+      method: this.method,
+      path: this.req.url ?? '/',
+      route: label,
+      status: this.status,
+      reqBytes: this.reqBytes,
+      resBytes: this.resBytes,
+      headers: this.req.headers,
+      remoteAddress: this.remoteAddress,
+      error: this.error,
+      fault: this.fault?.label,
+      body: this.captureBody,
+      bodyTruncated: this.captureTruncated,
+    });
+    if (--ctx.inFlight === 0 && ctx.onIdle) ctx.onIdle();
+  }
+}
+
+function upstreamMessage(code: ErrorCode, origin: string | undefined, err: Error): string {
+  const where = origin ?? 'the primary';
+  switch (code) {
+    case 'ST_ERR_PROXY_UPSTREAM_TIMEOUT': return `${where} did not answer in time (${err.message}); check the primary or raise upstream timeouts`;
+    case 'ST_ERR_PROXY_UPSTREAM_RESET': return `${where} closed the connection (${err.message})`;
+    case 'ST_ERR_PROXY_BAD_REQUEST': return `the request body did not match its content-length (${err.message})`;
+    case 'ST_ERR_PROXY_BODY_TOO_LARGE': return err.message;
+    default: return `${where} is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message}); check that it is running`;
+  }
+}
+
+/** Streams the client body to undici while the exchange counts and tees it. */
+async function* observeBody(req: IncomingMessage, ex: Exchange): AsyncGenerator<Buffer> {
+  for await (const chunk of req) {
+    ex.onRequestChunk(chunk as Buffer);
+    yield chunk as Buffer;
+  }
+  ex.onRequestEnd();
+}

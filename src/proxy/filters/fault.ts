@@ -1,0 +1,139 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FaultRuleConfig, SidecarConfig } from '../../common/index.js';
+
+/** What the fault filter decided for one request; undefined means "no fault". */
+export interface FaultDecision {
+  /** Respond with this status instead of forwarding. */
+  abortStatus?: number;
+  /** Hold the request this long before forwarding (or aborting). */
+  delayMs?: number;
+  /** Throttle the response body to this many bytes per second. */
+  rateLimitBytesPerSec?: number;
+  /** For records and metrics: `abort`, `delay`, `rate_limit`, joined by `+`. */
+  label: string;
+  /** True when the decision occupies a maxActiveFaults slot until `release`. */
+  active: boolean;
+}
+
+/** Envoy-compatible request headers (x-envoy-fault-* → x-shadowtwin-fault-*). */
+export const FAULT_HEADERS = {
+  abort: 'x-shadowtwin-fault-abort-request',
+  abortPercent: 'x-shadowtwin-fault-abort-request-percentage',
+  delay: 'x-shadowtwin-fault-delay-request',
+  delayPercent: 'x-shadowtwin-fault-delay-request-percentage',
+  throughput: 'x-shadowtwin-fault-throughput-response',
+  throughputPercent: 'x-shadowtwin-fault-throughput-response-percentage',
+} as const;
+
+interface CompiledRule {
+  rule: FaultRuleConfig;
+  routes: Set<string>;
+  prefixes: string[];
+  methods: Set<string> | undefined;
+  headers: Array<[string, string]>;
+}
+
+function compile(rule: FaultRuleConfig): CompiledRule {
+  const routes = new Set<string>();
+  const prefixes: string[] = [];
+  for (const r of rule.match.routes ?? []) {
+    if (r.endsWith('*')) prefixes.push(r.slice(0, -1));
+    else routes.add(r);
+  }
+  return {
+    rule,
+    routes,
+    prefixes,
+    methods: rule.match.methods ? new Set(rule.match.methods) : undefined,
+    headers: Object.entries(rule.match.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  };
+}
+
+function headerNumber(headers: IncomingHttpHeaders, name: string): number | undefined {
+  const v = headers[name];
+  if (typeof v !== 'string') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Fault injection for drills, off by default. Settings are compiled once;
+ * per request it is a few set look-ups and one random draw per fault kind.
+ * Header-controlled faults apply only when `headerControl` is on.
+ */
+export class FaultFilter {
+  private readonly rules: CompiledRule[];
+  private readonly headerControl: boolean;
+  private readonly maxActive: number;
+  private readonly random: () => number;
+  private activeFaults = 0;
+  /** Faults skipped because maxActiveFaults was reached. */
+  skipped = 0;
+
+  constructor(cfg: SidecarConfig['faults'], random: () => number = Math.random) {
+    this.rules = cfg.rules.map(compile);
+    this.headerControl = cfg.headerControl;
+    this.maxActive = cfg.maxActiveFaults;
+    this.random = random;
+  }
+
+  get active(): number {
+    return this.activeFaults;
+  }
+
+  private hit(percent: number): boolean {
+    return percent >= 100 || (percent > 0 && this.random() * 100 < percent);
+  }
+
+  decide(route: string, method: string, path: string, headers: IncomingHttpHeaders): FaultDecision | undefined {
+    let abortStatus: number | undefined;
+    let delayMs: number | undefined;
+    let rate: number | undefined;
+
+    const rule = this.rules.find((r) => matches(r, route, method, path, headers))?.rule;
+    if (rule) {
+      if (rule.delay && this.hit(rule.delay.percent)) delayMs = rule.delay.fixed + (rule.delay.jitter > 0 ? this.random() * rule.delay.jitter : 0);
+      if (rule.abort && this.hit(rule.abort.percent)) abortStatus = rule.abort.status;
+      if (rule.responseRateLimit && this.hit(rule.responseRateLimit.percent)) rate = rule.responseRateLimit.kbps * 1024;
+    }
+    if (this.headerControl) {
+      const abort = headerNumber(headers, FAULT_HEADERS.abort);
+      if (abort !== undefined && abort >= 200 && abort <= 599 && this.hit(headerNumber(headers, FAULT_HEADERS.abortPercent) ?? 100)) abortStatus = abort;
+      const delay = headerNumber(headers, FAULT_HEADERS.delay);
+      if (delay !== undefined && delay > 0 && this.hit(headerNumber(headers, FAULT_HEADERS.delayPercent) ?? 100)) delayMs = delay;
+      const kbps = headerNumber(headers, FAULT_HEADERS.throughput);
+      if (kbps !== undefined && kbps > 0 && this.hit(headerNumber(headers, FAULT_HEADERS.throughputPercent) ?? 100)) rate = kbps * 1024;
+    }
+    if (abortStatus === undefined && delayMs === undefined && rate === undefined) return undefined;
+
+    // Delays and throttles hold resources; cap how many run at once (Envoy max_active_faults).
+    const holds = delayMs !== undefined || rate !== undefined;
+    if (holds && this.activeFaults >= this.maxActive) {
+      this.skipped++;
+      return undefined;
+    }
+    if (holds) this.activeFaults++;
+    const label = [abortStatus !== undefined && 'abort', delayMs !== undefined && 'delay', rate !== undefined && 'rate_limit'].filter(Boolean).join('+');
+    return { abortStatus, delayMs, rateLimitBytesPerSec: rate, label, active: holds };
+  }
+
+  release(decision: FaultDecision): void {
+    if (decision.active) {
+      decision.active = false;
+      this.activeFaults--;
+    }
+  }
+}
+
+function matches(r: CompiledRule, route: string, method: string, path: string, headers: IncomingHttpHeaders): boolean {
+  if (r.methods && !r.methods.has(method)) return false;
+  if (r.routes.size > 0 || r.prefixes.length > 0) {
+    if (!r.routes.has(route) && !r.prefixes.some((p) => path.startsWith(p))) return false;
+  }
+  for (const [name, want] of r.headers) {
+    const got = headers[name];
+    if (got === undefined) return false;
+    if (want !== '*' && got !== want) return false;
+  }
+  return true;
+}

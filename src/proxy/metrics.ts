@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric name the sidecar exports, declared once. Prometheus base
+ * units (seconds, bytes) and suffixes (`_total`, `_seconds`, `_bytes`).
+ */
+export const METRIC = {
+  requestDuration: 'shadowtwin_proxy_request_duration_seconds',
+  requestsInFlight: 'shadowtwin_proxy_requests_in_flight',
+  upstreamErrors: 'shadowtwin_proxy_upstream_errors_total',
+  clientErrors: 'shadowtwin_proxy_client_errors_total',
+  requestBytes: 'shadowtwin_proxy_request_bytes_total',
+  responseBytes: 'shadowtwin_proxy_response_bytes_total',
+  upstreamHealthy: 'shadowtwin_upstream_healthy',
+  upstreamEjections: 'shadowtwin_upstream_ejections_total',
+  upstreamMembers: 'shadowtwin_upstream_members',
+  mirrorSent: 'shadowtwin_mirror_sent_total',
+  mirrorDropped: 'shadowtwin_mirror_dropped_total',
+  mirrorFailed: 'shadowtwin_mirror_failed_total',
+  mirrorInFlight: 'shadowtwin_mirror_in_flight',
+  mirrorDuration: 'shadowtwin_mirror_response_duration_seconds',
+  captureWritten: 'shadowtwin_capture_records_written_total',
+  captureDropped: 'shadowtwin_capture_records_dropped_total',
+  captureBytes: 'shadowtwin_capture_bytes_written_total',
+  faultsInjected: 'shadowtwin_fault_injected_total',
+  faultsSkipped: 'shadowtwin_fault_skipped_total',
+} as const;
+
+/** Latency buckets in seconds: 0.5 ms … 30 s, dense where sidecars live. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export type ProxyMetrics = ReturnType<typeof createProxyMetrics>;
+
+/** One registry per sidecar instance so several can live in one process (tests). */
+/** Values read at scrape time rather than kept up to date on the request path. */
+export interface ScrapeSources {
+  members(): number;
+  health(): Array<{ origin: string; healthy: boolean }>;
+}
+
+export function createProxyMetrics(sources: ScrapeSources, registry = new Registry()) {
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: METRIC.requestDuration, help: 'Time from request arrival to the last response byte, by route template, method and status.',
+      labelNames: ['route', 'method', 'status'] as const, buckets: LATENCY_BUCKETS, registers: [registry],
+    }),
+    requestsInFlight: new Gauge({ name: METRIC.requestsInFlight, help: 'Requests being proxied now.', registers: [registry] }),
+    upstreamErrors: new Counter({ name: METRIC.upstreamErrors, help: 'Primary requests that failed at the proxy, by error code.', labelNames: ['code'] as const, registers: [registry] }),
+    clientErrors: new Counter({ name: METRIC.clientErrors, help: 'Client connections rejected before forwarding (malformed, too large, too slow).', labelNames: ['reason'] as const, registers: [registry] }),
+    requestBytes: new Counter({ name: METRIC.requestBytes, help: 'Request body bytes forwarded to the primary.', registers: [registry] }),
+    responseBytes: new Counter({ name: METRIC.responseBytes, help: 'Response body bytes returned to clients.', registers: [registry] }),
+    upstreamHealthy: new Gauge({
+      name: METRIC.upstreamHealthy, help: '1 when the primary host is in rotation, 0 while ejected.', labelNames: ['upstream'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        for (const m of sources.health()) this.labels(m.origin).set(m.healthy ? 1 : 0);
+      },
+    }),
+    upstreamEjections: new Counter({ name: METRIC.upstreamEjections, help: 'Passive health-check ejections, by primary host.', labelNames: ['upstream'] as const, registers: [registry] }),
+    upstreamMembers: new Gauge({
+      name: METRIC.upstreamMembers, help: 'Primary hosts in the membership set.', registers: [registry],
+      collect() { this.set(sources.members()); },
+    }),
+    mirrorSent: new Counter({ name: METRIC.mirrorSent, help: 'Shadow requests sent to the secondary.', registers: [registry] }),
+    mirrorDropped: new Counter({ name: METRIC.mirrorDropped, help: 'Shadow requests not sent, by reason.', labelNames: ['reason'] as const, registers: [registry] }),
+    mirrorFailed: new Counter({ name: METRIC.mirrorFailed, help: 'Shadow requests that failed at the secondary, by error code.', labelNames: ['code'] as const, registers: [registry] }),
+    mirrorInFlight: new Gauge({ name: METRIC.mirrorInFlight, help: 'Shadow requests in flight.', registers: [registry] }),
+    mirrorDuration: new Histogram({
+      name: METRIC.mirrorDuration, help: 'Secondary response time for shadow requests, by route and status.',
+      labelNames: ['route', 'status'] as const, buckets: LATENCY_BUCKETS, registers: [registry],
+    }),
+    captureWritten: new Counter({ name: METRIC.captureWritten, help: 'Request records written to the capture file.', registers: [registry] }),
+    captureDropped: new Counter({ name: METRIC.captureDropped, help: 'Request records dropped instead of written, by reason.', labelNames: ['reason'] as const, registers: [registry] }),
+    captureBytes: new Counter({ name: METRIC.captureBytes, help: 'Bytes written to capture files (before compression).', registers: [registry] }),
+    faultsInjected: new Counter({ name: METRIC.faultsInjected, help: 'Faults injected by the fault filter, by kind.', labelNames: ['kind'] as const, registers: [registry] }),
+    faultsSkipped: new Counter({ name: METRIC.faultsSkipped, help: 'Faults not injected because maxActiveFaults was reached.', registers: [registry] }),
+  };
+}

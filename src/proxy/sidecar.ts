@@ -1,0 +1,310 @@
+import { EventEmitter } from 'node:events';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  errorBody, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
+  type ErrorCode, type Logger, type SidecarConfig,
+} from '../common/index.js';
+import { createAdminServer } from './admin-server.js';
+import { CaptureWriter } from './capture-writer.js';
+import { Exchange, type ProxyContext } from './exchange.js';
+import { CaptureFilter } from './filters/capture.js';
+import { FaultFilter } from './filters/fault.js';
+import { MirrorPolicy } from './filters/mirror.js';
+import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import { ShadowWriter } from './shadow-writer.js';
+import { UpstreamSet } from './upstream-set.js';
+import { WindowAggregator } from './window-aggregator.js';
+import { createUpgradeHandler } from './websocket.js';
+
+export interface SidecarOptions {
+  logger?: Logger;
+  /** Source of randomness for sampling and fault draws (tests pass a seeded one). */
+  random?: () => number;
+}
+
+export interface SidecarAddresses {
+  /** `http://host:port` of the data port. */
+  proxy: string;
+  admin: string;
+}
+
+/** Histograms of both sides, for `shadowtwin compare` and the control plane. */
+export interface HistogramDump {
+  kind: 'shadowtwin.histograms';
+  version: 1;
+  start: number;
+  end: number;
+  primary: ReturnType<RouteStatsTable['encode']>;
+  secondary: ReturnType<RouteStatsTable['encode']>;
+}
+
+/**
+ * The sidecar: a data-port server that forwards to the primary's membership
+ * set, with capture, mirror and fault filters, and an admin server.
+ * Events: `record` (RequestRecord), `window` (WindowSummary), `ejected`,
+ * `restored`, `membership`, `draining`, `stopped`, `error` (non-fatal, logged).
+ */
+export class Sidecar extends EventEmitter {
+  readonly config: SidecarConfig;
+  readonly metrics: ProxyMetrics;
+  readonly upstreams: UpstreamSet;
+  readonly aggregator: WindowAggregator;
+  readonly capture: CaptureFilter;
+  readonly shadowStats: RouteStatsTable;
+  private readonly log: Logger;
+  private readonly ctx: ProxyContext;
+  private readonly server: Server;
+  private readonly admin: Server;
+  private readonly writer: CaptureWriter | undefined;
+  private readonly shadow: ShadowWriter | undefined;
+  private readonly upgrades: ReturnType<typeof createUpgradeHandler>;
+  private readonly startedAt = Date.now();
+  private addressesValue: SidecarAddresses | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(config: SidecarConfig, options: SidecarOptions = {}) {
+    super();
+    this.config = config;
+    this.log = options.logger ?? silentLogger();
+    const random = options.random ?? Math.random;
+    const metrics = (this.metrics = createProxyMetrics({
+      members: () => this.upstreams.size,
+      health: () => this.upstreams.view(),
+    }));
+    const up = config.upstream;
+    this.upstreams = new UpstreamSet(config.primary, {
+      connectTimeout: up.connectTimeout, responseTimeout: up.responseTimeout, bodyTimeout: up.bodyTimeout,
+      connectionsPerHost: up.connectionsPerHost, keepAliveTimeout: up.keepAliveTimeout,
+    }, up.ejection);
+    this.upstreams.on('ejected', (origin: string, ms: number) => {
+      metrics.upstreamEjections.labels(origin).inc();
+      this.log.warn({ upstream: origin, ejectedForMs: ms }, 'primary host ejected after consecutive failures');
+      this.emit('ejected', origin, ms);
+    });
+    this.upstreams.on('restored', (origin: string) => this.emit('restored', origin));
+    this.upstreams.on('change', (origins: string[]) => this.emit('membership', origins));
+
+    this.aggregator = new WindowAggregator(config.capture.maxRoutes);
+    this.aggregator.on('window', (w) => this.emit('window', w));
+    if (config.capture.file) {
+      this.writer = new CaptureWriter({
+        file: config.capture.file, mode: config.capture.mode, rotateBytes: config.capture.rotateBytes,
+        maxFiles: config.capture.maxFiles, gzip: config.capture.gzip, queueLimit: config.capture.queueLimit,
+        flushInterval: config.capture.flushInterval, toolVersion: VERSION, source: 'sidecar',
+      }, {
+        written: (n, bytes) => { metrics.captureWritten.inc(n); metrics.captureBytes.inc(bytes); },
+        dropped: (reason, n) => metrics.captureDropped.labels(reason).inc(n),
+        error: (err) => this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED' }, 'capture write failed; records are dropped and counted until it recovers'),
+      });
+    }
+    this.capture = new CaptureFilter(config.capture, this.aggregator, this.writer);
+    this.capture.on('record', (r) => this.emit('record', r));
+
+    this.shadowStats = new RouteStatsTable(config.capture.maxRoutes);
+    if (config.secondary && config.mirror.fraction > 0) {
+      this.shadow = new ShadowWriter(config.secondary, {
+        maxInFlight: config.mirror.maxInFlight, maxQueue: config.mirror.maxQueue, timeout: config.mirror.timeout,
+      }, {
+        sent: () => metrics.mirrorSent.inc(),
+        dropped: (reason) => metrics.mirrorDropped.labels(reason).inc(),
+        failed: (code, req) => {
+          metrics.mirrorFailed.labels(code).inc();
+          this.shadowStats.get(req.route, req.method).record(0, 0, req.body?.length ?? 0, 0, true);
+        },
+        completed: (req, status, ms, bytes) => {
+          metrics.mirrorDuration.labels(req.route, String(status)).observe(ms / 1000);
+          this.shadowStats.get(req.route, req.method).record(status, ms, req.body?.length ?? 0, bytes, false);
+        },
+        inFlight: (n) => metrics.mirrorInFlight.set(n),
+      });
+    }
+
+    const labelled = new Set<string>();
+    const maxRoutes = config.capture.maxRoutes;
+    const children = new Map<string, { observe(v: number): void }>();
+    this.ctx = {
+      upstreams: this.upstreams,
+      metrics,
+      normalizer: new RouteNormalizer({ routes: config.capture.routes }),
+      capture: this.capture,
+      faults: config.faults.enabled ? new FaultFilter(config.faults, random) : undefined,
+      mirror: this.shadow ? { policy: new MirrorPolicy(config.mirror, random), writer: this.shadow, maxBodyBytes: config.mirror.maxBodyBytes } : undefined,
+      maxBodyBytes: config.server.maxBodyBytes,
+      log: this.log,
+      draining: false,
+      inFlight: 0,
+      onIdle: undefined,
+      routeLabel(route) {
+        if (labelled.has(route)) return route;
+        if (labelled.size >= maxRoutes) return 'other';
+        labelled.add(route);
+        return route;
+      },
+      durationChild(route, method, status) {
+        const key = route + '\0' + method + '\0' + status;
+        let c = children.get(key);
+        if (c === undefined) {
+          c = metrics.requestDuration.labels(route, method, String(status));
+          children.set(key, c);
+        }
+        return c;
+      },
+    };
+
+    const srv = config.server;
+    this.server = createServer({
+      headersTimeout: srv.headersTimeout,
+      requestTimeout: srv.requestTimeout,
+      keepAliveTimeout: srv.keepAliveTimeout,
+      maxHeaderSize: srv.maxHeaderBytes,
+      // Node checks header/request timeouts on this interval (default 30 s); slowloris needs it tight.
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(srv.headersTimeout / 4))),
+    }, (req, res) => new Exchange(this.ctx, req, res).start());
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.upgrades = createUpgradeHandler(this.upstreams, this.log);
+    this.server.on('upgrade', this.upgrades.handler);
+
+    this.admin = createAdminServer({
+      registry: metrics.registry,
+      ready: () => !this.ctx.draining && this.addressesValue !== undefined,
+      config: () => redactedConfig(config),
+      membership: () => this.upstreams.view(),
+      setMembership: async (origins) => {
+        if (config.secondary && origins.includes(config.secondary)) {
+          throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', 'the secondary cannot be a primary host');
+        }
+        await this.upstreams.setMembers(origins);
+        this.log.info({ primary: origins }, 'membership changed');
+        return this.upstreams.view();
+      },
+      histograms: () => this.histograms(),
+      stats: () => ({
+        inFlight: this.ctx.inFlight,
+        activeFaults: this.ctx.faults?.active ?? 0,
+        mirror: this.shadow ? { inFlight: this.shadow.inFlight, queued: this.shadow.queued } : null,
+        capturePending: this.writer?.pending ?? 0,
+        uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+      }),
+    }, config.admin.token);
+  }
+
+  private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    let status = 400;
+    let code: ErrorCode = 'ST_ERR_PROXY_BAD_REQUEST';
+    let reason = 'malformed';
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431; code = 'ST_ERR_PROXY_HEADERS_TOO_LARGE'; reason = 'headers_too_large';
+    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408; code = 'ST_ERR_PROXY_REQUEST_TIMEOUT'; reason = 'timeout';
+    } else if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    this.metrics.clientErrors.labels(reason).inc();
+    const body = errorBody(code, status === 400 ? `malformed HTTP request (${err.code ?? err.message}); it was not forwarded` : new ShadowtwinError(code, '').message || err.message);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-shadowtwin-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  get addresses(): SidecarAddresses {
+    if (!this.addressesValue) throw new Error('sidecar not started');
+    return this.addressesValue;
+  }
+
+  get inFlight(): number {
+    return this.ctx.inFlight;
+  }
+
+  async start(): Promise<SidecarAddresses> {
+    await this.writer?.start();
+    const proxy = await listen(this.server, this.config.listen, 'data port (listen)');
+    let admin: string;
+    try {
+      admin = await listen(this.admin, this.config.admin.listen, 'admin port (admin.listen)');
+    } catch (err) {
+      this.server.close();
+      throw err;
+    }
+    this.aggregator.start(this.config.capture.window);
+    this.addressesValue = { proxy, admin };
+    this.log.info({ proxy, admin, primary: this.config.primary, secondary: this.config.secondary ?? null, mirror: this.config.mirror.fraction }, 'sidecar listening');
+    return this.addressesValue;
+  }
+
+  histograms(): HistogramDump {
+    return {
+      kind: 'shadowtwin.histograms', version: 1, start: this.startedAt, end: Date.now(),
+      primary: this.aggregator.snapshot().encode(),
+      secondary: this.shadowStats.encode(),
+    };
+  }
+
+  setMembership(origins: string[]): Promise<void> {
+    return this.upstreams.setMembers(origins);
+  }
+
+  /**
+   * Graceful stop: refuse new connections, let in-flight requests finish
+   * (bounded by drainTimeout), flush the capture, close everything.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.ctx.draining = true;
+    this.emit('draining');
+    this.log.info({ inFlight: this.ctx.inFlight }, 'draining');
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.ctx.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.drainTimeout);
+        this.ctx.onIdle = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+    if (this.ctx.inFlight > 0) this.log.warn({ inFlight: this.ctx.inFlight }, 'drain timeout reached; closing remaining connections');
+    this.server.closeAllConnections();
+    await closed;
+    this.aggregator.stop();
+    await this.writer?.close();
+    await this.shadow?.close();
+    this.upgrades.close();
+    await Promise.race([this.upstreams.close(), delay(2000)]);
+    await this.upstreams.destroy();
+    await new Promise<void>((resolve) => { this.admin.close(() => resolve()); this.admin.closeAllConnections(); });
+    this.log.info('stopped');
+    this.emit('stopped');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+function listen(server: Server, hp: { host: string; port: number }, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `cannot listen on ${formatHostPort(hp)} for the ${what}: ${err.code ?? err.message}; choose a free port`, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(hp.port, hp.host, () => {
+      server.off('error', onError);
+      const a = server.address() as AddressInfo;
+      resolve(`http://${formatHostPort({ host: a.address, port: a.port })}`);
+    });
+  });
+}
+
+export function redactedConfig(config: SidecarConfig): unknown {
+  return {
+    ...config,
+    admin: { ...config.admin, token: config.admin.token ? '[REDACTED]' : undefined },
+    capture: { ...config.capture, salt: config.capture.salt ? '[REDACTED]' : undefined },
+  };
+}
+
+export function createSidecar(config: SidecarConfig, options?: SidecarOptions): Sidecar {
+  return new Sidecar(config, options);
+}

@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import httpProxy from 'http-proxy';
+import type { Logger } from '../common/index.js';
+import type { UpstreamSet } from './upstream-set.js';
+
+/**
+ * Upgrade requests (websockets) are passed through by http-proxy: it handles
+ * the 101 handshake and pipes both sockets, which the undici hot path does
+ * not do. Upgrades are not captured as request records (no response end).
+ */
+export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
+  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
+  proxy.on('error', (err, _req, socket) => {
+    log.debug({ err: err.message }, 'websocket upgrade failed');
+    if (socket && 'destroy' in socket) (socket as Duplex).destroy();
+  });
+  const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const member = upstreams.pick();
+    if (!member) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    proxy.ws(req, socket, head, { target: member.origin });
+  };
+  return { handler, close: () => proxy.close() };
+}
