@@ -266,11 +266,11 @@ export class Sidecar extends EventEmitter {
     }
     if (this.ctx.inFlight > 0) this.log.warn({ inFlight: this.ctx.inFlight }, 'drain timeout reached; closing remaining connections');
     this.server.closeAllConnections();
+    this.upgrades.close(); // upgraded sockets still count as server connections
     await closed;
     this.aggregator.stop();
     await this.writer?.close();
     await this.shadow?.close();
-    this.upgrades.close();
     await Promise.race([this.upstreams.close(), delay(2000)]);
     await this.upstreams.destroy();
     await new Promise<void>((resolve) => { this.admin.close(() => resolve()); this.admin.closeAllConnections(); });

@@ -15,7 +15,11 @@ export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
     log.debug({ err: err.message }, 'websocket upgrade failed');
     if (socket && 'destroy' in socket) (socket as Duplex).destroy();
   });
+  // Upgraded sockets leave the HTTP server's bookkeeping; track them so stop() can close them.
+  const sockets = new Set<Duplex>();
   const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     const member = upstreams.pick();
     if (!member) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -24,5 +28,12 @@ export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
     socket.on('error', () => socket.destroy());
     proxy.ws(req, socket, head, { target: member.origin });
   };
-  return { handler, close: () => proxy.close() };
+  return {
+    handler,
+    get open(): number { return sockets.size; },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      proxy.close();
+    },
+  };
 }

@@ -1,0 +1,114 @@
+import { Agent, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Sidecar } from '../../src/proxy/index.js';
+import { deadUrl, percentile, readBody, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+
+describe('sidecar mirroring', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
+    const s = await startServer(handler);
+    cleanup.push(() => s.close());
+    return s;
+  }
+  async function sidecar(...args: Parameters<typeof startSidecar>): Promise<Sidecar> {
+    const s = await startSidecar(...args);
+    cleanup.push(() => s.stop());
+    return s;
+  }
+
+  it('mirrors tagged copies (with bodies for opted-in methods) and records the secondary', async () => {
+    const primary = await server(async (req, res) => { await readBody(req); res.end('primary'); });
+    const shadowSeen: Array<{ method: string; url: string; tag: unknown; host: unknown; body: string }> = [];
+    const secondary = await server(async (req, res) => {
+      const body = (await readBody(req)).toString();
+      shadowSeen.push({ method: req.method!, url: req.url!, tag: req.headers['x-shadowtwin-shadow'], host: req.headers.host, body });
+      res.statusCode = req.url === '/fail' ? 500 : 200;
+      res.end('secondary');
+    });
+    const sc = await sidecar({ primary: [primary.url], secondary: secondary.url, mirror: { fraction: 1, methods: ['GET', 'POST'], shadowHost: true } });
+    const p = sc.addresses.proxy;
+    expect(await (await request(`${p}/users/7`)).body.text()).toBe('primary');
+    expect(await (await request(`${p}/orders`, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json' } })).body.text()).toBe('primary');
+    await (await request(`${p}/fail`)).body.dump();
+    await (await request(`${p}/x`, { method: 'DELETE' })).body.dump(); // not in the allow-list
+    await (await request(`${p}/loop`, { headers: { 'x-shadowtwin-shadow': '1' } })).body.dump(); // already a shadow
+    await waitFor(() => shadowSeen.length >= 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(shadowSeen.map((s) => `${s.method} ${s.url}`).sort()).toEqual(['GET /fail', 'GET /users/7', 'POST /orders']);
+    const post = shadowSeen.find((s) => s.method === 'POST')!;
+    expect(post.body).toBe('{"n":1}');
+    expect(post.tag).toBe('1');
+    expect(post.host).toBe(`${new URL(p).hostname}-shadow:${new URL(p).port}`);
+    const dump = sc.histograms();
+    const users = dump.secondary.find((r) => r.route === '/users/:id')!;
+    expect(users.requests).toBe(1);
+    expect(users.status).toEqual({ 200: 1 });
+    expect(dump.secondary.find((r) => r.route === '/fail')!.status).toEqual({ 500: 1 });
+  });
+
+  it('samples by consistent hash of a header: the same user is always or never mirrored', async () => {
+    const primary = await server((_req, res) => res.end('ok'));
+    const mirrored: string[] = [];
+    const secondary = await server((req, res) => { mirrored.push(String(req.headers['x-user'])); res.end(); });
+    const sc = await sidecar({ primary: [primary.url], secondary: secondary.url, mirror: { fraction: 0.5, hashHeader: 'x-user' } });
+    for (let round = 0; round < 3; round++) {
+      for (let u = 0; u < 40; u++) await (await request(`${sc.addresses.proxy}/a`, { headers: { 'x-user': `u${u}` } })).body.dump();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const counts = new Map<string, number>();
+    for (const u of mirrored) counts.set(u, (counts.get(u) ?? 0) + 1);
+    expect([...counts.values()].every((c) => c === 3)).toBe(true);
+    expect(counts.size).toBeGreaterThan(8);
+    expect(counts.size).toBeLessThan(32);
+  });
+
+  it('a secondary that sleeps 2 s or is down does not slow the primary', async () => {
+    const primary = await server((_req, res) => setTimeout(() => res.end('ok'), 1));
+    const sleepy = await server((_req, res) => setTimeout(() => res.end('late'), 2000));
+    const dead = await deadUrl();
+    const dispatcher = new Agent({ connections: 8 });
+    cleanup.push(() => dispatcher.close());
+
+    async function measure(sc: Sidecar): Promise<number[]> {
+      const lat: number[] = [];
+      // 8 concurrent loops × 60 requests: enough to fill the mirror queue (maxInFlight 16, maxQueue 32).
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 60; i++) {
+          const t0 = performance.now();
+          const res = await request(`${sc.addresses.proxy}/users/${i}`, { dispatcher });
+          await res.body.dump();
+          expect(res.statusCode).toBe(200);
+          lat.push(performance.now() - t0);
+        }
+      }));
+      return lat;
+    }
+    const mirrorCfg = { fraction: 1, maxInFlight: 16, maxQueue: 32, timeout: '5s' };
+    const off = await sidecar({ primary: [primary.url] });
+    const toSleepy = await sidecar({ primary: [primary.url], secondary: sleepy.url, mirror: mirrorCfg });
+    const toDead = await sidecar({ primary: [primary.url], secondary: dead, mirror: mirrorCfg });
+    await measure(off); // warm-up
+    const base = await measure(off);
+    const slow = await measure(toSleepy);
+    const down = await measure(toDead);
+    const p99 = (l: number[]): number => percentile(l, 99);
+    // Loose bound: the 2-core CI box is noisy; a blocking mirror would add ~2000 ms.
+    expect(p99(slow)).toBeLessThan(p99(base) * 3 + 25);
+    expect(p99(down)).toBeLessThan(p99(base) * 3 + 25);
+    const m = await (await request(`${toSleepy.addresses.admin}/metrics`)).body.text();
+    expect(Number(/shadowtwin_mirror_dropped_total\{reason="queue_full"\} (\d+)/.exec(m)?.[1] ?? 0)).toBeGreaterThan(0);
+    const d = await (await request(`${toDead.addresses.admin}/metrics`)).body.text();
+    expect(d).toMatch(/shadowtwin_mirror_failed_total\{code="ECONNREFUSED"\} \d+/);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
