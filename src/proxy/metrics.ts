@@ -40,6 +40,11 @@ export interface ScrapeSources {
 
 export function createProxyMetrics(sources: ScrapeSources, registry = new Registry()) {
   collectDefaultMetrics({ register: registry });
+  // These prom-client gauges end in _total, which Prometheus reserves for
+  // counters (promtool rejects them); the per-type gauges carry the same data.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   return {
     registry,
     requestDuration: new Histogram({

@@ -128,7 +128,7 @@ export class Sidecar extends EventEmitter {
       metrics,
       normalizer: new RouteNormalizer({ routes: config.capture.routes }),
       capture: this.capture,
-      faults: config.faults.enabled ? new FaultFilter(config.faults, random) : undefined,
+      faults: config.faults.enabled ? new FaultFilter(config.faults, random, () => metrics.faultsSkipped.inc()) : undefined,
       mirror: this.shadow ? { policy: new MirrorPolicy(config.mirror, random), writer: this.shadow, maxBodyBytes: config.mirror.maxBodyBytes } : undefined,
       maxBodyBytes: config.server.maxBodyBytes,
       log: this.log,

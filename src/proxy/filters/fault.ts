@@ -66,11 +66,11 @@ export class FaultFilter {
   private readonly headerControl: boolean;
   private readonly maxActive: number;
   private readonly random: () => number;
+  private readonly onSkip: () => void;
   private activeFaults = 0;
-  /** Faults skipped because maxActiveFaults was reached. */
-  skipped = 0;
 
-  constructor(cfg: SidecarConfig['faults'], random: () => number = Math.random) {
+  constructor(cfg: SidecarConfig['faults'], random: () => number = Math.random, onSkip: () => void = () => undefined) {
+    this.onSkip = onSkip;
     this.rules = cfg.rules.map(compile);
     this.headerControl = cfg.headerControl;
     this.maxActive = cfg.maxActiveFaults;
@@ -109,7 +109,7 @@ export class FaultFilter {
     // Delays and throttles hold resources; cap how many run at once (Envoy max_active_faults).
     const holds = delayMs !== undefined || rate !== undefined;
     if (holds && this.activeFaults >= this.maxActive) {
-      this.skipped++;
+      this.onSkip();
       return undefined;
     }
     if (holds) this.activeFaults++;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the tests and benchmarks need from Debian's packages:
+#   promtool (package prometheus) — tests check /metrics with it;
+#   nginx, wrk — benchmarks (reference upstream and load).
+# Skips anything already present; needs root (or sudo) only when installing.
+set -euo pipefail
+
+need=()
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+if [ "${1:-}" = "--bench" ] || [ "${SHADOWTWIN_BENCH_DEPS:-}" = "1" ]; then
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-test-deps: need root to apt-get install ${need[*]}; install them yourself and rerun" >&2
+    exit 1
+  fi
+fi
+echo "install-test-deps: installing ${need[*]} (Debian packages)" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, waitForText } from '../helpers/cli.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
+
+describe('shadowtwin sidecar (CLI)', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it('drains in-flight requests on SIGTERM, flushes the capture and exits 0', async () => {
+    const up: TestServer = await startServer((req, res) => setTimeout(() => res.end(`done ${req.url}`), req.url === '/slow' ? 800 : 1));
+    cleanup.push(() => up.close());
+    const dir = mkdtempSync(join(tmpdir(), 'st-cli-'));
+    const capture = join(dir, 'cap.ndjson');
+    const run = runCli(['sidecar', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--primary', up.url, '--capture', capture]);
+    cleanup.push(async () => { run.child.kill('SIGKILL'); });
+    const m = await waitForText(run.stderr, /proxy (http:\/\/127\.0\.0\.1:\d+)/);
+    const proxy = m[1]!;
+    await (await request(`${proxy}/fast`)).body.dump();
+    const slow = request(`${proxy}/slow`).then(async (r) => `${r.statusCode} ${await r.body.text()}`);
+    await new Promise((r) => setTimeout(r, 150));
+    run.child.kill('SIGTERM');
+    expect(await slow).toBe('200 done /slow');
+    expect(await run.exit).toBe(0);
+    // No new connections after the drain started.
+    await expect(request(`${proxy}/after`)).rejects.toThrow();
+    const lines = readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].shadowtwin).toBe('capture');
+    expect(lines.slice(1).map((r: { path: string }) => r.path).sort()).toEqual(['/fast', '/slow']);
+  });
+
+  it('lists every config problem at once and exits 2', async () => {
+    const run = runCli(['sidecar', '--primary', 'nope', '--mirror', 'lots', '--admin', '0.0.0.0:0', '--capture-mode', 'all']);
+    expect(await run.exit).toBe(2);
+    const err = run.stderr();
+    expect(err).toContain('ST_ERR_CONFIG_INVALID');
+    expect(err).toMatch(/4 problems|[5-9] problems/);
+    for (const path of ['primary[0]', 'mirror.fraction', 'capture.mode', 'admin.token']) expect(err).toContain(`- ${path}:`);
+  });
+
+  it('exits 3 with ST_ERR_LISTEN_FAILED when the port is taken', async () => {
+    const busy = await startServer(() => undefined);
+    cleanup.push(() => busy.close());
+    const port = new URL(busy.url).port;
+    const run = runCli(['sidecar', '--listen', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--primary', 'http://127.0.0.1:1']);
+    expect(await run.exit).toBe(3);
+    expect(run.stderr()).toMatch(/ST_ERR_LISTEN_FAILED: cannot listen on 127\.0\.0\.1:\d+ for the data port/);
+  });
+});
