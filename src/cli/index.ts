@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The flag: a 4 MiB young-generation semi-space (V8's default is 16 MiB) keeps
+// a sidecar under load ~20 MB smaller at no measurable CPU cost (bench/proxy.ts).
+// It must be set at process start, hence the shebang (`env -S`, coreutils ≥ 8.30).
 import { Command } from 'commander';
 import { VERSION } from '../common/index.js';
 import { registerDemoSidecarCommand } from './demo-sidecar-command.js';

@@ -1,7 +1,16 @@
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type { Histogram as HdrHistogram } from 'hdr-histogram-js';
 import { ShadowtwinError } from './errors.js';
 
-export type Histogram = hdr.Histogram;
+export type Histogram = HdrHistogram;
+
+// Only the package's pure-JS modules: its index also instantiates a
+// WebAssembly build at import, which costs ~8 MB of RSS in every process
+// (measured; the sidecar's memory budget is 100 MB). Same wire format.
+const require = createRequire(import.meta.url);
+const Float64Histogram = (require('hdr-histogram-js/dist/Float64Histogram.js') as { default: new (lowest: number, highest: number, digits: number) => Histogram }).default;
+const { JsHistogram } = require('hdr-histogram-js/dist/JsHistogram.js') as { JsHistogram: { decode(data: Uint8Array, bitBucketSize: number, minBar: number): Histogram } };
+const { decompress } = require('hdr-histogram-js/dist/JsHistogram.encoding.js') as { decompress(data: Uint8Array): Uint8Array };
 
 /**
  * Latency histograms are recorded in microseconds with 3 significant
@@ -9,14 +18,9 @@ export type Histogram = hdr.Histogram;
  * 64-bit buckets: counts never overflow over long runs.
  */
 export function createHistogram(): Histogram {
-  return hdr.build({
-    bitBucketSize: 64,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
+  const h = new Float64Histogram(1, 2, 3);
+  h.autoResize = true;
+  return h;
 }
 
 /** Records a latency in milliseconds (fractional allowed) as microseconds. */
@@ -26,12 +30,12 @@ export function recordMs(h: Histogram, ms: number): void {
 
 /** Compressed base64 (the HdrHistogram interchange form). */
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return (h as Histogram & { encodeIntoCompressedBase64(): string }).encodeIntoCompressedBase64();
 }
 
 export function decodeHistogram(encoded: string): Histogram {
   try {
-    const decoded = hdr.decodeFromCompressedBase64(encoded, 64, false);
+    const decoded = JsHistogram.decode(decompress(new Uint8Array(Buffer.from(encoded.trim(), 'base64'))), 64, 0);
     // Copy into our standard shape so merges never hit a fixed range.
     const h = createHistogram();
     h.add(decoded);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import httpProxy from 'http-proxy';
+import type HttpProxy from 'http-proxy';
 import type { Logger } from '../common/index.js';
 import type { UpstreamSet } from './upstream-set.js';
 
@@ -10,11 +11,18 @@ import type { UpstreamSet } from './upstream-set.js';
  * not do. Upgrades are not captured as request records (no response end).
  */
 export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
-  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
-  proxy.on('error', (err, _req, socket) => {
-    log.debug({ err: err.message }, 'websocket upgrade failed');
-    if (socket && 'destroy' in socket) (socket as Duplex).destroy();
-  });
+  // Loaded on the first upgrade: most sidecars never see one, and it costs memory.
+  let proxy: HttpProxy | undefined;
+  const getProxy = (): HttpProxy => {
+    if (proxy) return proxy;
+    const httpProxy = createRequire(import.meta.url)('http-proxy') as typeof HttpProxy;
+    proxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
+    proxy.on('error', (err, _req, socket) => {
+      log.debug({ err: err.message }, 'websocket upgrade failed');
+      if (socket && 'destroy' in socket) (socket as Duplex).destroy();
+    });
+    return proxy;
+  };
   // Upgraded sockets leave the HTTP server's bookkeeping; track them so stop() can close them.
   const sockets = new Set<Duplex>();
   const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -26,14 +34,14 @@ export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
       return;
     }
     socket.on('error', () => socket.destroy());
-    proxy.ws(req, socket, head, { target: member.origin });
+    getProxy().ws(req, socket, head, { target: member.origin });
   };
   return {
     handler,
     get open(): number { return sockets.size; },
     close: () => {
       for (const s of sockets) s.destroy();
-      proxy.close();
+      proxy?.close();
     },
   };
 }

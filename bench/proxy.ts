@@ -1,0 +1,143 @@
+/**
+ * Sidecar benchmark (issue 2). Everything runs on loopback in one script:
+ *   upstream: nginx `return 200` (1 worker); references: direct to nginx,
+ *   nginx proxy_pass, bare node:http / http-proxy / undici pass-through proxies
+ *   written for this bench; then the sidecar with capture on (mirror 0) and
+ *   with mirror 1.0 to a second nginx server.
+ * Saturation: wrk -t1 -c50, rounds interleaved across targets, medians.
+ * Latency: an open-model client at a fixed 1,000 req/s, latency from the
+ * intended send time; the sidecar's CPU from /proc and its RSS.
+ * Memory: a run with a dead secondary and mirror 1.0 under wrk load.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openLoop } from './lib/open-loop.js';
+import { cpuSeconds, rssBytes, rssSampler } from './lib/proc.js';
+import { freePort, startNginx, startProcess, waitForPort, wrk, type Proc } from './lib/processes.js';
+import { checksTable, median, table, type Check } from './lib/table.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DEAD_SECONDS = Number(process.env.BENCH_DEAD_SECONDS ?? 60);
+const RATE = 1000;
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
+const CLI = here('../src/cli/index.js');
+
+interface Target { name: string; url: string; proc?: Proc }
+
+export async function benchProxy(): Promise<{ markdown: string; checks: Check[] }> {
+  const ports = { upstream: await freePort(), secondary: await freePort(), proxy: await freePort() };
+  const nginx = await startNginx(ports, 2);
+  const upstream = `http://127.0.0.1:${ports.upstream}`;
+  const procs: Proc[] = [nginx];
+  const tmp = mkdtempSync(join(tmpdir(), 'st-bench-'));
+  try {
+    const startNode = async (name: string, script: string, extra: string[] = []): Promise<Target> => {
+      const port = await freePort();
+      const p = startProcess(process.execPath, [script, String(port), upstream, ...extra]);
+      procs.push(p);
+      await waitForPort(port);
+      return { name, url: `http://127.0.0.1:${port}/`, proc: p };
+    };
+    const startSidecar = async (name: string, extra: string[]): Promise<Target> => {
+      const port = await freePort();
+      const admin = await freePort();
+      // Through the bin's shebang, so the sidecar runs with the flags users get.
+      const p = startProcess(CLI, ['sidecar', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--primary', upstream, '--log-level', 'warn', ...extra]);
+      procs.push(p);
+      await waitForPort(port);
+      return { name, url: `http://127.0.0.1:${port}/users/42`, proc: p };
+    };
+
+    const targets: Target[] = [
+      { name: 'direct (nginx)', url: `${upstream}/` },
+      { name: 'nginx proxy_pass', url: `http://127.0.0.1:${ports.proxy}/` },
+      await startNode('bare node:http', here('./proxies/bare-node-http.js')),
+      await startNode('bare http-proxy', here('./proxies/bare-http-proxy.js')),
+      await startNode('bare undici Pool.stream', here('./proxies/bare-undici.js')),
+      await startSidecar('sidecar, capture on, mirror 0', ['--capture', join(tmp, 'cap.ndjson')]),
+      await startSidecar('sidecar, capture on, mirror 1.0', ['--capture', join(tmp, 'cap2.ndjson'), '--secondary', `http://127.0.0.1:${ports.secondary}`, '--mirror', '1']),
+    ];
+
+    // ---- saturation ----
+    const rps = new Map<string, number[]>();
+    const cpuPerReq = new Map<string, number[]>();
+    for (const t of targets) wrk(t.url, 1); // warm-up (JIT, connections)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of targets) {
+        const cpu0 = t.proc ? cpuSeconds(t.proc.pid) : 0;
+        const r = wrk(t.url, SECONDS);
+        const cpu1 = t.proc ? cpuSeconds(t.proc.pid) : 0;
+        (rps.get(t.name) ?? rps.set(t.name, []).get(t.name)!).push(r.rps);
+        if (t.proc) (cpuPerReq.get(t.name) ?? cpuPerReq.set(t.name, []).get(t.name)!).push(((cpu1 - cpu0) / (r.rps * SECONDS)) * 1e6);
+        process.stderr.write(`  round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s\n`);
+      }
+    }
+    const m = (name: string): number => median(rps.get(name)!);
+    const sidecar = m('sidecar, capture on, mirror 0');
+    const undici = m('bare undici Pool.stream');
+    const satRows = targets.map((t) => [
+      t.name, Math.round(m(t.name)), (m(t.name) / undici).toFixed(2),
+      cpuPerReq.has(t.name) ? `${Math.round(median(cpuPerReq.get(t.name)!))} µs` : '—',
+    ]);
+
+    // ---- fixed rate, open model ----
+    const direct = targets[0]!;
+    const sc = targets[5]!;
+    const lat: Record<'direct' | 'sidecar', Array<{ p50: number; p90: number; p99: number }>> = { direct: [], sidecar: [] };
+    let cpuPerSec = 0;
+    let rss = 0;
+    for (let round = 0; round < 2; round++) {
+      const d = await openLoop(direct.url, RATE, RATE_SECONDS);
+      lat.direct.push(d.latency);
+      const cpu0 = cpuSeconds(sc.proc!.pid);
+      const t0 = performance.now();
+      const sampler = rssSampler(sc.proc!.pid);
+      const s = await openLoop(sc.url, RATE, RATE_SECONDS);
+      cpuPerSec = Math.max(cpuPerSec, (cpuSeconds(sc.proc!.pid) - cpu0) / ((performance.now() - t0) / 1000));
+      rss = Math.max(rss, sampler.stop());
+      lat.sidecar.push(s.latency);
+      if (s.errors || d.errors || s.dropped || d.dropped) throw new Error(`open-loop errors/drops: direct ${d.errors}/${d.dropped}, sidecar ${s.errors}/${s.dropped}`);
+    }
+    const med = (side: 'direct' | 'sidecar', k: 'p50' | 'p90' | 'p99'): number => median(lat[side].map((l) => l[k]));
+    const added = (k: 'p50' | 'p90' | 'p99'): number => med('sidecar', k) - med('direct', k);
+
+    // ---- dead secondary ----
+    const deadPort = await freePort();
+    const dead = await startSidecar('sidecar, mirror 1.0 to a dead secondary', ['--secondary', `http://127.0.0.1:${deadPort}`, '--mirror', '1']);
+    const deadSampler = rssSampler(dead.proc!.pid, 1000);
+    const deadRun = wrk(dead.url, DEAD_SECONDS);
+    const deadPeak = deadSampler.stop();
+    const deadEnd = rssBytes(dead.proc!.pid);
+
+    const checks: Check[] = [
+      { name: 'saturation: sidecar / bare undici', value: (sidecar / undici).toFixed(2), target: '≥ 0.90', pass: sidecar / undici >= 0.9 },
+      { name: 'saturation: sidecar / plain http-proxy', value: (sidecar / m('bare http-proxy')).toFixed(2), target: '≥ 1.50', pass: sidecar / m('bare http-proxy') >= 1.5 },
+      { name: 'saturation: mirror 1.0 / mirror 0', value: (m('sidecar, capture on, mirror 1.0') / sidecar).toFixed(2), target: '≥ 0.75', pass: m('sidecar, capture on, mirror 1.0') / sidecar >= 0.75 },
+      { name: `${RATE} req/s: added p90`, value: `${added('p90').toFixed(3)} ms`, target: '≤ 1 ms', pass: added('p90') <= 1 },
+      { name: `${RATE} req/s: added p99`, value: `${added('p99').toFixed(3)} ms`, target: '≤ 2 ms', pass: added('p99') <= 2 },
+      { name: `${RATE} req/s: sidecar CPU`, value: `${cpuPerSec.toFixed(3)} vCPU`, target: '≤ 0.15 vCPU', pass: cpuPerSec <= 0.15 },
+      { name: `${RATE} req/s: sidecar RSS`, value: `${(rss / 2 ** 20).toFixed(0)} MB`, target: '< 100 MB', pass: rss < 100 * 2 ** 20 },
+      { name: `${DEAD_SECONDS}s, dead secondary, mirror 1.0: peak RSS`, value: `${(deadPeak / 2 ** 20).toFixed(0)} MB (end ${(deadEnd / 2 ** 20).toFixed(0)} MB, ${Math.round(deadRun.rps)} req/s)`, target: '< 150 MB', pass: deadPeak < 150 * 2 ** 20 },
+    ];
+    const markdown = [
+      `### Sidecar saturation (wrk -t1 -c50, ${SECONDS}s × ${ROUNDS} rounds interleaved, medians; nginx upstream, 2-byte body)`,
+      table(['forwarder', 'req/s', 'vs bare undici', 'proxy CPU per request'], satRows),
+      '',
+      `### Open model at ${RATE} req/s (${RATE_SECONDS}s × 2 rounds, latency from intended send time, medians)`,
+      table(['', 'p50 ms', 'p90 ms', 'p99 ms'], [
+        ['direct', med('direct', 'p50'), med('direct', 'p90'), med('direct', 'p99')],
+        ['via sidecar', med('sidecar', 'p50'), med('sidecar', 'p90'), med('sidecar', 'p99')],
+        ['added', added('p50'), added('p90'), added('p99')],
+      ]),
+      '',
+      checksTable(checks),
+    ].join('\n');
+    return { markdown, checks };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
