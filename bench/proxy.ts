@@ -65,11 +65,11 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
     // ---- saturation ----
     const rps = new Map<string, number[]>();
     const cpuPerReq = new Map<string, number[]>();
-    for (const t of targets) wrk(t.url, 1); // warm-up (JIT, connections)
+    for (const t of targets) await wrk(t.url, 1); // warm-up (JIT, connections)
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
         const cpu0 = t.proc ? cpuSeconds(t.proc.pid) : 0;
-        const r = wrk(t.url, SECONDS);
+        const r = await wrk(t.url, SECONDS);
         const cpu1 = t.proc ? cpuSeconds(t.proc.pid) : 0;
         (rps.get(t.name) ?? rps.set(t.name, []).get(t.name)!).push(r.rps);
         if (t.proc) (cpuPerReq.get(t.name) ?? cpuPerReq.set(t.name, []).get(t.name)!).push(((cpu1 - cpu0) / (r.rps * SECONDS)) * 1e6);
@@ -85,31 +85,35 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
     ]);
 
     // ---- fixed rate, open model ----
-    const direct = targets[0]!;
-    const sc = targets[5]!;
-    const lat: Record<'direct' | 'sidecar', Array<{ p50: number; p90: number; p99: number }>> = { direct: [], sidecar: [] };
-    let cpuPerSec = 0;
+    // Direct, bare undici (reference forwarder) and the sidecar, interleaved.
+    type Side = 'direct' | 'undici' | 'sidecar';
+    const fixed: Array<[Side, Target]> = [['direct', targets[0]!], ['undici', targets[4]!], ['sidecar', targets[5]!]];
+    const lat: Record<Side, Array<{ p50: number; p90: number; p99: number }>> = { direct: [], undici: [], sidecar: [] };
+    const cpu: Record<Side, number[]> = { direct: [], undici: [], sidecar: [] };
     let rss = 0;
     for (let round = 0; round < 2; round++) {
-      const d = await openLoop(direct.url, RATE, RATE_SECONDS);
-      lat.direct.push(d.latency);
-      const cpu0 = cpuSeconds(sc.proc!.pid);
-      const t0 = performance.now();
-      const sampler = rssSampler(sc.proc!.pid);
-      const s = await openLoop(sc.url, RATE, RATE_SECONDS);
-      cpuPerSec = Math.max(cpuPerSec, (cpuSeconds(sc.proc!.pid) - cpu0) / ((performance.now() - t0) / 1000));
-      rss = Math.max(rss, sampler.stop());
-      lat.sidecar.push(s.latency);
-      if (s.errors || d.errors || s.dropped || d.dropped) throw new Error(`open-loop errors/drops: direct ${d.errors}/${d.dropped}, sidecar ${s.errors}/${s.dropped}`);
+      for (const [side, t] of fixed) {
+        const cpu0 = t.proc ? cpuSeconds(t.proc.pid) : 0;
+        const t0 = performance.now();
+        const sampler = t.proc ? rssSampler(t.proc.pid) : undefined;
+        const r = await openLoop(t.url, RATE, RATE_SECONDS);
+        if (t.proc) cpu[side].push((cpuSeconds(t.proc.pid) - cpu0) / ((performance.now() - t0) / 1000));
+        const peak = sampler?.stop() ?? 0;
+        if (side === 'sidecar') rss = Math.max(rss, peak);
+        lat[side].push(r.latency);
+        if (r.errors || r.dropped) throw new Error(`open-loop ${side}: ${r.errors} errors, ${r.dropped} dropped`);
+      }
     }
-    const med = (side: 'direct' | 'sidecar', k: 'p50' | 'p90' | 'p99'): number => median(lat[side].map((l) => l[k]));
+    const med = (side: Side, k: 'p50' | 'p90' | 'p99'): number => median(lat[side].map((l) => l[k]));
     const added = (k: 'p50' | 'p90' | 'p99'): number => med('sidecar', k) - med('direct', k);
+    const cpuPerSec = median(cpu.sidecar);
+    const cpuUndici = median(cpu.undici);
 
     // ---- dead secondary ----
     const deadPort = await freePort();
     const dead = await startSidecar('sidecar, mirror 1.0 to a dead secondary', ['--secondary', `http://127.0.0.1:${deadPort}`, '--mirror', '1']);
     const deadSampler = rssSampler(dead.proc!.pid, 1000);
-    const deadRun = wrk(dead.url, DEAD_SECONDS);
+    const deadRun = await wrk(dead.url, DEAD_SECONDS);
     const deadPeak = deadSampler.stop();
     const deadEnd = rssBytes(dead.proc!.pid);
 
@@ -119,7 +123,8 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
       { name: 'saturation: mirror 1.0 / mirror 0', value: (m('sidecar, capture on, mirror 1.0') / sidecar).toFixed(2), target: '≥ 0.75', pass: m('sidecar, capture on, mirror 1.0') / sidecar >= 0.75 },
       { name: `${RATE} req/s: added p90`, value: `${added('p90').toFixed(3)} ms`, target: '≤ 1 ms', pass: added('p90') <= 1 },
       { name: `${RATE} req/s: added p99`, value: `${added('p99').toFixed(3)} ms`, target: '≤ 2 ms', pass: added('p99') <= 2 },
-      { name: `${RATE} req/s: sidecar CPU`, value: `${cpuPerSec.toFixed(3)} vCPU`, target: '≤ 0.15 vCPU', pass: cpuPerSec <= 0.15 },
+      { name: `${RATE} req/s: sidecar CPU`, value: `${cpuPerSec.toFixed(3)} vCPU (bare undici ${cpuUndici.toFixed(3)})`, target: '≤ 0.15 vCPU', pass: cpuPerSec <= 0.15 },
+      { name: `${RATE} req/s: sidecar CPU / bare undici CPU`, value: (cpuPerSec / cpuUndici).toFixed(2), target: '(reference)', pass: true },
       { name: `${RATE} req/s: sidecar RSS`, value: `${(rss / 2 ** 20).toFixed(0)} MB`, target: '< 100 MB', pass: rss < 100 * 2 ** 20 },
       { name: `${DEAD_SECONDS}s, dead secondary, mirror 1.0: peak RSS`, value: `${(deadPeak / 2 ** 20).toFixed(0)} MB (end ${(deadEnd / 2 ** 20).toFixed(0)} MB, ${Math.round(deadRun.rps)} req/s)`, target: '< 150 MB', pass: deadPeak < 150 * 2 ** 20 },
     ];
@@ -128,10 +133,11 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
       table(['forwarder', 'req/s', 'vs bare undici', 'proxy CPU per request'], satRows),
       '',
       `### Open model at ${RATE} req/s (${RATE_SECONDS}s × 2 rounds, latency from intended send time, medians)`,
-      table(['', 'p50 ms', 'p90 ms', 'p99 ms'], [
-        ['direct', med('direct', 'p50'), med('direct', 'p90'), med('direct', 'p99')],
-        ['via sidecar', med('sidecar', 'p50'), med('sidecar', 'p90'), med('sidecar', 'p99')],
-        ['added', added('p50'), added('p90'), added('p99')],
+      table(['', 'p50 ms', 'p90 ms', 'p99 ms', 'proxy CPU (vCPU)'], [
+        ['direct (nginx)', med('direct', 'p50'), med('direct', 'p90'), med('direct', 'p99'), '—'],
+        ['via bare undici', med('undici', 'p50'), med('undici', 'p90'), med('undici', 'p99'), cpuUndici.toFixed(3)],
+        ['via sidecar (capture on)', med('sidecar', 'p50'), med('sidecar', 'p90'), med('sidecar', 'p99'), cpuPerSec.toFixed(3)],
+        ['sidecar added over direct', added('p50'), added('p90'), added('p99'), ''],
       ]),
       '',
       checksTable(checks),

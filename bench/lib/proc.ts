@@ -1,12 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
-const TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds (user + system) used so far by a process. */
+/**
+ * CPU seconds used so far by a process, all threads, user + kernel, from the
+ * scheduler's nanosecond run-time (/proc/PID/task/TID/schedstat). Tick-based
+ * utime/stime are too coarse for short runs.
+ */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread exited */ }
+  }
+  return ns / 1e9;
 }
 
 export function rssBytes(pid: number): number {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -89,12 +89,20 @@ http {
 
 export interface WrkResult { rps: number; latencyP99Ms?: number }
 
-export function wrk(url: string, seconds: number, connections = 50): WrkResult {
-  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
-  if (r.error) throw new Error(`wrk not installed: run scripts/install-test-deps.sh --bench (${r.error.message})`);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
-  if (!rps) throw new Error(`could not parse wrk output:\n${r.stdout}\n${r.stderr}`);
+/** Runs wrk asynchronously (samplers in this process keep running meanwhile). */
+export async function wrk(url: string, seconds: number, connections = 50): Promise<WrkResult> {
+  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', (e) => reject(new Error(`wrk not installed: run scripts/install-test-deps.sh --bench (${e.message})`)));
+    child.on('exit', resolve);
+  });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+  if (code !== 0 || !rps) throw new Error(`wrk failed (${code}):\n${stdout}\n${stderr}`);
   if (non2xx) throw new Error(`wrk saw ${non2xx[1]} non-2xx responses from ${url}`);
   return { rps: Number(rps[1]) };
 }

@@ -5,7 +5,7 @@ import type { CaptureFilter } from './filters/capture.js';
 import type { FaultDecision, FaultFilter } from './filters/fault.js';
 import type { MirrorPolicy } from './filters/mirror.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './hop-by-hop.js';
-import type { ProxyMetrics } from './metrics.js';
+import type { HotTotals, ProxyMetrics } from './metrics.js';
 import type { ShadowWriter } from './shadow-writer.js';
 import type { UpstreamMember, UpstreamSet } from './upstream-set.js';
 
@@ -13,6 +13,8 @@ import type { UpstreamMember, UpstreamSet } from './upstream-set.js';
 export interface ProxyContext {
   upstreams: UpstreamSet;
   metrics: ProxyMetrics;
+  /** Plain counters for the request path; prom-client reads them at scrape time. */
+  totals: HotTotals;
   normalizer: RouteNormalizer;
   capture: CaptureFilter;
   faults: FaultFilter | undefined;
@@ -20,7 +22,6 @@ export interface ProxyContext {
   maxBodyBytes: number;
   log: Logger;
   draining: boolean;
-  inFlight: number;
   /** Resolves drain waiters when inFlight reaches 0. */
   onIdle: (() => void) | undefined;
   /** Label cap: routes beyond it are reported as `other`. */
@@ -109,15 +110,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   start(): void {
-    const ctx = this.ctx;
-    ctx.inFlight++;
-    ctx.metrics.requestsInFlight.inc();
+    this.ctx.totals.inFlight++;
     this.res.on('close', this.onResponseClose);
 
     const h = this.req.headers;
     const cl = h['content-length'];
     this.hasBody = h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
     this.reqBytes = cl !== undefined ? Number(cl) || 0 : 0;
+    const ctx = this.ctx;
     if (ctx.maxBodyBytes > 0 && this.reqBytes > ctx.maxBodyBytes) {
       this.reject('ST_ERR_PROXY_BODY_TOO_LARGE', `request body of ${this.reqBytes} bytes exceeds server.maxBodyBytes (${ctx.maxBodyBytes})`);
       return;
@@ -148,7 +148,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.fwdHeaders = forwardableRequestHeaders(req.rawHeaders);
     const xff = req.headers['x-forwarded-for'];
     const remote = this.remoteAddress ?? '';
-    this.setForwarded('x-forwarded-for', xff ? `${xff}, ${remote}` : remote);
+    if (xff === undefined) this.fwdHeaders.push('x-forwarded-for', remote);
+    else this.replaceHeader('x-forwarded-for', `${xff}, ${remote}`);
     if (!req.headers['x-forwarded-proto']) this.fwdHeaders.push('x-forwarded-proto', 'encrypted' in req.socket ? 'https' : 'http');
     if (!req.headers['x-forwarded-host'] && req.headers.host) this.fwdHeaders.push('x-forwarded-host', req.headers.host);
 
@@ -170,15 +171,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.dispatch();
   }
 
-  private setForwarded(name: string, value: string): void {
+  /** Replaces every occurrence of a header the client sent (only called when it did). */
+  private replaceHeader(name: string, value: string): void {
     const h = this.fwdHeaders;
+    let done = false;
     for (let i = 0; i < h.length; i += 2) {
-      if (h[i]!.toLowerCase() === name) {
+      if (h[i]!.length === name.length && h[i]!.toLowerCase() === name) {
+        if (done) { h.splice(i, 2); i -= 2; continue; }
         h[i + 1] = value;
-        return;
+        done = true;
       }
     }
-    h.push(name, value);
   }
 
   private dispatch(exclude?: UpstreamMember): void {
@@ -359,11 +362,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const ctx = this.ctx;
     const durationMs = performance.now() - this.t0;
     if (this.fault) ctx.faults!.release(this.fault);
-    ctx.metrics.requestsInFlight.dec();
     const label = ctx.routeLabel(this.route);
     ctx.durationChild(label, this.method, this.status).observe(durationMs / 1000);
-    ctx.metrics.requestBytes.inc(this.reqBytes);
-    ctx.metrics.responseBytes.inc(this.resBytes);
+    ctx.totals.requestBytes += this.reqBytes;
+    ctx.totals.responseBytes += this.resBytes;
     ctx.capture.complete({
       ts: this.ts,
       durationMs,
@@ -380,7 +382,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       body: this.captureBody,
       bodyTruncated: this.captureTruncated,
     });
-    if (--ctx.inFlight === 0 && ctx.onIdle) ctx.onIdle();
+    if (--ctx.totals.inFlight === 0 && ctx.onIdle) ctx.onIdle();
   }
 }
 

@@ -10,6 +10,12 @@ const HOP_BY_HOP = new Set([
 /** Request headers the fault filter reads; stripped before forwarding. */
 export const FAULT_HEADER_PREFIX = 'x-shadowtwin-fault-';
 
+// Names can only be hop-by-hop if their length matches one of these, so most
+// headers are passed without lowercasing them (this runs for every request).
+const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((h) => h.length));
+const maybeDropped = (name: string): boolean =>
+  HOP_LENGTHS.has(name.length) || (name.length > FAULT_HEADER_PREFIX.length && (name.charCodeAt(0) | 0x20) === 0x78 /* x */);
+
 /**
  * Filters a raw header list (`[name, value, name, value, ...]`) into the list
  * forwarded upstream. Names listed in `Connection` are dropped too.
@@ -27,8 +33,10 @@ export function forwardableRequestHeaders(raw: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || extra?.has(lower) || lower.startsWith(FAULT_HEADER_PREFIX)) continue;
+    if (extra !== undefined || maybeDropped(name)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || extra?.has(lower) || lower.startsWith(FAULT_HEADER_PREFIX)) continue;
+    }
     out.push(name, raw[i + 1]!);
   }
   return out;
@@ -39,8 +47,10 @@ export function forwardableResponseHeaders(raw: readonly Buffer[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'proxy-authenticate') continue;
+    if (HOP_LENGTHS.has(name.length) || name.length === 18) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || lower === 'proxy-authenticate') continue;
+    }
     out.push(name, raw[i + 1]!.toString('latin1'));
   }
   return out;

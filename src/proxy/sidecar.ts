@@ -11,7 +11,7 @@ import { Exchange, type ProxyContext } from './exchange.js';
 import { CaptureFilter } from './filters/capture.js';
 import { FaultFilter } from './filters/fault.js';
 import { MirrorPolicy } from './filters/mirror.js';
-import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import { createHotTotals, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { ShadowWriter } from './shadow-writer.js';
 import { UpstreamSet } from './upstream-set.js';
 import { WindowAggregator } from './window-aggregator.js';
@@ -68,9 +68,11 @@ export class Sidecar extends EventEmitter {
     this.config = config;
     this.log = options.logger ?? silentLogger();
     const random = options.random ?? Math.random;
+    const totals = createHotTotals();
     const metrics = (this.metrics = createProxyMetrics({
       members: () => this.upstreams.size,
       health: () => this.upstreams.view(),
+      totals,
     }));
     const up = config.upstream;
     this.upstreams = new UpstreamSet(config.primary, {
@@ -106,7 +108,7 @@ export class Sidecar extends EventEmitter {
       this.shadow = new ShadowWriter(config.secondary, {
         maxInFlight: config.mirror.maxInFlight, maxQueue: config.mirror.maxQueue, timeout: config.mirror.timeout,
       }, {
-        sent: () => metrics.mirrorSent.inc(),
+        sent: () => { totals.mirrorSent++; },
         dropped: (reason) => metrics.mirrorDropped.labels(reason).inc(),
         failed: (code, req) => {
           metrics.mirrorFailed.labels(code).inc();
@@ -116,7 +118,7 @@ export class Sidecar extends EventEmitter {
           metrics.mirrorDuration.labels(req.route, String(status)).observe(ms / 1000);
           this.shadowStats.get(req.route, req.method).record(status, ms, req.body?.length ?? 0, bytes, false);
         },
-        inFlight: (n) => metrics.mirrorInFlight.set(n),
+        inFlight: (n) => { totals.mirrorInFlight = n; },
       });
     }
 
@@ -126,6 +128,7 @@ export class Sidecar extends EventEmitter {
     this.ctx = {
       upstreams: this.upstreams,
       metrics,
+      totals,
       normalizer: new RouteNormalizer({ routes: config.capture.routes }),
       capture: this.capture,
       faults: config.faults.enabled ? new FaultFilter(config.faults, random, () => metrics.faultsSkipped.inc()) : undefined,
@@ -133,7 +136,6 @@ export class Sidecar extends EventEmitter {
       maxBodyBytes: config.server.maxBodyBytes,
       log: this.log,
       draining: false,
-      inFlight: 0,
       onIdle: undefined,
       routeLabel(route) {
         if (labelled.has(route)) return route;
@@ -180,7 +182,7 @@ export class Sidecar extends EventEmitter {
       },
       histograms: () => this.histograms(),
       stats: () => ({
-        inFlight: this.ctx.inFlight,
+        inFlight: this.ctx.totals.inFlight,
         activeFaults: this.ctx.faults?.active ?? 0,
         mirror: this.shadow ? { inFlight: this.shadow.inFlight, queued: this.shadow.queued } : null,
         capturePending: this.writer?.pending ?? 0,
@@ -212,7 +214,7 @@ export class Sidecar extends EventEmitter {
   }
 
   get inFlight(): number {
-    return this.ctx.inFlight;
+    return this.ctx.totals.inFlight;
   }
 
   async start(): Promise<SidecarAddresses> {
@@ -255,16 +257,16 @@ export class Sidecar extends EventEmitter {
   private async doStop(): Promise<void> {
     this.ctx.draining = true;
     this.emit('draining');
-    this.log.info({ inFlight: this.ctx.inFlight }, 'draining');
+    this.log.info({ inFlight: this.ctx.totals.inFlight }, 'draining');
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    if (this.ctx.inFlight > 0) {
+    if (this.ctx.totals.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.config.drainTimeout);
         this.ctx.onIdle = () => { clearTimeout(timer); resolve(); };
       });
     }
-    if (this.ctx.inFlight > 0) this.log.warn({ inFlight: this.ctx.inFlight }, 'drain timeout reached; closing remaining connections');
+    if (this.ctx.totals.inFlight > 0) this.log.warn({ inFlight: this.ctx.totals.inFlight }, 'drain timeout reached; closing remaining connections');
     this.server.closeAllConnections();
     this.upgrades.close(); // upgraded sockets still count as server connections
     await closed;

@@ -60,10 +60,15 @@ export class MirrorPolicy {
 
   /** The forwarded header list plus the shadow tag (and `Host: <host>-shadow`). */
   shadowHeaders(forwarded: readonly string[]): string[] {
+    if (!this.shadowHost) {
+      const out = forwarded.slice();
+      out.push(SHADOW_HEADER, '1');
+      return out;
+    }
     const out: string[] = [];
     for (let i = 0; i < forwarded.length; i += 2) {
       const name = forwarded[i]!;
-      if (this.shadowHost && name.toLowerCase() === 'host') {
+      if (name.length === 4 && name.toLowerCase() === 'host') {
         const v = forwarded[i + 1]!;
         const colon = v.lastIndexOf(':');
         out.push(name, colon > 0 && !v.endsWith(']') ? `${v.slice(0, colon)}-shadow${v.slice(colon)}` : `${v}-shadow`);
