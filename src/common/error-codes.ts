@@ -116,6 +116,30 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'An encoded HDR histogram could not be decoded; it must be compressed base64 from HdrHistogram.',
   },
+  ST_ERR_INPUT_UNREADABLE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND,
+    summary: 'An input file (capture, log, scenario, report) could not be read; check the path and permissions.',
+  },
+  ST_ERR_INPUT_FORMAT: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'An input file is mostly unparseable in the expected format; the message names the format and shows a bad line.',
+  },
+  ST_ERR_SCENARIO_INVALID: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'The scenario has problems; every one is listed with its path and the fix.',
+  },
+  ST_ERR_GENERATOR_RATE_CAP: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The requested rate exceeds the hard cap (maxRate, default 10000 req/s); raise it explicitly with --max-rate if you mean it.',
+  },
+  ST_ERR_REPORT_MERGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'Run reports could not be merged (not shadowtwin reports, or from different scenarios); merge segments of one run.',
+  },
+  ST_ERR_THRESHOLDS_FAILED: {
+    exitCode: EXIT.THRESHOLD_FAILED, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The run finished but at least one threshold failed; the report lists which.',
+  },
   ST_ERR_INTERNAL: {
     exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,
     summary: 'An unexpected internal error; please report it with the log line.',

@@ -16,3 +16,5 @@ export * from './config/schema-helpers.js';
 export * from './config/sidecar-config.js';
 export * from './config/load-sidecar-config.js';
 export * from './route-stats.js';
+export * from './random.js';
+export * from './capture-reader.js';

@@ -13,12 +13,19 @@ export interface ShadowWriterOptions {
   maxInFlight: number;
   maxQueue: number;
   timeout: number;
+  /** Consecutive connection failures that open the circuit (default 5). */
+  breakerFailures?: number;
+  /** First open period; doubles while probes keep failing, up to 30 s (default 1 s). */
+  breakerBaseMs?: number;
 }
+
+/** Errors meaning the secondary could not be reached at all (as opposed to answering badly). */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 
 /** What the writer reports; it never reports back to the primary path. */
 export interface ShadowWriterHooks {
   sent(): void;
-  dropped(reason: 'queue_full' | 'shutdown'): void;
+  dropped(reason: 'queue_full' | 'shutdown' | 'circuit_open'): void;
   failed(code: string, req: ShadowRequest): void;
   completed(req: ShadowRequest, status: number, durationMs: number, resBytes: number): void;
   inFlight(n: number): void;
@@ -29,7 +36,9 @@ export interface ShadowWriterHooks {
  * ShadowWriter): `send` never throws and never waits. At most `maxInFlight`
  * requests are outstanding; up to `maxQueue` wait; beyond that requests are
  * dropped and counted. The secondary's response is drained and timed, never
- * returned to anyone.
+ * returned to anyone. A circuit breaker stops dialling a secondary that
+ * refuses connections (drops counted as `circuit_open`), so a dead secondary
+ * costs almost nothing; after the open period one probe request is let through.
  */
 export class ShadowWriter {
   private readonly pool: Pool;
@@ -37,6 +46,10 @@ export class ShadowWriter {
   private queueHead = 0;
   private active = 0;
   private closed = false;
+  private connectFailures = 0;
+  private openUntil = 0;
+  private openMs = 0;
+  private probing = false;
   private readonly opts: ShadowWriterOptions;
   private readonly hooks: ShadowWriterHooks;
 
@@ -66,6 +79,14 @@ export class ShadowWriter {
       this.hooks.dropped('shutdown');
       return;
     }
+    if (this.openUntil !== 0) {
+      // Open: drop until the period ends, then let exactly one probe through.
+      if (this.probing || Date.now() < this.openUntil) {
+        this.hooks.dropped('circuit_open');
+        return;
+      }
+      this.probing = true;
+    }
     if (this.active < this.opts.maxInFlight) {
       this.dispatch(req);
     } else if (this.queued < this.opts.maxQueue) {
@@ -85,8 +106,10 @@ export class ShadowWriter {
     const done = (err?: Error): void => {
       this.active--;
       this.hooks.inFlight(this.active);
-      if (err) this.hooks.failed((err as NodeJS.ErrnoException).code ?? 'ERROR', req);
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      if (err) this.hooks.failed(code ?? 'ERROR', req);
       else this.hooks.completed(req, status, performance.now() - start, bytes);
+      this.breaker(code !== undefined && CONNECT_FAILURES.has(code) && status === 0);
       this.drainQueue();
     };
     const handler: Dispatcher.DispatchHandler = {
@@ -101,6 +124,34 @@ export class ShadowWriter {
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  private breaker(connectFailed: boolean): void {
+    if (!connectFailed) {
+      this.connectFailures = 0;
+      if (this.openUntil !== 0 && this.probing) {
+        this.openUntil = 0;
+        this.openMs = 0;
+      }
+      this.probing = false;
+      return;
+    }
+    this.connectFailures++;
+    const threshold = this.opts.breakerFailures ?? 5;
+    if (this.probing || (this.openUntil === 0 && this.connectFailures >= threshold)) {
+      this.openMs = this.openMs === 0 ? (this.opts.breakerBaseMs ?? 1000) : Math.min(30_000, this.openMs * 2);
+      this.openUntil = Date.now() + this.openMs;
+      this.probing = false;
+      // What is queued would only fail the same way.
+      for (let i = this.queueHead; i < this.queue.length; i++) this.hooks.dropped('circuit_open');
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+  }
+
+  /** True while the breaker keeps shadow traffic away from an unreachable secondary. */
+  get circuitOpen(): boolean {
+    return this.openUntil !== 0;
   }
 
   private drainQueue(): void {

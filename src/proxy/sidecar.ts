@@ -107,6 +107,7 @@ export class Sidecar extends EventEmitter {
     if (config.secondary && config.mirror.fraction > 0) {
       this.shadow = new ShadowWriter(config.secondary, {
         maxInFlight: config.mirror.maxInFlight, maxQueue: config.mirror.maxQueue, timeout: config.mirror.timeout,
+        breakerFailures: config.mirror.breakerFailures, breakerBaseMs: config.mirror.breakerBase,
       }, {
         sent: () => { totals.mirrorSent++; },
         dropped: (reason) => metrics.mirrorDropped.labels(reason).inc(),
@@ -184,7 +185,7 @@ export class Sidecar extends EventEmitter {
       stats: () => ({
         inFlight: this.ctx.totals.inFlight,
         activeFaults: this.ctx.faults?.active ?? 0,
-        mirror: this.shadow ? { inFlight: this.shadow.inFlight, queued: this.shadow.queued } : null,
+        mirror: this.shadow ? { inFlight: this.shadow.inFlight, queued: this.shadow.queued, circuitOpen: this.shadow.circuitOpen } : null,
         capturePending: this.writer?.pending ?? 0,
         uptimeSeconds: (Date.now() - this.startedAt) / 1000,
       }),

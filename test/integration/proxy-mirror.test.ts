@@ -65,6 +65,30 @@ describe('sidecar mirroring', () => {
     expect(counts.size).toBeLessThan(32);
   });
 
+  it('opens a circuit on a secondary that refuses connections, and closes it when it is back', async () => {
+    const primary = await server((_req, res) => res.end('ok'));
+    const deadAt = await deadUrl();
+    const sc = await sidecar({ primary: [primary.url], secondary: deadAt, mirror: { fraction: 1, breakerFailures: 3, breakerBase: '300ms' } });
+    for (let i = 0; i < 100; i++) await (await request(`${sc.addresses.proxy}/a`)).body.dump();
+    await new Promise((r) => setTimeout(r, 50));
+    const metrics = async (): Promise<string> => (await request(`${sc.addresses.admin}/metrics`)).body.text();
+    const num = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+    const m = await metrics();
+    const refused = num(m, /shadowtwin_mirror_failed_total\{code="ECONNREFUSED"\} (\d+)/);
+    expect(refused).toBeGreaterThanOrEqual(3);
+    expect(refused).toBeLessThan(10); // only the failures before the circuit opened (plus probes)
+    expect(num(m, /shadowtwin_mirror_dropped_total\{reason="circuit_open"\} (\d+)/)).toBeGreaterThan(85);
+    // The secondary comes up on the same port: after the open period a probe gets through and mirroring resumes.
+    let seen = 0;
+    const revived = (await import('node:http')).createServer((_req, res) => { seen++; res.end(); });
+    await new Promise<void>((r) => revived.listen(Number(new URL(deadAt).port), '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => { revived.close(() => r()); revived.closeAllConnections(); }));
+    await new Promise((r) => setTimeout(r, 700));
+    for (let i = 0; i < 20; i++) await (await request(`${sc.addresses.proxy}/a`)).body.dump();
+    await waitFor(() => seen >= 15);
+    expect(JSON.parse(await (await request(`${sc.addresses.admin}/stats`)).body.text()).mirror.circuitOpen).toBe(false);
+  });
+
   it('a secondary that sleeps 2 s or is down does not slow the primary', async () => {
     const primary = await server((_req, res) => setTimeout(() => res.end('ok'), 1));
     const sleepy = await server((_req, res) => setTimeout(() => res.end('late'), 2000));
@@ -102,6 +126,7 @@ describe('sidecar mirroring', () => {
     expect(Number(/shadowtwin_mirror_dropped_total\{reason="queue_full"\} (\d+)/.exec(m)?.[1] ?? 0)).toBeGreaterThan(0);
     const d = await (await request(`${toDead.addresses.admin}/metrics`)).body.text();
     expect(d).toMatch(/shadowtwin_mirror_failed_total\{code="ECONNREFUSED"\} \d+/);
+    expect(d).toMatch(/shadowtwin_mirror_dropped_total\{reason="circuit_open"\} [1-9]/);
   });
 });
 

@@ -105,6 +105,10 @@ export const sidecarConfigSchema = z.strictObject({
     /** Rewrite Host to `<host>-shadow` as Envoy does. */
     shadowHost: z.boolean().prefault(false),
     timeout: durationMs.prefault('10s'),
+    /** Circuit breaker: consecutive connection failures that stop dialling the secondary. */
+    breakerFailures: z.number().int().positive().prefault(5),
+    /** First open period (doubles while probes fail, up to 30 s). */
+    breakerBase: durationMs.prefault('1s'),
   }).prefault({}),
   faults: z.strictObject({
     enabled: z.boolean().prefault(false),

@@ -1,0 +1,96 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { ShadowtwinError } from './errors.js';
+import type { RequestRecord } from './request-record.js';
+
+/** What a reader skipped, by reason, with the first few line numbers (the "bad input loses nothing" report). */
+export class SkipReport {
+  total = 0;
+  readonly byReason: Record<string, number> = {};
+  readonly examples: Array<{ line: number; reason: string; text: string }> = [];
+  private readonly maxExamples: number;
+
+  constructor(maxExamples = 10) {
+    this.maxExamples = maxExamples;
+  }
+
+  skip(line: number, reason: string, text: string): void {
+    this.total++;
+    this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
+    if (this.examples.length < this.maxExamples) this.examples.push({ line, reason, text: text.slice(0, 200) });
+  }
+
+  toJSON(): { total: number; byReason: Record<string, number>; examples: Array<{ line: number; reason: string; text: string }> } {
+    return { total: this.total, byReason: { ...this.byReason }, examples: [...this.examples] };
+  }
+}
+
+/** Lines of a text file, gunzipped when it is gzip (by magic bytes, not name). */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const head = await new Promise<Buffer>((resolve, reject) => {
+    const s = createReadStream(file, { start: 0, end: 1 });
+    const chunks: Buffer[] = [];
+    s.on('data', (c) => chunks.push(c as Buffer));
+    s.on('end', () => resolve(Buffer.concat(chunks)));
+    s.on('error', (err) => reject(new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err })));
+  });
+  const raw = createReadStream(file);
+  const input = head[0] === 0x1f && head[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
+  yield* createInterface({ input, crlfDelay: Infinity });
+}
+
+function validRecord(v: unknown): v is RequestRecord {
+  const r = v as RequestRecord;
+  return typeof r === 'object' && r !== null && typeof r.ts === 'number' && typeof r.method === 'string' && typeof r.path === 'string' && typeof r.status === 'number';
+}
+
+/**
+ * Streams the records of a shadowtwin capture (NDJSON, optionally gzip).
+ * Header lines (also those from rotated files concatenated together) are
+ * recognised; corrupt lines are skipped and reported, never fatal, unless
+ * most of the input is unparseable: then it is the wrong format and the
+ * error says which format was expected.
+ */
+export async function* readCapture(file: string, skips = new SkipReport()): AsyncGenerator<RequestRecord> {
+  let n = 0;
+  let good = 0;
+  for await (const line of readLines(file)) {
+    n++;
+    if (line.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      skips.skip(n, 'invalid_json', line);
+      checkMostlyBad(file, n, good, skips);
+      continue;
+    }
+    if ((v as { shadowtwin?: unknown })?.shadowtwin === 'capture') continue;
+    if (!validRecord(v)) {
+      skips.skip(n, 'missing_fields', line);
+      checkMostlyBad(file, n, good, skips);
+      continue;
+    }
+    if (!v.route) v.route = v.path;
+    good++;
+    yield v;
+  }
+  if (good === 0 && skips.total > 0) checkMostlyBad(file, n, good, skips, true);
+}
+
+function checkMostlyBad(file: string, lines: number, good: number, skips: SkipReport, final = false): void {
+  if ((final || lines >= 100) && skips.total > good * 4) {
+    const ex = skips.examples[0];
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} does not look like a shadowtwin capture (NDJSON RequestRecords): ${skips.total} of the first ${lines} lines are unusable${ex ? `, e.g. line ${ex.line} (${ex.reason}): ${ex.text.slice(0, 80)}` : ''}; pass the right --format or file`, { details: skips.toJSON() });
+  }
+}
+
+/** Reads a whole capture into memory (replay needs random access to the sequence). */
+export async function loadCapture(file: string): Promise<{ records: RequestRecord[]; skips: SkipReport }> {
+  const skips = new SkipReport();
+  const records: RequestRecord[] = [];
+  for await (const r of readCapture(file, skips)) records.push(r);
+  records.sort((a, b) => a.ts - b.ts);
+  return { records, skips };
+}

@@ -1,0 +1,21 @@
+/**
+ * Seeded PRNG (mulberry32): the same seed gives the same request sequence,
+ * which scenarios promise. Not for cryptography.
+ */
+export type Random = () => number;
+
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Exponential variate with the given mean. */
+export function exponential(random: Random, mean: number): number {
+  return -Math.log(1 - random()) * mean;
+}

@@ -1,0 +1,286 @@
+import { EventEmitter } from 'node:events';
+import { Pool, type Dispatcher } from 'undici';
+import { summarizeMs, type Random } from '../common/index.js';
+import { pickFault, type GeneratorFault } from './faults.js';
+import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
+import type { RequestSource, RequestSpec } from './sources/request-source.js';
+
+export interface Arrivals {
+  next(): number | undefined;
+  multiplier?: number;
+}
+
+export interface HttpOptions {
+  connections: number;
+  pipelining: number;
+  timeoutMs: number;
+  /** Arrivals beyond this many outstanding requests are dropped and counted. */
+  maxInFlight: number;
+}
+
+export interface LoadRunOptions {
+  target: string;
+  source: RequestSource;
+  durationMs: number;
+  /** Open model: scheduled arrivals. */
+  arrivals?: Arrivals;
+  /** Closed model: this many loops, each sending when the previous completes. */
+  closed?: { vus: number };
+  http: HttpOptions;
+  headers?: Record<string, string>;
+  faults?: readonly GeneratorFault[];
+  random: Random;
+  /** Run only arrivals with index % count === index (distributed agents). */
+  segment?: { index: number; count: number };
+}
+
+export interface Progress {
+  elapsedMs: number;
+  durationMs: number;
+  intendedRate: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  dropped: number;
+  inFlight: number;
+  multiplier: number;
+}
+
+class FaultError extends Error {
+  constructor(readonly code: string, message: string) { super(message); }
+}
+
+/**
+ * One load run. Open model: arrivals are scheduled in advance; on each wake
+ * every due arrival is sent; latency is measured from the intended send time,
+ * so a stalled target shows up in the percentiles (no coordinated omission);
+ * the pacer's lateness is recorded as schedule lag; arrivals that would
+ * exceed maxInFlight are dropped and counted. Events: `progress` (1/s),
+ * `done` (the recorder). Producers do not know consumers: outputs listen.
+ */
+export class LoadRun extends EventEmitter {
+  readonly recorder = new RunRecorder();
+  private readonly opts: LoadRunOptions;
+  private readonly pool: Pool;
+  private readonly churnPool: Pool;
+  private inFlight = 0;
+  private t0 = 0;
+  private arrivalIndex = 0;
+  private nextAt: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private finished: (() => void) | undefined;
+  private lastProgress = { at: 0, intended: 0, completed: 0 };
+
+  constructor(opts: LoadRunOptions) {
+    super();
+    this.opts = opts;
+    const h = opts.http;
+    const common = { headersTimeout: h.timeoutMs, bodyTimeout: h.timeoutMs, connect: { timeout: Math.min(h.timeoutMs, 10_000) } };
+    this.pool = new Pool(opts.target, { ...common, connections: h.connections, pipelining: h.pipelining });
+    // Connection churn gets its own small pool so it cannot starve the main one.
+    this.churnPool = new Pool(opts.target, { ...common, connections: 16, pipelining: 1 });
+    this.pool.on('connectionError', () => undefined);
+    this.churnPool.on('connectionError', () => undefined);
+  }
+
+  /** The intensity knob (effective at the next arrival). */
+  get multiplier(): number {
+    return this.opts.arrivals?.multiplier ?? 1;
+  }
+
+  set multiplier(m: number) {
+    if (this.opts.arrivals && 'multiplier' in this.opts.arrivals) this.opts.arrivals.multiplier = m;
+  }
+
+  get elapsedMs(): number {
+    return this.t0 ? performance.now() - this.t0 : 0;
+  }
+
+  async run(): Promise<RunRecorder> {
+    this.t0 = performance.now();
+    const done = new Promise<void>((resolve) => { this.finished = resolve; });
+    this.progressTimer = setInterval(() => this.emit('progress', this.progress()), 1000);
+    if (this.opts.closed) this.startClosed(this.opts.closed.vus);
+    else {
+      this.nextAt = this.opts.arrivals!.next();
+      this.tick();
+    }
+    await done;
+    clearInterval(this.progressTimer);
+    this.emit('progress', this.progress());
+    await Promise.all([this.pool.close(), this.churnPool.close()]);
+    this.emit('done', this.recorder);
+    return this.recorder;
+  }
+
+  /** Stops scheduling; in-flight requests finish (bounded by the HTTP timeout). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.nextAt = undefined;
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if ((this.nextAt === undefined || this.stopped) && this.inFlight === 0 && (!this.opts.closed || this.stopped || this.elapsedMs >= this.opts.durationMs)) {
+      this.finished?.();
+      this.finished = undefined;
+    }
+  }
+
+  private progress(): Progress {
+    const now = this.elapsedMs;
+    const r = this.recorder;
+    const dt = Math.max(1, now - this.lastProgress.at) / 1000;
+    const p = {
+      elapsedMs: Math.round(now), durationMs: this.opts.durationMs,
+      intendedRate: (r.intended - this.lastProgress.intended) / dt,
+      achievedRate: (r.completed - this.lastProgress.completed) / dt,
+      ...(() => { const s = summarizeMs(r.routes.total().latency); return { p50: s.p50, p99: s.p99 }; })(),
+      requests: r.completed, errors: r.errors, dropped: r.dropped, inFlight: this.inFlight, multiplier: this.multiplier,
+    };
+    this.lastProgress = { at: now, intended: r.intended, completed: r.completed };
+    return p;
+  }
+
+  // ---- open model ----
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = performance.now() - this.t0;
+    const seg = this.opts.segment;
+    const max = this.opts.http.maxInFlight;
+    while (this.nextAt !== undefined && this.nextAt <= now) {
+      const intended = this.nextAt;
+      const index = this.arrivalIndex++;
+      this.nextAt = this.opts.arrivals!.next();
+      if (seg && index % seg.count !== seg.index) continue;
+      this.recorder.arrival(intended, now - intended);
+      if (this.inFlight >= max) {
+        this.recorder.drop(intended);
+        continue;
+      }
+      this.start(index, intended);
+    }
+    if (this.nextAt === undefined) {
+      this.maybeFinish();
+      return;
+    }
+    const wait = this.nextAt - (performance.now() - this.t0);
+    // Timers fire up to ~1 ms late; wake a little early and send what is due.
+    if (wait > 1.5) this.timer = setTimeout(this.tick, wait - 1);
+    else this.timer = setTimeout(this.tick, 0);
+  };
+
+  // ---- closed model ----
+
+  private startClosed(vus: number): void {
+    const loop = (vu: number, i: number): void => {
+      if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
+        this.maybeFinish();
+        return;
+      }
+      const now = this.elapsedMs;
+      this.recorder.arrival(now, 0);
+      this.start(vu + i * vus, now, () => loop(vu, i + 1));
+    };
+    for (let vu = 0; vu < vus; vu++) loop(vu, 0);
+  }
+
+  // ---- dispatch ----
+
+  private start(index: number, intendedMs: number, after?: () => void): void {
+    const spec = this.opts.source.next(index);
+    const fault = this.opts.faults?.length ? pickFault(this.opts.faults, spec.route, this.opts.random) : undefined;
+    if (fault) this.recorder.injected(fault.kind);
+    const copies = fault?.kind === 'duplicate' ? Math.max(1, fault.copies ?? 2) : 1;
+    let pending = copies;
+    const doneOne = (): void => {
+      if (--pending === 0) after?.();
+    };
+    const send = (): void => {
+      for (let c = 0; c < copies; c++) this.send(spec, intendedMs, fault, doneOne);
+    };
+    if (fault?.kind === 'delay' && (fault.ms ?? 0) > 0) {
+      this.inFlight += copies; // held requests count against maxInFlight
+      setTimeout(() => { this.inFlight -= copies; send(); }, fault.ms);
+    } else {
+      send();
+    }
+  }
+
+  private send(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, after: () => void): void {
+    this.inFlight++;
+    const headers: Record<string, string> = this.opts.headers ? { ...spec.headers, ...this.opts.headers } : spec.headers;
+    let body: Dispatcher.DispatchOptions['body'] = spec.body;
+    let pool = this.pool;
+    let timeoutMs = 0;
+    let abortAfterMs = -1;
+    switch (fault?.kind) {
+      case 'timeout': timeoutMs = fault.ms ?? 100; break;
+      case 'abort': abortAfterMs = fault.ms ?? 0; break;
+      case 'churn': pool = this.churnPool; break;
+      default: break;
+    }
+    let sendHeaders = headers;
+    if (fault?.kind === 'oversized-header') sendHeaders = { ...headers, 'x-shadowtwin-pad': 'p'.repeat(fault.bytes ?? 32 * 1024) };
+    if (fault?.kind === 'malformed-body') {
+      const text = spec.body && spec.body.length > 2 ? spec.body.subarray(0, Math.floor(spec.body.length / 2)) : Buffer.from('{"truncated":');
+      body = text;
+      sendHeaders = { ...headers, 'content-type': headers['content-type'] ?? 'application/json' };
+    }
+    if (fault?.kind === 'slow-body') {
+      const size = spec.body?.length || (fault.bytes ?? 1024);
+      const payload = spec.body ?? Buffer.alloc(size, 0x61);
+      body = trickle(payload, fault.bytesPerSec ?? 1024) as unknown as Dispatcher.DispatchOptions['body'];
+      sendHeaders = { ...headers, 'content-length': String(payload.length) };
+    }
+    const reqBytes = typeof body === 'object' && Buffer.isBuffer(body) ? body.length : spec.body?.length ?? 0;
+    this.recorder.send(intendedMs, reqBytes);
+
+    let status = 0;
+    let resBytes = 0;
+    let abort: ((err?: Error) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (outcome: Outcome): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      const latency = performance.now() - this.t0 - intendedMs;
+      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, status, reqBytes, resBytes, fault?.kind);
+      this.inFlight--;
+      after();
+      this.maybeFinish();
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: (a) => {
+        abort = a;
+        if (abortAfterMs >= 0) timer = setTimeout(() => a(new FaultError('ST_ABORTED', 'aborted by fault')), abortAfterMs);
+      },
+      onHeaders: (s) => { status = s; return true; },
+      onData: (chunk) => { resBytes += chunk.length; return true; },
+      onComplete: () => finish(statusClass(status)),
+      onError: (err) => finish(errorOutcome(err as NodeJS.ErrnoException)),
+    };
+    if (timeoutMs > 0) timer = setTimeout(() => abort?.(new FaultError('ST_TIMEOUT', 'client timeout (fault)')), timeoutMs);
+    try {
+      pool.dispatch({ path: spec.path, method: spec.method as Dispatcher.HttpMethod, headers: sendHeaders, body, reset: fault?.kind === 'churn' }, handler);
+    } catch (err) {
+      finish(errorOutcome(err as NodeJS.ErrnoException));
+    }
+  }
+}
+
+async function* trickle(payload: Buffer, bytesPerSec: number): AsyncGenerator<Buffer> {
+  const chunk = Math.max(1, Math.floor(bytesPerSec / 10));
+  for (let i = 0; i < payload.length; i += chunk) {
+    yield payload.subarray(i, i + chunk);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,114 @@
+import { createHistogram, recordMs, RouteStatsTable, summarizeMs, type Histogram } from '../common/index.js';
+
+/** How a request ended: a status class or a transport outcome. */
+export type Outcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'timeout' | 'reset' | 'refused' | 'aborted' | 'error';
+
+export function statusClass(status: number): Outcome {
+  return status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 300 ? '3xx' : status >= 200 ? '2xx' : '1xx';
+}
+
+export function errorOutcome(err: NodeJS.ErrnoException): Outcome {
+  switch (err.code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ST_TIMEOUT':
+      return 'timeout';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'reset';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'UND_ERR_ABORTED':
+    case 'ST_ABORTED':
+      return 'aborted';
+    default:
+      return 'error';
+  }
+}
+
+export interface TimelinePoint {
+  /** Seconds since start. */
+  t: number;
+  intended: number;
+  sent: number;
+  completed: number;
+  errors: number;
+  dropped: number;
+  p50: number;
+  p99: number;
+}
+
+interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram }
+
+/**
+ * Everything measured in a run: per-route stats (HDR µs), schedule lag,
+ * outcomes, faults, and a per-second timeline of intended vs achieved.
+ * Memory is bounded by routes and seconds, never by requests.
+ */
+export class RunRecorder {
+  readonly routes = new RouteStatsTable(10_000);
+  readonly lag = createHistogram();
+  readonly outcomes: Record<string, number> = {};
+  readonly faults: Record<string, { injected: number; outcomes: Record<string, number> }> = {};
+  intended = 0;
+  sent = 0;
+  completed = 0;
+  errors = 0;
+  dropped = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  private readonly seconds: Second[] = [];
+
+  private second(tMs: number): Second {
+    const i = Math.max(0, Math.floor(tMs / 1000));
+    while (this.seconds.length <= i) this.seconds.push({ intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, latency: createHistogram() });
+    return this.seconds[i]!;
+  }
+
+  arrival(intendedMs: number, lagMs: number): void {
+    this.intended++;
+    this.second(intendedMs).intended++;
+    recordMs(this.lag, lagMs);
+  }
+
+  drop(intendedMs: number): void {
+    this.dropped++;
+    this.second(intendedMs).dropped++;
+  }
+
+  send(intendedMs: number, bytes: number): void {
+    this.sent++;
+    this.bytesSent += bytes;
+    this.second(intendedMs).sent++;
+  }
+
+  complete(route: string, method: string, intendedMs: number, latencyMs: number, outcome: Outcome, status: number, reqBytes: number, resBytes: number, fault: string | undefined): void {
+    const isError = outcome === '5xx' || (outcome !== '1xx' && outcome !== '2xx' && outcome !== '3xx' && outcome !== '4xx');
+    this.completed++;
+    if (isError) this.errors++;
+    this.bytesReceived += resBytes;
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    this.routes.get(route, method).record(status, latencyMs, reqBytes, resBytes, isError);
+    const s = this.second(intendedMs);
+    s.completed++;
+    if (isError) s.errors++;
+    recordMs(s.latency, latencyMs);
+    if (fault) {
+      const f = (this.faults[fault] ??= { injected: 0, outcomes: {} });
+      f.outcomes[outcome] = (f.outcomes[outcome] ?? 0) + 1;
+    }
+  }
+
+  injected(fault: string): void {
+    (this.faults[fault] ??= { injected: 0, outcomes: {} }).injected++;
+  }
+
+  timeline(): TimelinePoint[] {
+    return this.seconds.map((s, t) => {
+      const l = summarizeMs(s.latency);
+      return { t, intended: s.intended, sent: s.sent, completed: s.completed, errors: s.errors, dropped: s.dropped, p50: l.p50, p99: l.p99 };
+    });
+  }
+}

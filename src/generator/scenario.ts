@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { durationMs, httpOrigin, percent, type ConfigIssue } from '../common/index.js';
+import { GENERATOR_FAULT_KINDS } from './faults.js';
+import { parseThreshold } from './thresholds.js';
+
+const EXECUTOR_NAMES = ['constant-rate', 'ramping-rate', 'poisson', 'peak-valley', 'step', 'forecast', 'replay', 'concurrency'] as const;
+
+const loadSchema = z.strictObject({
+  executor: z.enum(EXECUTOR_NAMES, { error: `must be one of ${EXECUTOR_NAMES.join(', ')}` }),
+  rate: z.number().nonnegative().optional(),
+  poisson: z.boolean().optional(),
+  startRate: z.number().nonnegative().optional(),
+  stages: z.array(z.strictObject({ duration: durationMs, target: z.number().nonnegative() })).optional(),
+  steps: z.array(z.strictObject({ duration: durationMs, rate: z.number().nonnegative() })).optional(),
+  amplitude: z.number().min(0).max(1).optional(),
+  period: durationMs.optional(),
+  points: z.array(z.strictObject({ at: durationMs, rate: z.number().nonnegative() })).optional(),
+  multiplier: z.number().positive().optional(),
+  speed: z.number().positive().optional(),
+  loop: z.boolean().optional(),
+  vus: z.number().int().positive().optional(),
+});
+
+const sourceSchema = z.strictObject({
+  kind: z.enum(['fixed', 'replay', 'capture-mix'], { error: 'must be fixed, replay or capture-mix' }).prefault('fixed'),
+  method: z.string().optional(),
+  path: z.string().startsWith('/', 'paths start with /').optional(),
+  body: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Capture file (NDJSON, gzip ok) for replay and capture-mix. */
+  file: z.string().optional(),
+});
+
+const thresholdSchema = z.union([z.string(), z.strictObject({ expr: z.string(), route: z.string().optional(), method: z.string().optional() })]);
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().optional(),
+  target: httpOrigin,
+  duration: durationMs,
+  seed: z.number().int().prefault(1),
+  load: loadSchema,
+  rampUp: durationMs.prefault(0),
+  rampDown: durationMs.prefault(0),
+  events: z.array(z.strictObject({ name: z.string(), start: durationMs, duration: durationMs, multiplier: z.number().nonnegative() })).prefault([]),
+  source: sourceSchema.prefault({}),
+  headers: z.record(z.string(), z.string()).prefault({}),
+  faults: z.array(z.strictObject({
+    kind: z.enum(GENERATOR_FAULT_KINDS, { error: `must be one of ${GENERATOR_FAULT_KINDS.join(', ')}` }),
+    percent,
+    routes: z.array(z.string()).optional(),
+    ms: z.number().nonnegative().optional(),
+    copies: z.number().int().min(2).optional(),
+    bytesPerSec: z.number().positive().optional(),
+    bytes: z.number().int().positive().optional(),
+  })).prefault([]),
+  thresholds: z.array(thresholdSchema).prefault([]),
+  http: z.strictObject({
+    connections: z.number().int().positive().prefault(128),
+    pipelining: z.number().int().positive().prefault(1),
+    timeout: durationMs.prefault('30s'),
+    maxInFlight: z.number().int().positive().prefault(10_000),
+  }).prefault({}),
+  /** Hard cap on the intended rate (req/s); raise it explicitly. */
+  maxRate: z.number().positive().prefault(10_000),
+  /** Primary hosts this load must never hit (also SHADOWTWIN_PRIMARY). */
+  primary: z.array(httpOrigin).prefault([]),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type LoadConfig = Scenario['load'];
+
+/** What each executor needs, checked across fields so every problem is listed at once. */
+export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const load = (raw.load ?? {}) as Record<string, unknown>;
+  const source = (raw.source ?? {}) as Record<string, unknown>;
+  const need = (key: string, why: string): void => {
+    if (load[key] === undefined) issues.push({ path: `load.${key}`, message: `is required for executor ${String(load.executor)}`, fix: why });
+  };
+  switch (load.executor) {
+    case 'constant-rate': case 'poisson': case 'peak-valley': need('rate', 'set requests per second, e.g. rate: 100'); break;
+    case 'ramping-rate': need('stages', 'e.g. stages: [{ duration: 1m, target: 200 }]'); break;
+    case 'step': need('steps', 'e.g. steps: [{ duration: 30s, rate: 50 }, { duration: 30s, rate: 100 }]'); break;
+    case 'forecast': need('points', 'give the forecast as points: [{ at: 0s, rate: 100 }, ...] (or use --forecast)'); break;
+    case 'concurrency': need('vus', 'e.g. vus: 10'); break;
+    case 'replay': if (source.kind !== 'replay' || !source.file) issues.push({ path: 'source', message: 'replay needs a capture', fix: 'set source: { kind: replay, file: capture.ndjson }' }); break;
+    default: break;
+  }
+  if ((source.kind === 'replay' || source.kind === 'capture-mix') && !source.file) {
+    issues.push({ path: 'source.file', message: `is required for source kind ${String(source.kind)}`, fix: 'give a capture file (NDJSON from the sidecar)' });
+  }
+  if ((source.kind ?? 'fixed') === 'fixed' && !source.path) issues.push({ path: 'source.path', message: 'is required for a fixed source', fix: 'e.g. source: { path: /users/1 }' });
+  const ths = Array.isArray(raw.thresholds) ? raw.thresholds : [];
+  ths.forEach((t, i) => {
+    const expr = typeof t === 'string' ? t : (t as { expr?: unknown })?.expr;
+    if (typeof expr === 'string') {
+      const p = parseThreshold(expr);
+      if (typeof p === 'string') issues.push({ path: `thresholds[${i}]`, message: p });
+    }
+  });
+  const target = typeof raw.target === 'string' ? safeOrigin(raw.target) : undefined;
+  const prim = (Array.isArray(raw.primary) ? raw.primary : []).map((p) => safeOrigin(String(p)));
+  if (target && prim.includes(target)) {
+    issues.push({ path: 'target', message: `(${target}) is a primary host; generated load and faults are never aimed at the primary`, fix: 'target the secondary' });
+  }
+  return issues;
+}
+
+function safeOrigin(v: string): string | undefined {
+  try { return new URL(v).origin; } catch { return undefined; }
+}
