@@ -1,2 +1,3 @@
 export * from './common/index.js';
 export * from './proxy/index.js';
+export * from './generator/index.js';

@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../common/index.js';
 import { registerDemoSidecarCommand } from './demo-sidecar-command.js';
+import { registerGenerateCommand } from './generate-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerSidecarCommand } from './sidecar-command.js';
 
 const program = new Command();
@@ -20,5 +22,7 @@ program
 
 registerSidecarCommand(program);
 registerDemoSidecarCommand(program);
+registerGenerateCommand(program);
+registerReportCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import type { ErrorCode } from '../error-codes.js';
 import { ShadowtwinError } from '../errors.js';
 import { fromZodIssues, formatIssues, type ConfigIssue } from './config-issues.js';
 
@@ -17,6 +18,8 @@ export interface LoadConfigOptions<S extends z.ZodType> {
   flags?: PlainObject;
   /** Cross-field rules; they see the merged raw input and run even when the schema fails. */
   checks?: (raw: PlainObject) => ConfigIssue[];
+  /** The error code thrown for an invalid result (default ST_ERR_CONFIG_INVALID). */
+  code?: ErrorCode;
 }
 
 function isPlainObject(v: unknown): v is PlainObject {
@@ -71,16 +74,16 @@ export function readConfigFile(file: string): PlainObject {
 export function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>): z.output<S> {
   const fileLayer = opts.file ? readConfigFile(opts.file) : undefined;
   const raw = mergeLayers(fileLayer, opts.env, opts.flags);
-  return validateConfig(opts.schema, raw, opts.label, opts.checks);
+  return validateConfig(opts.schema, raw, opts.label, opts.checks, opts.code);
 }
 
-export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, label: string, checks?: (raw: PlainObject) => ConfigIssue[]): z.output<S> {
+export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, label: string, checks?: (raw: PlainObject) => ConfigIssue[], code: ErrorCode = 'ST_ERR_CONFIG_INVALID'): z.output<S> {
   const result = schema.safeParse(raw);
   const issues: ConfigIssue[] = result.success ? [] : fromZodIssues(schema, result.error.issues);
   if (checks && isPlainObject(raw)) issues.push(...checks(raw));
   if (issues.length > 0) {
     const n = issues.length;
-    throw new ShadowtwinError('ST_ERR_CONFIG_INVALID', `${label} has ${n} problem${n === 1 ? '' : 's'}:\n${formatIssues(issues)}`, { details: issues });
+    throw new ShadowtwinError(code, `${label} has ${n} problem${n === 1 ? '' : 's'}:\n${formatIssues(issues)}`, { details: issues });
   }
   return deepFreeze((result as { data: z.output<S> }).data);
 }

@@ -1,0 +1,114 @@
+import { loadCapture, loadConfig, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord, type SkipReport } from '../common/index.js';
+import { EXECUTORS, peakRate } from './load/executors.js';
+import { LoadRun } from './load-run.js';
+import { buildReport, type RunReport } from './run-report.js';
+import { scenarioChecks, scenarioSchema, type Scenario } from './scenario.js';
+import { captureMixSource, fixedSource, replaySource, type RequestSource } from './sources/request-source.js';
+import type { Threshold } from './thresholds.js';
+
+export function parseScenario(input: unknown): Scenario {
+  return validateConfig(scenarioSchema, input, 'scenario', scenarioChecks, 'ST_ERR_SCENARIO_INVALID');
+}
+
+/** A scenario file (YAML/JSON) with flag overrides on top, validated with every problem listed. */
+export function loadScenario(file: string | undefined, overrides: PlainObject = {}): Scenario {
+  return loadConfig({ schema: scenarioSchema, label: file ? `scenario ${file}` : 'scenario', file, flags: overrides, checks: scenarioChecks, code: 'ST_ERR_SCENARIO_INVALID' });
+}
+
+export interface PreparedRun {
+  run: LoadRun;
+  scenario: Scenario;
+  /** Lines skipped while reading a capture (replay/capture-mix sources). */
+  skipped?: SkipReport;
+  /** Runs to the end (or until `run.stop()`), then builds the report. */
+  execute(): Promise<RunReport>;
+}
+
+export interface PrepareOptions {
+  /** Primary hosts from the environment (SHADOWTWIN_PRIMARY): never targeted. */
+  primary?: readonly string[];
+  segment?: { index: number; count: number };
+  scenarioFile?: string;
+}
+
+/**
+ * Builds a run from a scenario: source, executor, safety checks. The CLI,
+ * the scaler's validation runs and the control plane all start load here.
+ */
+export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}): Promise<PreparedRun> {
+  const target = scenario.target;
+  const forbidden = [...scenario.primary, ...(opts.primary ?? []).map((p) => { try { return new URL(p).origin; } catch { return p; } })];
+  if (forbidden.includes(target)) {
+    throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `refusing to generate load against ${target}: it is a primary host; target the secondary`);
+  }
+  const random = seededRandom(scenario.seed);
+  let records: RequestRecord[] | undefined;
+  let skipped: SkipReport | undefined;
+  if (scenario.source.kind !== 'fixed') {
+    const loaded = await loadCapture(scenario.source.file!);
+    records = loaded.records;
+    skipped = loaded.skips;
+    if (records.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no request records to ${scenario.source.kind === 'replay' ? 'replay' : 'sample'}`);
+  }
+  const source: RequestSource = scenario.source.kind === 'fixed'
+    ? fixedSource({ method: scenario.source.method, path: scenario.source.path!, headers: scenario.source.headers, body: scenario.source.body })
+    : scenario.source.kind === 'replay'
+      ? replaySource(records!, scenario.source.headers)
+      : captureMixSource(records!, seededRandom(scenario.seed + 1), scenario.source.headers);
+
+  const executor = EXECUTORS[scenario.load.executor]({
+    load: scenario.load,
+    durationMs: scenario.duration,
+    rampUpMs: scenario.rampUp,
+    rampDownMs: scenario.rampDown,
+    events: scenario.events.map((e) => ({ name: e.name, startMs: e.start, durationMs: e.duration, multiplier: e.multiplier })),
+    random,
+    replayTimestamps: records?.map((r) => r.ts),
+  });
+  const peak = executor.model === 'open'
+    ? (executor.profile ? peakRate(executor.profile, scenario.duration) : replayPeak(records ?? [], scenario.load.speed ?? 1))
+    : 0;
+  if (peak > scenario.maxRate) {
+    throw new ShadowtwinError('ST_ERR_GENERATOR_RATE_CAP', `the scenario peaks at ${Math.round(peak)} req/s, above maxRate ${scenario.maxRate}; lower the load or raise the cap (--max-rate / maxRate) if you mean it`);
+  }
+  const run = new LoadRun({
+    target,
+    source,
+    durationMs: scenario.duration,
+    ...(executor.model === 'open' ? { arrivals: executor.arrivals } : { closed: { vus: executor.vus } }),
+    http: { connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight },
+    headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers },
+    faults: scenario.faults,
+    random,
+    segment: opts.segment,
+  });
+  const thresholds: Threshold[] = scenario.thresholds.map((t) => (typeof t === 'string' ? { expr: t } : t));
+  return {
+    run,
+    scenario,
+    skipped,
+    async execute() {
+      const start = new Date();
+      const t0 = performance.now();
+      const rec = await run.run();
+      return buildReport(rec, {
+        tool: 'shadowtwin', version: VERSION, target, executor: scenario.load.executor, source: scenario.source.kind,
+        ...(opts.scenarioFile ? { scenario: opts.scenarioFile } : {}), seed: scenario.seed, start: start.toISOString(),
+        // A run stopped early reports its real length, so rates stay honest.
+        durationMs: Math.min(scenario.duration, Math.round(performance.now() - t0)) || scenario.duration,
+        ...(opts.segment ? { segment: opts.segment } : {}),
+      }, thresholds);
+    },
+  };
+}
+
+/** Highest one-second arrival count of a recording played at `speed`. */
+function replayPeak(records: readonly RequestRecord[], speed: number): number {
+  const perSecond = new Map<number, number>();
+  const t0 = records[0]?.ts ?? 0;
+  for (const r of records) {
+    const s = Math.floor(((r.ts - t0) / speed) / 1000);
+    perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  }
+  return Math.max(0, ...perSecond.values());
+}

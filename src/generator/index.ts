@@ -1,0 +1,12 @@
+export { prepareRun, parseScenario, loadScenario, type PreparedRun, type PrepareOptions } from './generate.js';
+export { LoadRun, type LoadRunOptions, type Progress, type Arrivals, type HttpOptions } from './load-run.js';
+export { RunRecorder, statusClass, errorOutcome, type Outcome, type TimelinePoint } from './run-recorder.js';
+export { buildReport, mergeReports, type RunReport, type RouteReport } from './run-report.js';
+export { parseThreshold, type Threshold, type ThresholdResult } from './thresholds.js';
+export { scenarioSchema, scenarioChecks, type Scenario, type ScenarioInput } from './scenario.js';
+export { EXECUTORS, peakRate } from './load/executors.js';
+export { ArrivalProcess, ReplayArrivals } from './load/arrivals.js';
+export * from './load/rate-profile.js';
+export { fixedSource, replaySource, captureMixSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
+export { GENERATOR_FAULT_KINDS, pickFault, type GeneratorFault, type GeneratorFaultKind } from './faults.js';
+export { parseFaultSpec } from './fault-spec.js';
