@@ -1,0 +1,147 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mergeReports, parseScenario, prepareRun, type ScenarioInput } from '../../src/generator/index.js';
+import { runCli } from '../helpers/cli.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
+
+describe('generator against real servers', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
+    const s = await startServer(handler);
+    cleanup.push(() => s.close());
+    return s;
+  }
+  const scenario = (target: string, extra: Partial<ScenarioInput> = {}): ReturnType<typeof parseScenario> =>
+    parseScenario({ target, duration: '2s', load: { executor: 'constant-rate', rate: 300 }, source: { path: '/users/1' }, ...extra });
+
+  it('sends exactly the scheduled number of requests, counted at the server', async () => {
+    let count = 0;
+    const s = await server((_req, res) => { count++; res.end('ok'); });
+    const report = await (await prepareRun(scenario(s.url))).execute();
+    expect(count).toBe(600);
+    expect(report.summary).toMatchObject({ requests: 600, intended: 600, errors: 0, dropped: 0 });
+    expect(report.summary.achievedRate).toBeCloseTo(300, 0);
+    expect(report.routes).toEqual([expect.objectContaining({ route: '/users/:id', method: 'GET', requests: 600 })]);
+    expect(report.timeline.reduce((a, p) => a + p.completed, 0)).toBe(600);
+  });
+
+  it('measures from the intended send time: a stall shows in the percentiles (no coordinated omission)', async () => {
+    const t0 = Date.now();
+    let stallUntil = 0;
+    const s = await server((_req, res) => {
+      const now = Date.now();
+      if (stallUntil === 0 && now - t0 > 800) stallUntil = now + 500; // one 500 ms stall
+      setTimeout(() => res.end('ok'), Math.max(1, stallUntil - now));
+    });
+    const open = await (await prepareRun(scenario(s.url, { duration: '3s', load: { executor: 'constant-rate', rate: 400 } }))).execute();
+    // ~1/6 of arrivals fall in the stall, waiting 500 ms down to 0: p99 ≈ 470 ms, p90 ≈ 200 ms.
+    expect(open.summary.latencyMs.p99).toBeGreaterThan(350);
+    expect(open.summary.latencyMs.p99).toBeLessThan(650);
+    expect(open.summary.latencyMs.p90).toBeGreaterThan(100);
+    expect(open.summary.latencyMs.p50).toBeLessThan(50);
+    expect(open.summary.dropped).toBe(0);
+  });
+
+  it('drops and counts arrivals beyond maxInFlight instead of delaying them', async () => {
+    const s = await server((_req, res) => setTimeout(() => res.end('ok'), 300));
+    const r = await (await prepareRun(scenario(s.url, { duration: '1s', load: { executor: 'constant-rate', rate: 200 }, http: { maxInFlight: 10 } }))).execute();
+    expect(r.summary.intended).toBe(200);
+    expect(r.summary.dropped).toBeGreaterThan(100);
+    expect(r.summary.requests + r.summary.dropped).toBe(200);
+  });
+
+  it('segments run disjoint shares of the schedule and merge exactly', async () => {
+    let count = 0;
+    const s = await server((_req, res) => { count++; setTimeout(() => res.end('ok'), 1); });
+    const sc = scenario(s.url, { duration: '1s', load: { executor: 'poisson', rate: 300 }, seed: 9 });
+    const full = await (await prepareRun(sc)).execute();
+    const parts = [];
+    for (let i = 0; i < 3; i++) parts.push(await (await prepareRun(sc, { segment: { index: i, count: 3 } })).execute());
+    expect(parts.reduce((a, p) => a + p.summary.intended, 0)).toBe(full.summary.intended);
+    const merged = mergeReports(parts);
+    expect(merged.summary.requests).toBe(full.summary.intended);
+    expect(merged.meta.segments).toBe(3);
+    expect(count).toBe(2 * full.summary.intended);
+  });
+
+  it('replays a capture in order at a speed factor, skipping and reporting corrupt lines', async () => {
+    const seen: string[] = [];
+    const s = await server((req, res) => { seen.push(`${req.method} ${req.url}`); req.resume(); req.on('end', () => res.end('ok')); });
+    const dir = mkdtempSync(join(tmpdir(), 'st-replay-'));
+    const file = join(dir, 'c.ndjson');
+    const rec = (ts: number, method: string, path: string, extra = {}): string => JSON.stringify({ ts, durationMs: 1, method, path, route: path, queryKeys: [], status: 200, reqBytes: 0, resBytes: 1, protocol: 'http1', ...extra });
+    writeFileSync(file, [
+      JSON.stringify({ shadowtwin: 'capture', version: 1, created: '', mode: 'full', tool: 't' }),
+      rec(1000, 'GET', '/a'), '{not json', rec(1400, 'POST', '/b', { reqBytes: 5, body: 'hello', headers: { authorization: '[REDACTED]', 'x-k': 'v' } }),
+      '{"ts":"x"}', rec(1800, 'GET', '/c'),
+    ].join('\n'));
+    const prepared = await prepareRun(parseScenario({ target: s.url, duration: '5s', load: { executor: 'replay', speed: 2 }, source: { kind: 'replay', file } }));
+    const t0 = Date.now();
+    const r = await prepared.execute();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(seen).toEqual(['GET /a', 'POST /b', 'GET /c']);
+    expect(prepared.skipped!.toJSON()).toMatchObject({ total: 2, byReason: { invalid_json: 1, missing_fields: 1 }, examples: [{ line: 3 }, { line: 5 }] });
+    expect(r.summary.requests).toBe(3);
+  });
+
+  it('injects request faults and reports how the target answered each kind', async () => {
+    let served = 0;
+    const connections = new Set<unknown>();
+    const s = await server((req, res) => { served++; connections.add(req.socket); setTimeout(() => res.end('ok'), req.url === '/slow' ? 300 : 1); });
+    const r1 = await (await prepareRun(scenario(s.url, { duration: '1s', load: { executor: 'constant-rate', rate: 50 }, source: { path: '/slow' }, faults: [{ kind: 'timeout', percent: 100, ms: 50 }] }))).execute();
+    expect(r1.faults.timeout).toEqual({ injected: 50, outcomes: { timeout: 50 } });
+    expect(r1.summary.latencyMs.p50).toBeLessThan(150);
+    served = 0;
+    const r2 = await (await prepareRun(scenario(s.url, { duration: '1s', load: { executor: 'constant-rate', rate: 50 }, faults: [{ kind: 'duplicate', percent: 100, copies: 3 }] }))).execute();
+    expect(served).toBe(150);
+    expect(r2.faults.duplicate!.injected).toBe(50);
+    expect(r2.faults.duplicate!.outcomes['2xx']).toBe(150);
+    connections.clear();
+    await (await prepareRun(scenario(s.url, { duration: '1s', load: { executor: 'constant-rate', rate: 40 }, faults: [{ kind: 'churn', percent: 100 }] }))).execute();
+    expect(connections.size).toBeGreaterThanOrEqual(35); // a new connection (almost) every request
+    const r4 = await (await prepareRun(scenario(s.url, { duration: '1s', load: { executor: 'constant-rate', rate: 20 }, faults: [{ kind: 'oversized-header', percent: 100, bytes: 40_000 }] }))).execute();
+    expect(r4.faults['oversized-header']!.outcomes['4xx']).toBe(20); // Node answers 431
+  });
+
+  it('applies a multiplier changed while running within a second', async () => {
+    const arrivals: number[] = [];
+    const s = await server((_req, res) => { arrivals.push(Date.now()); res.end('ok'); });
+    const prepared = await prepareRun(scenario(s.url, { duration: '3s', load: { executor: 'constant-rate', rate: 100 } }));
+    const started = Date.now();
+    setTimeout(() => { prepared.run.multiplier = 3; }, 1000);
+    await prepared.execute();
+    const lastSecond = arrivals.filter((t) => t - started >= 2000).length;
+    expect(lastSecond).toBeGreaterThan(270);
+    expect(lastSecond).toBeLessThan(330);
+  });
+
+  it('CLI: thresholds decide the exit code; bad scenarios list every problem; the primary is refused', async () => {
+    const s = await server((_req, res) => setTimeout(() => res.end('ok'), 20));
+    const dir = mkdtempSync(join(tmpdir(), 'st-gen-'));
+    const out = join(dir, 'r.json');
+    const failing = runCli(['generate', '--target', s.url, '--path', '/x', '--rate', '50', '--duration', '1s', '--threshold', 'p50 < 1ms', '--out', out, '--quiet']);
+    expect(await failing.exit).toBe(4);
+    expect(failing.stderr()).toContain('ST_ERR_THRESHOLDS_FAILED');
+    const passing = runCli(['generate', '--target', s.url, '--path', '/x', '--rate', '50', '--duration', '1s', '--threshold', 'p99 < 2s', '--quiet']);
+    expect(await passing.exit).toBe(0);
+    expect(passing.stdout()).toMatch(/requests 50 /);
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'target: nope\nduration: forever\nload:\n  executor: constant-rat\nthresholds: ["p99 fast"]\nfaults: [{ kind: melt, percent: 200 }]\n');
+    const invalid = runCli(['generate', '--scenario', bad]);
+    expect(await invalid.exit).toBe(2);
+    for (const path of ['target', 'duration', 'load.executor', 'faults[0].kind', 'faults[0].percent', 'thresholds[0]']) expect(invalid.stderr()).toContain(`- ${path}:`);
+
+    const primary = runCli(['generate', '--target', s.url, '--path', '/x', '--rate', '5', '--duration', '1s'], { SHADOWTWIN_PRIMARY: s.url });
+    expect(await primary.exit).toBe(2);
+    expect(primary.stderr()).toContain('ST_ERR_SAFETY_TARGET_IS_PRIMARY');
+    const capped = runCli(['generate', '--target', s.url, '--path', '/x', '--rate', '50000', '--duration', '1s']);
+    expect(await capped.exit).toBe(2);
+    expect(capped.stderr()).toContain('ST_ERR_GENERATOR_RATE_CAP');
+  });
+});
