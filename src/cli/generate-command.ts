@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, ShadowtwinError, type PlainObject } from '../common/index.js';
-import { loadScenario, parseFaultSpec, prepareRun, type Progress, type RunReport } from '../generator/index.js';
+import { loadScenario, parseFaultSpec, prepareRun, renderHtmlReport, type Progress, type RunReport } from '../generator/index.js';
 import { list, numberOrText, runCommand } from './run-command.js';
 import { renderSummary } from './render-summary.js';
 
@@ -26,6 +26,7 @@ interface GenerateFlags {
   connections?: string;
   maxInFlight?: string;
   out?: string;
+  html?: string;
   quiet?: boolean;
 }
 
@@ -88,6 +89,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--connections <n>', 'connections to the target')
     .option('--max-in-flight <n>', 'outstanding requests before arrivals are dropped (counted)')
     .option('--out <file>', 'write the JSON report here (default: print the summary only)')
+    .option('--html <file>', 'write a self-contained HTML report here')
     .option('--quiet', 'no progress output')
     .action((flags: GenerateFlags) => runCommand(async () => {
       const scenario = loadScenario(flags.scenario, flagsToScenario(flags));
@@ -117,6 +119,7 @@ export function registerGenerateCommand(program: Command): void {
       process.off('SIGTERM', onSigint);
       if (tty && !flags.quiet) process.stderr.write('\n');
       if (flags.out) writeFileSync(flags.out, JSON.stringify(report, null, 2) + '\n');
+      if (flags.html) writeFileSync(flags.html, renderHtmlReport(report));
       process.stdout.write(renderSummary(report));
       if (!report.pass) {
         process.stderr.write(`shadowtwin: ST_ERR_THRESHOLDS_FAILED: ${report.thresholds.filter((t) => !t.pass).map((t) => `${t.route ? t.route + ' ' : ''}${t.expr} (actual ${t.actual})`).join('; ')}\n`);

@@ -10,3 +10,4 @@ export * from './load/rate-profile.js';
 export { fixedSource, replaySource, captureMixSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
 export { GENERATOR_FAULT_KINDS, pickFault, type GeneratorFault, type GeneratorFaultKind } from './faults.js';
 export { parseFaultSpec } from './fault-spec.js';
+export { renderHtmlReport } from './html-report.js';

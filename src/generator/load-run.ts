@@ -219,10 +219,10 @@ export class LoadRun extends EventEmitter {
     const headers: Record<string, string> = this.opts.headers ? { ...spec.headers, ...this.opts.headers } : spec.headers;
     let body: Dispatcher.DispatchOptions['body'] = spec.body;
     let pool = this.pool;
-    let timeoutMs = 0;
+    let timeoutMs = -1;
     let abortAfterMs = -1;
     switch (fault?.kind) {
-      case 'timeout': timeoutMs = fault.ms ?? 100; break;
+      case 'timeout': timeoutMs = fault.ms ?? 100; break; // 0 = give up at once
       case 'abort': abortAfterMs = fault.ms ?? 0; break;
       case 'churn': pool = this.churnPool; break;
       default: break;
@@ -268,7 +268,7 @@ export class LoadRun extends EventEmitter {
       onComplete: () => finish(statusClass(status)),
       onError: (err) => finish(errorOutcome(err as NodeJS.ErrnoException)),
     };
-    if (timeoutMs > 0) timer = setTimeout(() => abort?.(new FaultError('ST_TIMEOUT', 'client timeout (fault)')), timeoutMs);
+    if (timeoutMs >= 0) timer = setTimeout(() => abort?.(new FaultError('ST_TIMEOUT', 'client timeout (fault)')), timeoutMs);
     try {
       pool.dispatch({ path: spec.path, method: spec.method as Dispatcher.HttpMethod, headers: sendHeaders, body, reset: fault?.kind === 'churn' }, handler);
     } catch (err) {

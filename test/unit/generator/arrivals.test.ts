@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/common/index.js';
-import { ArrivalProcess, constantRate, mergeReports, parseFaultSpec, parseThreshold, peakValley, rampingRate, ReplayArrivals, RunRecorder, buildReport, withEvents } from '../../../src/generator/index.js';
+import { renderHtmlReport, ArrivalProcess, constantRate, mergeReports, parseFaultSpec, parseThreshold, peakValley, rampingRate, ReplayArrivals, RunRecorder, buildReport, withEvents } from '../../../src/generator/index.js';
 
 function all(p: { next(): number | undefined }): number[] {
   const out: number[] = [];
@@ -109,5 +109,22 @@ describe('report merge', () => {
     expect(merged.routes).toEqual(single.routes);
     expect(merged.thresholds[0]!.pass).toBe(single.thresholds[0]!.pass);
     expect(() => mergeReports([{ kind: 'nope' } as never])).toThrow(/not a shadowtwin run report/);
+  });
+});
+
+describe('HTML report', () => {
+  it('is self-contained and shows the summary, charts, routes and thresholds', () => {
+    const rec = new RunRecorder();
+    for (let i = 0; i < 100; i++) {
+      rec.arrival(i * 30, 0.2);
+      rec.send(i * 30, 0);
+      rec.complete(i % 2 ? '/a/<b>' : '/c', 'GET', i * 30, 5 + i, '2xx', 200, 0, 3, undefined);
+    }
+    const html = renderHtmlReport(buildReport(rec, { tool: 'shadowtwin', version: 't', target: 'http://127.0.0.1:1', executor: 'constant-rate', source: 'fixed', seed: 1, start: 's', durationMs: 3000 }, [{ expr: 'p99 < 10ms' }]));
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|<link|src=/);
+    expect(html).toContain('/a/&lt;b&gt;');
+    expect(html.match(/<svg/g)).toHaveLength(2);
+    expect(html).toContain('<strong>FAIL</strong>');
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * Generator benchmarks (issue 5), each against references in the same run:
+ *  1. coordinated omission: 2,000 req/s for 30 s against a 1 ms target that
+ *     stalls once for 1.4 s; our p99 (from intended send time) vs autocannon's
+ *     rate-limited mode on the same kind of target; the analytic value is ~1.1 s.
+ *  2. rate accuracy: 1,000 and 5,000 req/s, counted at the server; schedule lag p99.
+ *  3. max throughput per core against nginx `return 200`: ours (closed loop,
+ *     100 connections) vs autocannon -c100 and wrk -t1 -c100.
+ *  4. memory: RSS over a long 2,000 req/s run (histograms, not samples).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { rssBytes } from './lib/proc.js';
+import { freePort, startNginx, startProcess, waitForPort, wrk, type Proc } from './lib/processes.js';
+import { checksTable, table, type Check } from './lib/table.js';
+
+const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
+const CLI = here('../src/cli/index.js');
+const AUTOCANNON = fileURLToPath(new URL('../../node_modules/autocannon/autocannon.js', import.meta.url));
+const CO_SECONDS = Number(process.env.BENCH_CO_SECONDS ?? 30);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const TPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 120);
+
+interface Child { code: number | null; stdout: string; stderr: string; peakRss: number; rssSeries: number[] }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, sampleEveryMs = 0): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; if (stderr.length > 20_000) stderr = stderr.slice(-10_000); });
+    const series: number[] = [];
+    let peak = 0;
+    const t = sampleEveryMs > 0 ? setInterval(() => { try { const r = rssBytes(child.pid!); series.push(r); peak = Math.max(peak, r); } catch { /* exited */ } }, sampleEveryMs) : undefined;
+    child.on('error', reject);
+    child.on('exit', (code) => { if (t) clearInterval(t); resolve({ code, stdout, stderr, peakRss: peak, rssSeries: series }); });
+  });
+}
+
+async function startTarget(env: NodeJS.ProcessEnv = {}): Promise<{ url: string; proc: Proc }> {
+  const port = await freePort();
+  const proc = startProcess(process.execPath, [here('./targets/stall-server.js'), String(port)], env);
+  await waitForPort(port);
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+async function generate(target: string, args: string[], sampleEveryMs = 0): Promise<{ report: { summary: { requests: number; dropped: number; errors: number; achievedRate: number; latencyMs: { p50: number; p99: number; max: number }; lagMs: { p99: number } } }; child: Child }> {
+  const out = join(mkdtempSync(join(tmpdir(), 'st-genbench-')), 'r.json');
+  const child = await run(CLI, ['generate', '--target', target, '--path', '/x', '--out', out, '--quiet', '--max-rate', '1000000', ...args], {}, sampleEveryMs);
+  if (child.code !== 0) throw new Error(`generate failed (${child.code}): ${child.stderr}`);
+  return { report: JSON.parse(readFileSync(out, 'utf8')), child };
+}
+
+async function autocannon(url: string, args: string[]): Promise<{ p99: number; rps: number; requests: number }> {
+  const c = await run(process.execPath, [AUTOCANNON, '-j', ...args, url]);
+  const j = JSON.parse(c.stdout) as { latency: { p99: number }; requests: { average: number; total: number } };
+  return { p99: j.latency.p99, rps: j.requests.average, requests: j.requests.total };
+}
+
+export async function benchGenerator(): Promise<{ markdown: string; checks: Check[] }> {
+  const checks: Check[] = [];
+  const md: string[] = [];
+
+  // 1. coordinated omission
+  const stallEnv = { STALL_AT_MS: String(Math.floor((CO_SECONDS * 1000) / 3)), STALL_MS: '1400' };
+  let t = await startTarget(stallEnv);
+  const ours = await generate(t.url, ['--rate', '2000', '--duration', `${CO_SECONDS}s`, '--connections', '256']);
+  await t.proc.stop();
+  t = await startTarget(stallEnv);
+  const ac = await autocannon(`${t.url}/x`, ['-c', '256', '-d', String(CO_SECONDS), '-R', '2000']);
+  await t.proc.stop();
+  const p99 = ours.report.summary.latencyMs.p99 / 1000;
+  md.push(`### Coordinated omission (1 ms target, one 1.4 s stall, 2,000 req/s for ${CO_SECONDS}s)`,
+    table(['client', 'p99', 'max', 'requests'], [
+      ['shadowtwin generate (latency from intended send time)', `${p99.toFixed(3)} s`, `${(ours.report.summary.latencyMs.max / 1000).toFixed(3)} s`, ours.report.summary.requests],
+      ['autocannon -R 2000 -c 256', `${(ac.p99 / 1000).toFixed(3)} s`, '', ac.requests],
+      ['analytic (no backlog)', '≈ 1.1 s', '1.4 s', ''],
+    ]), '');
+  checks.push({ name: 'CO: our p99', value: `${p99.toFixed(3)} s (autocannon ${(ac.p99 / 1000).toFixed(3)} s)`, target: '1.0–1.25 s', pass: p99 >= 1.0 && p99 <= 1.25 });
+
+  // 2. rate accuracy
+  const rateRows: Array<Array<string | number>> = [];
+  for (const rate of [1000, 5000]) {
+    const tg = await startTarget({ SERVICE_MS: '0' });
+    const g = await generate(tg.url, ['--rate', String(rate), '--duration', `${RATE_SECONDS}s`, '--connections', '256']);
+    const served = Number(await (await request(`${tg.url}/__count`)).body.text());
+    await tg.proc.stop();
+    const achieved = served / RATE_SECONDS;
+    const err = Math.abs(achieved - rate) / rate;
+    rateRows.push([rate, Math.round(achieved * 10) / 10, `${(err * 100).toFixed(2)}%`, g.report.summary.lagMs.p99, g.report.summary.dropped]);
+    checks.push({ name: `rate ${rate}/s: served at the target`, value: `${achieved.toFixed(1)}/s (${(err * 100).toFixed(2)}% off)`, target: 'within 1%', pass: err <= 0.01 });
+    checks.push({ name: `rate ${rate}/s: schedule lag p99`, value: `${g.report.summary.lagMs.p99} ms`, target: '< 2 ms', pass: g.report.summary.lagMs.p99 < 2 });
+  }
+  md.push(`### Rate accuracy (${RATE_SECONDS}s each, requests counted by the target)`,
+    table(['intended req/s', 'served req/s', 'error', 'lag p99 ms', 'dropped'], rateRows), '');
+
+  // 3. max throughput, one core each, against nginx
+  const ports = { upstream: await freePort(), secondary: await freePort(), proxy: await freePort() };
+  const nginx = await startNginx(ports, 2);
+  const fast = `http://127.0.0.1:${ports.upstream}`;
+  try {
+    const oursT = await generate(fast, ['--vus', '100', '--connections', '100', '--duration', `${TPUT_SECONDS}s`]);
+    const acT = await autocannon(`${fast}/x`, ['-c', '100', '-d', String(TPUT_SECONDS)]);
+    const wrkT = await wrk(`${fast}/x`, TPUT_SECONDS, 100);
+    const oursRps = oursT.report.summary.achievedRate;
+    md.push(`### Max throughput, one process each, against nginx \`return 200\` (${TPUT_SECONDS}s, 100 connections)`,
+      table(['client', 'req/s', 'vs autocannon'], [
+        ['shadowtwin generate --vus 100', Math.round(oursRps), (oursRps / acT.rps).toFixed(2)],
+        ['autocannon -c 100', Math.round(acT.rps), '1.00'],
+        ['wrk -t1 -c100', Math.round(wrkT.rps), (wrkT.rps / acT.rps).toFixed(2)],
+      ]), '');
+    checks.push({ name: 'max throughput: ours / autocannon', value: (oursRps / acT.rps).toFixed(2), target: '≥ 1.0', pass: oursRps >= acT.rps });
+  } finally {
+    await nginx.stop();
+  }
+
+  // 4. memory over a long run
+  const tm = await startTarget({ SERVICE_MS: '1' });
+  const mem = await generate(tm.url, ['--rate', '2000', '--duration', `${MEMORY_SECONDS}s`, '--connections', '256'], 2000);
+  await tm.proc.stop();
+  const series = mem.child.rssSeries;
+  const warm = series[Math.min(series.length - 1, Math.floor(series.length / 6))] ?? 0;
+  const last = series[series.length - 1] ?? 0;
+  const growth = warm > 0 ? (last - warm) / warm : 0;
+  md.push(`### Memory over ${MEMORY_SECONDS}s at 2,000 req/s`,
+    table(['RSS after warm-up', 'RSS at end', 'peak', 'requests'], [[`${(warm / 2 ** 20).toFixed(0)} MB`, `${(last / 2 ** 20).toFixed(0)} MB`, `${(mem.child.peakRss / 2 ** 20).toFixed(0)} MB`, mem.report.summary.requests]]), '');
+  checks.push({ name: `memory flat over ${MEMORY_SECONDS}s`, value: `${(growth * 100).toFixed(1)}% growth after warm-up`, target: '< 10%', pass: growth < 0.1 });
+
+  md.push(checksTable(checks));
+  return { markdown: md.join('\n'), checks };
+}
