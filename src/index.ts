@@ -1,3 +1,4 @@
 export * from './common/index.js';
 export * from './proxy/index.js';
 export * from './generator/index.js';
+export * from './profiler/index.js';

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { VERSION } from '../common/index.js';
 import { registerDemoSidecarCommand } from './demo-sidecar-command.js';
 import { registerGenerateCommand } from './generate-command.js';
+import { registerProfileCommand } from './profile-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerSidecarCommand } from './sidecar-command.js';
 
@@ -24,5 +25,6 @@ registerSidecarCommand(program);
 registerDemoSidecarCommand(program);
 registerGenerateCommand(program);
 registerReportCommand(program);
+registerProfileCommand(program);
 
 await program.parseAsync(process.argv);

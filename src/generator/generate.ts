@@ -1,9 +1,12 @@
-import { loadCapture, loadConfig, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord, type SkipReport } from '../common/index.js';
+import { decodeHistogram, loadCapture, loadConfig, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord, type SkipReport } from '../common/index.js';
 import { EXECUTORS, peakRate } from './load/executors.js';
 import { LoadRun } from './load-run.js';
 import { buildReport, type RunReport } from './run-report.js';
 import { scenarioChecks, scenarioSchema, type Scenario } from './scenario.js';
 import { captureMixSource, fixedSource, replaySource, type RequestSource } from './sources/request-source.js';
+import { modelSource, SessionArrivals } from './sources/model-source.js';
+import { readFileSync } from 'node:fs';
+import type { RequestModel } from '../profiler/index.js';
 import type { Threshold } from './thresholds.js';
 
 export function parseScenario(input: unknown): Scenario {
@@ -44,18 +47,20 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   const random = seededRandom(scenario.seed);
   let records: RequestRecord[] | undefined;
   let skipped: SkipReport | undefined;
-  if (scenario.source.kind !== 'fixed') {
+  let model: RequestModel | undefined;
+  if (scenario.source.kind === 'model') {
+    try {
+      model = JSON.parse(readFileSync(scenario.source.file!, 'utf8')) as RequestModel;
+    } catch (cause) {
+      throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${scenario.source.file}: ${(cause as Error).message}`, { cause });
+    }
+    if (model?.kind !== 'shadowtwin.request-model' || model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} is not a request model with routes (build one with shadowtwin profile build)`);
+  } else if (scenario.source.kind !== 'fixed') {
     const loaded = await loadCapture(scenario.source.file!);
     records = loaded.records;
     skipped = loaded.skips;
     if (records.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no request records to ${scenario.source.kind === 'replay' ? 'replay' : 'sample'}`);
   }
-  const source: RequestSource = scenario.source.kind === 'fixed'
-    ? fixedSource({ method: scenario.source.method, path: scenario.source.path!, headers: scenario.source.headers, body: scenario.source.body })
-    : scenario.source.kind === 'replay'
-      ? replaySource(records!, scenario.source.headers)
-      : captureMixSource(records!, seededRandom(scenario.seed + 1), scenario.source.headers);
-
   const executor = EXECUTORS[scenario.load.executor]({
     load: scenario.load,
     durationMs: scenario.duration,
@@ -65,8 +70,24 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     random,
     replayTimestamps: records?.map((r) => r.ts),
   });
+  let sessionArrivals: SessionArrivals | undefined;
+  if (scenario.load.executor === 'sessions' && executor.model === 'open') {
+    if (!model?.sessions) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no session model (its inputs had no session or client key); use another executor`);
+    sessionArrivals = new SessionArrivals(model, executor.arrivals, scenario.duration, seededRandom(scenario.seed + 2));
+  }
+  const overrides = scenario.events.filter((e) => e.routes).map((e) => ({ startMs: e.start, durationMs: e.duration, routes: e.routes! }));
+  const source: RequestSource = scenario.source.kind === 'fixed'
+    ? fixedSource({ method: scenario.source.method, path: scenario.source.path!, headers: scenario.source.headers, body: scenario.source.body })
+    : scenario.source.kind === 'replay'
+      ? replaySource(records!, scenario.source.headers)
+      : scenario.source.kind === 'model'
+        ? modelSource(model!, scenario.seed + 1, { headers: scenario.source.headers, overrides, sessions: sessionArrivals })
+        : captureMixSource(records!, seededRandom(scenario.seed + 1), scenario.source.headers);
+
+  // Sessions: the request rate is the session-start rate times the mean session length.
+  const perArrival = sessionArrivals && model?.sessions ? Math.max(1, decodeHistogram(model.sessions.length).mean) : 1;
   const peak = executor.model === 'open'
-    ? (executor.profile ? peakRate(executor.profile, scenario.duration) : replayPeak(records ?? [], scenario.load.speed ?? 1))
+    ? (executor.profile ? peakRate(executor.profile, scenario.duration) * perArrival : replayPeak(records ?? [], scenario.load.speed ?? 1))
     : 0;
   if (peak > scenario.maxRate) {
     throw new ShadowtwinError('ST_ERR_GENERATOR_RATE_CAP', `the scenario peaks at ${Math.round(peak)} req/s, above maxRate ${scenario.maxRate}; lower the load or raise the cap (--max-rate / maxRate) if you mean it`);
@@ -75,7 +96,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     target,
     source,
     durationMs: scenario.duration,
-    ...(executor.model === 'open' ? { arrivals: executor.arrivals } : { closed: { vus: executor.vus } }),
+    ...(executor.model === 'open' ? { arrivals: sessionArrivals ?? executor.arrivals } : { closed: { vus: executor.vus } }),
     http: { connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight },
     headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers },
     faults: scenario.faults,

@@ -11,3 +11,4 @@ export { fixedSource, replaySource, captureMixSource, type RequestSource, type R
 export { GENERATOR_FAULT_KINDS, pickFault, type GeneratorFault, type GeneratorFaultKind } from './faults.js';
 export { parseFaultSpec } from './fault-spec.js';
 export { renderHtmlReport } from './html-report.js';
+export { modelSource, SessionArrivals, type MixOverride } from './sources/model-source.js';

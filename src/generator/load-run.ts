@@ -195,7 +195,7 @@ export class LoadRun extends EventEmitter {
   // ---- dispatch ----
 
   private start(index: number, intendedMs: number, after?: () => void): void {
-    const spec = this.opts.source.next(index);
+    const spec = this.opts.source.next(index, intendedMs);
     const fault = this.opts.faults?.length ? pickFault(this.opts.faults, spec.route, this.opts.random) : undefined;
     if (fault) this.recorder.injected(fault.kind);
     const copies = fault?.kind === 'duplicate' ? Math.max(1, fault.copies ?? 2) : 1;

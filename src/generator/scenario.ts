@@ -3,7 +3,7 @@ import { durationMs, httpOrigin, percent, type ConfigIssue } from '../common/ind
 import { GENERATOR_FAULT_KINDS } from './faults.js';
 import { parseThreshold } from './thresholds.js';
 
-const EXECUTOR_NAMES = ['constant-rate', 'ramping-rate', 'poisson', 'peak-valley', 'step', 'forecast', 'replay', 'concurrency'] as const;
+const EXECUTOR_NAMES = ['constant-rate', 'ramping-rate', 'poisson', 'peak-valley', 'step', 'forecast', 'replay', 'sessions', 'concurrency'] as const;
 
 const loadSchema = z.strictObject({
   executor: z.enum(EXECUTOR_NAMES, { error: `must be one of ${EXECUTOR_NAMES.join(', ')}` }),
@@ -22,12 +22,12 @@ const loadSchema = z.strictObject({
 });
 
 const sourceSchema = z.strictObject({
-  kind: z.enum(['fixed', 'replay', 'capture-mix'], { error: 'must be fixed, replay or capture-mix' }).prefault('fixed'),
+  kind: z.enum(['fixed', 'replay', 'capture-mix', 'model'], { error: 'must be fixed, replay, capture-mix or model' }).prefault('fixed'),
   method: z.string().optional(),
   path: z.string().startsWith('/', 'paths start with /').optional(),
   body: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  /** Capture file (NDJSON, gzip ok) for replay and capture-mix. */
+  /** Capture file (NDJSON, gzip ok) for replay and capture-mix; model JSON for model. */
   file: z.string().optional(),
 });
 
@@ -41,7 +41,11 @@ export const scenarioSchema = z.strictObject({
   load: loadSchema,
   rampUp: durationMs.prefault(0),
   rampDown: durationMs.prefault(0),
-  events: z.array(z.strictObject({ name: z.string(), start: durationMs, duration: durationMs, multiplier: z.number().nonnegative() })).prefault([]),
+  events: z.array(z.strictObject({
+    name: z.string(), start: durationMs, duration: durationMs, multiplier: z.number().nonnegative().prefault(1),
+    /** Route-mix override during the event (model sources): { "/checkout": 3 }. */
+    routes: z.record(z.string(), z.number().nonnegative()).optional(),
+  })).prefault([]),
   source: sourceSchema.prefault({}),
   headers: z.record(z.string(), z.string()).prefault({}),
   faults: z.array(z.strictObject({
@@ -84,11 +88,15 @@ export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
     case 'step': need('steps', 'e.g. steps: [{ duration: 30s, rate: 50 }, { duration: 30s, rate: 100 }]'); break;
     case 'forecast': need('points', 'give the forecast as points: [{ at: 0s, rate: 100 }, ...] (or use --forecast)'); break;
     case 'concurrency': need('vus', 'e.g. vus: 10'); break;
+    case 'sessions':
+      need('rate', 'set session starts per second, e.g. rate: 5');
+      if (source.kind !== 'model') issues.push({ path: 'source', message: 'the sessions executor walks a request model', fix: 'set source: { kind: model, file: model.json }' });
+      break;
     case 'replay': if (source.kind !== 'replay' || !source.file) issues.push({ path: 'source', message: 'replay needs a capture', fix: 'set source: { kind: replay, file: capture.ndjson }' }); break;
     default: break;
   }
-  if ((source.kind === 'replay' || source.kind === 'capture-mix') && !source.file) {
-    issues.push({ path: 'source.file', message: `is required for source kind ${String(source.kind)}`, fix: 'give a capture file (NDJSON from the sidecar)' });
+  if ((source.kind === 'replay' || source.kind === 'capture-mix' || source.kind === 'model') && !source.file) {
+    issues.push({ path: 'source.file', message: `is required for source kind ${String(source.kind)}`, fix: source.kind === 'model' ? 'give a model (shadowtwin profile build -o model.json)' : 'give a capture file (NDJSON from the sidecar)' });
   }
   if ((source.kind ?? 'fixed') === 'fixed' && !source.path) issues.push({ path: 'source.path', message: 'is required for a fixed source', fix: 'e.g. source: { path: /users/1 }' });
   const ths = Array.isArray(raw.thresholds) ? raw.thresholds : [];

@@ -37,6 +37,8 @@ export const EXECUTORS: Record<LoadConfig['executor'], Factory> = {
   'peak-valley': (i) => open(peakValley(i.load.rate ?? 0, i.load.amplitude ?? 0.5, i.load.period ?? 60_000), i, i.load.poisson),
   forecast: (i) => open(seriesRate((i.load.points ?? []).map((p) => ({ offsetMs: p.at, rate: p.rate * (i.load.multiplier ?? 1) }))), i, i.load.poisson),
   replay: (i) => ({ model: 'open', arrivals: new ReplayArrivals(i.replayTimestamps ?? [], i.load.speed ?? 1, i.load.loop ? i.durationMs : undefined) }),
+  // Session starts at `rate` per second (Poisson unless poisson: false); prepareRun wraps them in SessionArrivals.
+  sessions: (i) => open(constantRate(i.load.rate ?? 0), i, i.load.poisson ?? true),
   concurrency: (i) => ({ model: 'closed', vus: i.load.vus ?? 1 }),
 };
 

@@ -9,10 +9,10 @@ export interface RequestSpec {
   body: Buffer | null;
 }
 
-/** Produces the request for arrival `index` (deterministic for a seed). */
+/** Produces the request for arrival `index` at intended time `tMs` (deterministic for a seed). */
 export interface RequestSource {
   readonly kind: string;
-  next(index: number): RequestSpec;
+  next(index: number, tMs?: number): RequestSpec;
 }
 
 /** The same request every time (`--rate N` against one URL). */

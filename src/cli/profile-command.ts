@@ -1,0 +1,104 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
+import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { runCommand } from './run-command.js';
+
+function readModel(file: string): RequestModel {
+  let m: RequestModel;
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8')) as RequestModel;
+  } catch (cause) {
+    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${file}: ${(cause as Error).message}`, { cause });
+  }
+  if (m?.kind !== 'shadowtwin.request-model') throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not a shadowtwin request model (build one with: shadowtwin profile build)`);
+  return m;
+}
+
+export function registerProfileCommand(program: Command): void {
+  const profile = program.command('profile').description('build, inspect, compare and sample request models');
+
+  profile
+    .command('build')
+    .description('profile captures or access logs into a request model')
+    .argument('<inputs...>', 'capture files, access logs, nginx JSON logs or .gor files (gzip ok)')
+    .option('--format <f>', `${INPUT_FORMATS.join('|')}`, 'capture')
+    .option('-o, --out <file>', 'model JSON', 'model.json')
+    .option('--step <d>', 'rate series step (1s … 1h)', '1m')
+    .option('--session-gap <d>', 'session inactivity gap', '30m')
+    .option('--routes <file>', 'route table: one template per line, or an OpenAPI JSON/YAML (its paths)')
+    .option('--merge', 'inputs are model JSON files to merge (shards)')
+    .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean }) => runCommand(async () => {
+      if (f.merge) {
+        const merged = mergeModels(inputs.map(readModel));
+        writeFileSync(f.out, JSON.stringify(merged) + '\n');
+        process.stdout.write(renderModel(merged));
+        return;
+      }
+      if (!INPUT_FORMATS.includes(f.format as InputFormat)) throw new ShadowtwinError('ST_ERR_USAGE', `--format ${f.format}: use one of ${INPUT_FORMATS.join(', ')}`);
+      const stepMs = parseDuration(f.step);
+      const gapMs = parseDuration(f.sessionGap);
+      if (!stepMs || stepMs < 1000 || stepMs > 3_600_000) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration from 1s to 1h`);
+      if (!gapMs) throw new ShadowtwinError('ST_ERR_USAGE', `--session-gap ${f.sessionGap}: give a duration such as 30m`);
+      const routes = f.routes ? readRoutes(f.routes) : undefined;
+      const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes });
+      skips.forEach((s, i) => {
+        if (s.total > 0) process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${s.examples.slice(0, 3).map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
+      });
+      writeFileSync(f.out, JSON.stringify(model) + '\n');
+      process.stdout.write(renderModel(model));
+    }));
+
+  profile
+    .command('show')
+    .description('a readable report of a model (--json for machines)')
+    .argument('<model>')
+    .option('--json', 'the documented JSON summary')
+    .action((file: string, f: { json?: boolean }) => runCommand(async () => {
+      const m = readModel(file);
+      process.stdout.write(f.json ? JSON.stringify(summarizeModel(m), null, 2) + '\n' : renderModel(m));
+    }));
+
+  profile
+    .command('diff')
+    .description('drift between two models; exits 4 when a divergence exceeds --threshold')
+    .argument('<old>')
+    .argument('<new>')
+    .option('--threshold <x>', 'largest acceptable divergence (JS or KS, 0..1)', '0.1')
+    .option('--json', 'machine-readable')
+    .action((a: string, b: string, f: { threshold: string; json?: boolean }) => runCommand(async () => {
+      const d = diffModels(readModel(a), readModel(b));
+      const limit = Number(f.threshold);
+      if (f.json) process.stdout.write(JSON.stringify({ ...d, threshold: limit, pass: d.maxDivergence <= limit }, null, 2) + '\n');
+      else {
+        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`, '', 'route                                  method   weight old → new   resBytes KS  latency KS  status JS'];
+        for (const r of d.routes.slice(0, 25)) lines.push(`${r.route.padEnd(39).slice(0, 39)}${r.method.padEnd(7)}${(r.weightBefore * 100).toFixed(2).padStart(7)}% → ${(r.weightAfter * 100).toFixed(2).padStart(6)}%${String(r.resBytesKs).padStart(12)}${String(r.latencyKs ?? '—').padStart(12)}${String(r.statusJsd).padStart(11)}`);
+        lines.push('', `largest divergence ${d.maxDivergence} (threshold ${limit}): ${d.maxDivergence <= limit ? 'ok' : 'DRIFT'}`);
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      return d.maxDivergence <= limit ? EXIT.OK : EXIT.THRESHOLD_FAILED;
+    }));
+
+  profile
+    .command('sample')
+    .description('N synthetic requests from a model, as NDJSON (what the generator synthesises)')
+    .argument('<model>')
+    .option('-n <n>', 'how many', '10')
+    .option('--seed <n>', 'seed', '1')
+    .action((file: string, f: { n: string; seed: string }) => runCommand(async () => {
+      const out = new ModelSampler(readModel(file), Number(f.seed)).sample(Number(f.n));
+      let text = '';
+      for (const r of out) text += JSON.stringify(r) + '\n';
+      process.stdout.write(text);
+    }));
+}
+
+/** A route table: one template per line, or an OpenAPI document's `paths` keys. */
+function readRoutes(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  if (/^\s*(openapi|swagger)\s*:|"openapi"\s*:|"swagger"\s*:/m.test(text)) {
+    const paths = [...text.matchAll(/^\s{2}(\/[^:\s]*)\s*:|"(\/[^"]*)"\s*:\s*\{/gm)].map((m) => m[1] ?? m[2]!).filter(Boolean);
+    if (paths.length) return paths;
+  }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
+}

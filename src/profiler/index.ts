@@ -1,0 +1,13 @@
+export { buildModel, type ModelInput } from './build-model.js';
+export { ModelBuilder, dispersionOf, type BuildOptions } from './model/model-builder.js';
+export { mergeModels } from './model/merge-models.js';
+export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-sampler.js';
+export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type RateModel } from './model/request-model.js';
+export { RouteInference, paramNameFor } from './routes/route-inference.js';
+export { readObservations, observationFromRecord, INPUT_FORMATS, type InputFormat } from './ingest/read-observations.js';
+export { parseAccessLogLine, parseLogTime } from './ingest/access-log.js';
+export { parseNginxJsonLine, DEFAULT_NGINX_JSON_FIELDS, type NginxJsonFieldMap } from './ingest/nginx-json.js';
+export { parseGorPayload, readGorPayloads, GOR_SEPARATOR } from './ingest/gor.js';
+export { LineError, type Observation } from './ingest/observation.js';
+export { summarizeModel, renderModel, sizeQuantiles, sparkline } from './model/model-summary.js';
+export { diffModels, jensenShannon, ksFromHistograms, type ModelDiff } from './model/model-diff.js';

@@ -1,0 +1,71 @@
+import { readCapture, readLines, ShadowtwinError, SkipReport, type RequestRecord } from '../../common/index.js';
+import { parseAccessLogLine } from './access-log.js';
+import { readGorPayloads, parseGorPayload } from './gor.js';
+import { DEFAULT_NGINX_JSON_FIELDS, parseNginxJsonLine, type NginxJsonFieldMap } from './nginx-json.js';
+import { LineError, type Observation } from './observation.js';
+
+export const INPUT_FORMATS = ['capture', 'combined', 'common', 'nginx-json', 'gor'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+const FORMAT_NAMES: Record<InputFormat, string> = {
+  capture: 'a shadowtwin capture (NDJSON RequestRecords)',
+  combined: 'Combined Log Format (host ident user [time] "request" status bytes "referer" "user-agent")',
+  common: 'Common Log Format (host ident user [time] "request" status bytes)',
+  'nginx-json': 'nginx JSON access log lines',
+  gor: 'GoReplay .gor payloads',
+};
+
+export function observationFromRecord(r: RequestRecord): Observation {
+  const o: Observation = { ts: r.ts, method: r.method, target: r.queryKeys?.length ? `${r.path}?${r.queryKeys.map((k) => `${k}=`).join('&')}` : r.path, status: r.status, resBytes: r.resBytes, reqBytes: r.reqBytes, durationMs: r.durationMs };
+  if (r.client) o.client = r.client;
+  if (r.session) o.session = r.session;
+  if (r.userAgent) o.userAgent = r.userAgent;
+  if (r.contentType) o.contentType = r.contentType;
+  if (r.geo) o.geo = r.geo;
+  if (r.route) o.route = r.route;
+  if (r.body) o.body = r.body;
+  return o;
+}
+
+/** After this many lines, an input with under 20% usable lines is the wrong format. */
+const JUDGE_AFTER = 200;
+
+/**
+ * Observations from any supported input, streaming with constant memory.
+ * Bad lines are skipped and counted by reason with line numbers (`skips`);
+ * an input that is mostly unparseable fails with ST_ERR_INPUT_FORMAT naming
+ * the expected format.
+ */
+export async function* readObservations(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS): AsyncGenerator<Observation> {
+  if (format === 'capture') {
+    for await (const r of readCapture(file, skips)) yield observationFromRecord(r);
+    return;
+  }
+  let n = 0;
+  let good = 0;
+  const judge = (): void => {
+    if (n === JUDGE_AFTER && good < n * 0.2) {
+      const ex = skips.examples[0];
+      throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} does not look like ${FORMAT_NAMES[format]}: ${n - good} of the first ${n} entries are unusable${ex ? `, e.g. entry ${ex.line} (${ex.reason}): ${ex.text.slice(0, 100)}` : ''}; check --format`, { details: skips.toJSON() });
+    }
+  };
+  const source = format === 'gor' ? readGorPayloads(file) : readLines(file);
+  for await (const text of source) {
+    n++;
+    if (format !== 'gor' && text.trim() === '') { n--; continue; }
+    try {
+      const obs = format === 'gor' ? parseGorPayload(text) : format === 'nginx-json' ? parseNginxJsonLine(text, fields) : parseAccessLogLine(text);
+      if (obs) {
+        good++;
+        yield obs;
+      }
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      skips.skip(n, err.reason, text);
+    }
+    judge();
+  }
+  if (good === 0 && n > 0 && n < JUDGE_AFTER) {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} has no usable entries as ${FORMAT_NAMES[format]}; check --format`, { details: skips.toJSON() });
+  }
+}

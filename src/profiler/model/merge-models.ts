@@ -1,0 +1,96 @@
+import { createHistogram, encodeHistogram, mergeHistograms, ShadowtwinError } from '../../common/index.js';
+import { dispersionOf } from './model-builder.js';
+import type { RequestModel, RouteModel } from './request-model.js';
+
+const addMaps = (a: Record<string, number>, b: Record<string, number>): Record<string, number> => {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+};
+
+/** Aligns and adds two dense count series that start at different points. */
+function addSeries(aStart: number, a: readonly number[], bStart: number, b: readonly number[], unit: number): { start: number; counts: number[] } {
+  if (a.length === 0) return { start: bStart, counts: [...b] };
+  if (b.length === 0) return { start: aStart, counts: [...a] };
+  const start = Math.min(aStart, bStart);
+  const end = Math.max(aStart + a.length * unit, bStart + b.length * unit);
+  const counts = new Array<number>(Math.round((end - start) / unit)).fill(0);
+  a.forEach((c, i) => { counts[Math.round((aStart - start) / unit) + i]! += c; });
+  b.forEach((c, i) => { counts[Math.round((bStart - start) / unit) + i]! += c; });
+  return { start, counts };
+}
+
+/**
+ * Merges models built from shards (several sidecars, several files) into
+ * the model of their union: counts, histograms and series add exactly.
+ * Sessions that cross shards are counted once per shard (shard by session
+ * key to avoid that); path and exemplar samples are concatenated and capped.
+ */
+export function mergeModels(models: readonly RequestModel[]): RequestModel {
+  if (models.length === 0) throw new ShadowtwinError('ST_ERR_USAGE', 'nothing to merge');
+  for (const [i, m] of models.entries()) {
+    if (m?.kind !== 'shadowtwin.request-model' || m.version !== 1) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `input ${i + 1} is not a shadowtwin request model (version 1)`);
+  }
+  const stepMs = models[0]!.rate.stepMs;
+  if (models.some((m) => m.rate.stepMs !== stepMs)) throw new ShadowtwinError('ST_ERR_USAGE', 'models have different rate steps; build them with the same --step');
+  const records = models.reduce((a, m) => a + m.provenance.records, 0);
+  const routes = new Map<string, RouteModel>();
+  for (const m of models) {
+    for (const r of m.routes) {
+      const k = `${r.method} ${r.route}`;
+      const cur = routes.get(k);
+      if (!cur) { routes.set(k, { ...r, paths: [...r.paths], exemplars: [...r.exemplars] }); continue; }
+      cur.requests += r.requests;
+      cur.status = addMaps(cur.status, r.status);
+      cur.reqBytes = encodeHistogram(mergeHistograms([cur.reqBytes, r.reqBytes]));
+      cur.resBytes = encodeHistogram(mergeHistograms([cur.resBytes, r.resBytes]));
+      if (r.latency) cur.latency = encodeHistogram(mergeHistograms(cur.latency ? [cur.latency, r.latency] : [r.latency]));
+      cur.queryKeySets = addMaps(cur.queryKeySets, r.queryKeySets);
+      cur.contentTypes = addMaps(cur.contentTypes, r.contentTypes);
+      cur.userAgents = addMaps(cur.userAgents, r.userAgents);
+      cur.geo = addMaps(cur.geo, r.geo);
+      cur.paths = [...cur.paths, ...r.paths].slice(0, 50);
+      cur.exemplars = [...cur.exemplars, ...r.exemplars].slice(0, 3);
+    }
+  }
+  for (const r of routes.values()) r.weight = r.requests / Math.max(1, records);
+  let rate = { start: models[0]!.rate.start, counts: [...models[0]!.rate.counts] };
+  let seconds = { start: models[0]!.rate.seconds.start, counts: [...models[0]!.rate.seconds.counts] };
+  for (const m of models.slice(1)) {
+    rate = addSeries(rate.start, rate.counts, m.rate.start, m.rate.counts, stepMs);
+    seconds = addSeries(seconds.start, seconds.counts, m.rate.seconds.start, m.rate.seconds.counts, 1);
+  }
+  const shares = (pick: (m: RequestModel) => number[]): number[] => pick(models[0]!).map((_, i) => models.reduce((a, m) => a + pick(m)[i]! * m.provenance.records, 0) / Math.max(1, records));
+  const withSessions = models.filter((m) => m.sessions);
+  let sessions: RequestModel['sessions'] = null;
+  if (withSessions.length) {
+    const transitions: Record<string, Record<string, number>> = {};
+    for (const m of withSessions) for (const [f, tos] of Object.entries(m.sessions!.transitions)) transitions[f] = addMaps(transitions[f] ?? {}, tos);
+    sessions = {
+      gapMs: withSessions[0]!.sessions!.gapMs,
+      count: withSessions.reduce((a, m) => a + m.sessions!.count, 0),
+      length: encodeHistogram(mergeHistograms(withSessions.map((m) => m.sessions!.length))),
+      thinkTimeMs: encodeHistogram(withSessions.reduce((h, m) => { h.add(mergeHistograms([m.sessions!.thinkTimeMs])); return h; }, createHistogram())),
+      start: withSessions.reduce((a, m) => addMaps(a, m.sessions!.start), {} as Record<string, number>),
+      transitions,
+    };
+  }
+  const clients = new Map<string, number>();
+  for (const m of models) for (const c of m.clients.top) clients.set(c.client, (clients.get(c.client) ?? 0) + c.requests);
+  const skippedByReason = models.reduce((a, m) => addMaps(a, m.provenance.skipped.byReason), {} as Record<string, number>);
+  return {
+    kind: 'shadowtwin.request-model', version: 1,
+    provenance: {
+      inputs: models.flatMap((m) => m.provenance.inputs),
+      window: { start: Math.min(...models.map((m) => m.provenance.window.start)), end: Math.max(...models.map((m) => m.provenance.window.end)) },
+      records,
+      skipped: { total: models.reduce((a, m) => a + m.provenance.skipped.total, 0), byReason: skippedByReason },
+      tool: models[0]!.provenance.tool,
+    },
+    routes: [...routes.values()].sort((a, b) => b.requests - a.requests),
+    sessions,
+    rate: { stepMs, start: rate.start, counts: rate.counts, hourOfDay: shares((m) => m.rate.hourOfDay), dayOfWeek: shares((m) => m.rate.dayOfWeek), dispersion: dispersionOf(seconds.counts), seconds },
+    userAgents: models.reduce((a, m) => addMaps(a, m.userAgents), {} as Record<string, number>),
+    clients: { distinct: Math.max(...models.map((m) => m.clients.distinct)), top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })) },
+  };
+}

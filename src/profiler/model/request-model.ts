@@ -1,0 +1,74 @@
+/**
+ * The request model (JSON, versioned): what traffic looks like, as
+ * distributions. Histograms are HDR, compressed base64; sizes are stored as
+ * bytes + 1 (HDR cannot record 0), latencies in microseconds.
+ * Documented in docs/profiler.md.
+ */
+export interface RouteModel {
+  route: string;
+  method: string;
+  requests: number;
+  weight: number;
+  status: Record<string, number>;
+  /** HDR of request body bytes + 1. */
+  reqBytes: string;
+  /** HDR of response body bytes + 1. */
+  resBytes: string;
+  /** HDR of latency in µs (absent when the source has no latency, e.g. access logs). */
+  latency?: string;
+  queryKeySets: Record<string, number>;
+  contentTypes: Record<string, number>;
+  userAgents: Record<string, number>;
+  geo: Record<string, number>;
+  /** Observed raw paths (with query keys), a bounded sample: parameter values for synthesis. */
+  paths: string[];
+  /** Redacted body exemplars (full captures only). */
+  exemplars: string[];
+}
+
+export interface SessionModel {
+  gapMs: number;
+  count: number;
+  /** Requests per session (HDR). */
+  length: string;
+  /** Time between a session's consecutive requests, ms (HDR, stored in ms). */
+  thinkTimeMs: string;
+  /** First route of sessions: "METHOD route" → count. */
+  start: Record<string, number>;
+  /** "METHOD route" → next "METHOD route" → count; "$exit" ends a session. */
+  transitions: Record<string, Record<string, number>>;
+}
+
+export interface RateModel {
+  stepMs: number;
+  /** Epoch ms of the first bucket. */
+  start: number;
+  counts: number[];
+  /** Share of requests by hour of day (UTC), 24 values. */
+  hourOfDay: number[];
+  /** Share by day of week (UTC, 0 = Sunday), 7 values. */
+  dayOfWeek: number[];
+  /** Index of dispersion (variance / mean) of per-second counts: 1 ≈ Poisson, > 1 bursty. */
+  dispersion: number;
+  /** Per-second counts (epoch second of the first), kept so shard models merge exactly. */
+  seconds: { start: number; counts: number[] };
+}
+
+export interface RequestModel {
+  kind: 'shadowtwin.request-model';
+  version: 1;
+  provenance: {
+    inputs: Array<{ file: string; format: string; records: number; skipped: number }>;
+    window: { start: number; end: number };
+    records: number;
+    skipped: { total: number; byReason: Record<string, number> };
+    tool: string;
+  };
+  routes: RouteModel[];
+  sessions: SessionModel | null;
+  rate: RateModel;
+  userAgents: Record<string, number>;
+  clients: { distinct: number; top: Array<{ client: string; requests: number }> };
+}
+
+export const SESSION_EXIT = '$exit';

@@ -1,0 +1,151 @@
+import { classifySegment, compileTemplate } from '../../common/index.js';
+
+interface Node {
+  children: Map<string, Node>;
+  /** Set once siblings exceed the threshold: every value here is one parameter. */
+  param: Node | undefined;
+  paramName: string;
+  count: number;
+}
+
+const newNode = (): Node => ({ children: new Map(), param: undefined, paramName: 'param', count: 0 });
+
+const STATIC = /^(.+)\.(png|jpe?g|gif|svg|ico|css|js|mjs|map|woff2?|ttf|eot|webp|avif|mp4|webm|pdf|txt|xml|json)$/i;
+
+/** `users` → `user`, `categories` → `category`: the name a person gives a member. */
+export function paramNameFor(parent: string | undefined): string {
+  if (!parent || parent.startsWith(':')) return 'param';
+  const p = parent.toLowerCase().replace(/[^a-z0-9_]/g, '');
+  if (!p) return 'param';
+  if (p.endsWith('ies')) return p.slice(0, -3) + 'y';
+  if (p.endsWith('ses')) return p.slice(0, -2);
+  if (p.endsWith('s') && p.length > 3) return p.slice(0, -1);
+  return p;
+}
+
+function mergeInto(target: Node, source: Node): void {
+  target.count += source.count;
+  for (const [k, child] of source.children) {
+    const t = target.children.get(k);
+    if (t) mergeInto(t, child);
+    else target.children.set(k, child);
+  }
+  if (source.param) {
+    target.param ??= newNode();
+    mergeInto(target.param, source.param);
+  }
+}
+
+export interface RouteInferenceOptions {
+  /** Distinct sibling values before they collapse into a parameter (default 40). */
+  maxSiblings?: number;
+  /** Templates that take precedence (route table or OpenAPI paths). */
+  routes?: readonly string[];
+}
+
+/**
+ * Infers route templates online, in bounded memory: built-in segment rules
+ * first (numbers, UUIDs, hex, dates, emails, tokens → `:id`, `:uuid`, …),
+ * then a prefix tree with distinct-value counts per level: once a level has
+ * more than `maxSiblings` distinct literal values they collapse into one
+ * parameter named after the parent (`/users/alice` → `/users/:user`), and
+ * their subtrees merge. Static assets group by extension (`/img/:file.png`).
+ * Templates handed out before a collapse are mapped again with `remap`.
+ */
+export class RouteInference {
+  private readonly root = newNode();
+  private readonly maxSiblings: number;
+  private readonly table: ReturnType<typeof compileTemplate>[];
+
+  constructor(opts: RouteInferenceOptions = {}) {
+    this.maxSiblings = opts.maxSiblings ?? 40;
+    this.table = (opts.routes ?? []).map(compileTemplate).sort((a, b) => b.statics - a.statics);
+  }
+
+  private tableMatch(segments: string[]): string | undefined {
+    for (const t of this.table) {
+      if (t.segments.length !== segments.length) continue;
+      if (t.segments.every((s, i) => ('param' in s ? segments[i] !== '' : s.literal === segments[i]))) return t.template;
+    }
+    return undefined;
+  }
+
+  /** The template for a path (query string ignored), learning from it. */
+  observe(target: string): string {
+    const q = target.indexOf('?');
+    const path = q >= 0 ? target.slice(0, q) : target;
+    const segments = path.split('/').slice(1);
+    const fromTable = this.tableMatch(segments);
+    if (fromTable) return fromTable;
+    let node = this.root;
+    node.count++;
+    let out = '';
+    let parent: string | undefined;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const last = i === segments.length - 1;
+      const kind = seg.length > 64 ? 'token' : classifySegment(seg);
+      let label: string;
+      if (kind) {
+        label = `:${kind}`;
+      } else if (last && STATIC.test(seg)) {
+        label = `:file.${STATIC.exec(seg)![2]!.toLowerCase()}`;
+      } else if (node.param) {
+        label = `:${node.paramName}`;
+      } else {
+        label = seg;
+      }
+      if (label.startsWith(':') && !kind && !label.startsWith(':file.')) {
+        node = node.param!;
+      } else {
+        let child = node.children.get(label);
+        if (!child) {
+          if (!label.startsWith(':') && this.literalCount(node) >= this.maxSiblings) {
+            this.collapse(node, parent);
+            label = `:${node.paramName}`;
+            child = node.param!;
+          } else {
+            child = newNode();
+            node.children.set(label, child);
+          }
+        }
+        node = child;
+      }
+      node.count++;
+      out += '/' + label;
+      parent = label;
+    }
+    return out || '/';
+  }
+
+  private literalCount(node: Node): number {
+    let n = 0;
+    for (const k of node.children.keys()) if (!k.startsWith(':')) n++;
+    return n;
+  }
+
+  private collapse(node: Node, parent: string | undefined): void {
+    node.param ??= newNode();
+    node.paramName = paramNameFor(parent);
+    for (const [k, child] of [...node.children]) {
+      if (k.startsWith(':')) continue;
+      mergeInto(node.param, child);
+      node.children.delete(k);
+    }
+  }
+
+  /** Maps a template handed out earlier to its current form (after later collapses). */
+  remap(template: string): string {
+    if (this.table.some((t) => t.template === template)) return template;
+    const segments = template.split('/').slice(1);
+    let node: Node | undefined = this.root;
+    let out = '';
+    for (const seg of segments) {
+      let label = seg;
+      if (node && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = `:${node.paramName}`;
+      out += '/' + label;
+      node = node ? (label.startsWith(':') && !node.children.has(label) ? node.param : node.children.get(label)) : undefined;
+    }
+    return out || '/';
+  }
+}
