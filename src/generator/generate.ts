@@ -73,7 +73,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   let sessionArrivals: SessionArrivals | undefined;
   if (scenario.load.executor === 'sessions' && executor.model === 'open') {
     if (!model?.sessions) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no session model (its inputs had no session or client key); use another executor`);
-    sessionArrivals = new SessionArrivals(model, executor.arrivals, scenario.duration, seededRandom(scenario.seed + 2));
+    sessionArrivals = new SessionArrivals(model, executor.arrivals, scenario.duration, seededRandom(scenario.seed + 2), scenario.load.speed ?? 1);
   }
   const overrides = scenario.events.filter((e) => e.routes).map((e) => ({ startMs: e.start, durationMs: e.duration, routes: e.routes! }));
   const source: RequestSource = scenario.source.kind === 'fixed'

@@ -59,7 +59,11 @@ export class SessionArrivals {
   private session = 0;
   private readonly durationMs: number;
 
-  constructor(model: RequestModel, starts: { next(): number | undefined; multiplier?: number }, durationMs: number, random: Random) {
+  private readonly speed: number;
+
+  /** `speed` compresses think times (2 = sessions move twice as fast), for time-compressed tests. */
+  constructor(model: RequestModel, starts: { next(): number | undefined; multiplier?: number }, durationMs: number, random: Random, speed = 1) {
+    this.speed = speed;
     if (!model.sessions) throw new Error('the model has no sessions (no session or client key in its input)');
     this.model = model;
     this.starts = starts;
@@ -123,7 +127,7 @@ export class SessionArrivals {
     const transitions = this.model.sessions!.transitions[p.key];
     if (transitions) {
       const to = this.draw(transitions);
-      const t = p.t + this.think.sample(this.random());
+      const t = p.t + this.think.sample(this.random()) / this.speed;
       if (to !== SESSION_EXIT && t < this.durationMs) this.push({ t, key: to, session: p.session });
     }
     this.keys.set(this.index, p.key);
