@@ -7,12 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchGenerator } from './generator.js';
+import { benchProfiler } from './profiler.js';
 import { benchProxy } from './proxy.js';
 import type { Check } from './lib/table.js';
 
 const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] }>> = {
   proxy: benchProxy,
   generator: benchGenerator,
+  profiler: benchProfiler,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

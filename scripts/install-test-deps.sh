@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks need from Debian's packages:
 #   promtool (package prometheus) — tests check /metrics with it;
-#   nginx, wrk — benchmarks (reference upstream and load).
+#   nginx, wrk, goaccess — benchmarks (reference upstream, load, log parsing).
 # Skips anything already present; needs root (or sudo) only when installing.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ "${1:-}" = "--bench" ] || [ "${SHADOWTWIN_BENCH_DEPS:-}" = "1" ]; then
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v goaccess >/dev/null 2>&1 || need+=(goaccess)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -18,6 +18,16 @@ const SEGMENT_RULES: ReadonlyArray<[RegExp, SegmentKind]> = [
 
 export function classifySegment(segment: string): SegmentKind | undefined {
   if (segment.length === 0) return undefined;
+  // Every rule needs a digit or an '@'; most segments (words) have neither: skip the regexes.
+  let digits = 0;
+  let at = false;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 64) at = true;
+  }
+  if (digits === segment.length) return 'id';
+  if (digits === 0 && !at) return undefined;
   for (const [re, kind] of SEGMENT_RULES) if (re.test(segment)) return kind;
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { SkipReport } from '../common/index.js';
-import { readObservations, type InputFormat } from './ingest/read-observations.js';
+import { readObservationBatches, type InputFormat } from './ingest/read-observations.js';
 import type { NginxJsonFieldMap } from './ingest/nginx-json.js';
 import { ModelBuilder, type BuildOptions } from './model/model-builder.js';
 import type { RequestModel } from './model/request-model.js';
@@ -17,7 +17,7 @@ export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptio
   for (const input of inputs) {
     const s = new SkipReport();
     const before = builder.recordCount;
-    for await (const o of readObservations(input.file, input.format, s, input.fields)) builder.add(o);
+    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields)) for (const o of batch) builder.add(o);
     builder.noteInput(input.file, input.format, builder.recordCount - before, s);
     skips.push(s);
   }

@@ -118,17 +118,19 @@ export class ModelBuilder {
     this.steps.set(step, (this.steps.get(step) ?? 0) + 1);
     const sec = Math.floor(o.ts / 1000);
     this.seconds.set(sec, (this.seconds.get(sec) ?? 0) + 1);
-    const d = new Date(o.ts);
-    this.hour[d.getUTCHours()]!++;
-    this.dow[d.getUTCDay()]!++;
+    // UTC hour and weekday without a Date object (1970-01-01 was a Thursday).
+    const hours = Math.floor(o.ts / 3_600_000);
+    this.hour[((hours % 24) + 24) % 24]!++;
+    this.dow[(((Math.floor(hours / 24) + 4) % 7) + 7) % 7]!++;
 
-    const client = o.client ? (/^[0-9a-f]{16}$/.test(o.client) ? o.client : pseudonym(o.client, this.salt)) : undefined;
+    // Raw client keys stay in memory only; the few written to the model are pseudonymised in build().
+    const client = o.client;
     if (client) {
       if (this.clients.has(client) || this.clients.size < 10_000) this.clients.set(client, (this.clients.get(client) ?? 0) + 1);
     }
     const sessionKey = o.session ?? client;
     if (sessionKey) this.session(sessionKey, key, o.ts);
-    if (this.records % 10_000 === 0) this.evict(o.ts);
+    if (this.records % 1024 === 0) this.evict(o.ts);
   }
 
   private session(sk: string, key: string, ts: number): void {
@@ -147,6 +149,9 @@ export class ModelBuilder {
     s.last = ts;
     s.lastKey = key;
     s.length++;
+    // Keep the map in last-activity order so eviction only looks at its head.
+    this.open.delete(sk);
+    this.open.set(sk, s);
   }
 
   private close(s: OpenSession): void {
@@ -155,13 +160,12 @@ export class ModelBuilder {
     from[SESSION_EXIT] = (from[SESSION_EXIT] ?? 0) + 1;
   }
 
-  /** Closes sessions idle for longer than the gap (bounded memory on long inputs). */
+  /** Closes sessions idle for longer than the gap (bounded memory on long inputs); the map is in activity order. */
   private evict(now: number): void {
     for (const [k, s] of this.open) {
-      if (now - s.last > this.gapMs) {
-        this.close(s);
-        this.open.delete(k);
-      }
+      if (now - s.last <= this.gapMs) break;
+      this.close(s);
+      this.open.delete(k);
     }
   }
 
@@ -211,7 +215,8 @@ export class ModelBuilder {
     for (let s = first; s <= last; s++) counts.push(this.steps.get(s) ?? 0);
     const seconds = secondCounts(this.seconds, this.minTs, this.maxTs);
     const total = Math.max(1, this.records);
-    const top = [...this.clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests }));
+    const top = [...this.clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
+      .map(([client, requests]) => ({ client: /^[0-9a-f]{16}$/.test(client) ? client : pseudonym(client, this.salt), requests }));
     return {
       kind: 'shadowtwin.request-model',
       version: 1,
