@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
-import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
 function readModel(file: string): RequestModel {
@@ -79,6 +79,8 @@ export function registerProfileCommand(program: Command): void {
       return d.maxDivergence <= limit ? EXIT.OK : EXIT.THRESHOLD_FAILED;
     }));
 
+  registerPromSeries(profile);
+
   profile
     .command('sample')
     .description('N synthetic requests from a model, as NDJSON (what the generator synthesises)')
@@ -90,6 +92,27 @@ export function registerProfileCommand(program: Command): void {
       let text = '';
       for (const r of out) text += JSON.stringify(r) + '\n';
       process.stdout.write(text);
+    }));
+}
+
+export function registerPromSeries(profile: Command): void {
+  profile
+    .command('prom-series')
+    .description('read a request-rate history from Prometheus as CSV (timestamp,value): the forecaster\'s input')
+    .requiredOption('--prometheus <url>', 'Prometheus base URL')
+    .option('--query <promql>', 'a query yielding one series', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--since <d>', 'how far back', '14d')
+    .option('--step <d>', 'resolution', '5m')
+    .action((f: { prometheus: string; query: string; since: string; step: string }) => runCommand(async () => {
+      const since = parseDuration(f.since);
+      const step = parseDuration(f.step);
+      if (!since || !step) throw new ShadowtwinError('ST_ERR_USAGE', '--since and --step take durations such as 14d and 5m');
+      const end = Math.floor(Date.now() / step) * step;
+      const series = await queryRange({ url: f.prometheus, query: f.query, startMs: end - since, endMs: end, stepMs: step, token: process.env.SHADOWTWIN_PROMETHEUS_TOKEN });
+      if (series.length !== 1) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `the query returned ${series.length} series; wrap it in sum(...) to get one`);
+      let out = 'timestamp,value\n';
+      for (const p of series[0]!.points) out += `${new Date(p.ts).toISOString().replace('T', ' ').slice(0, 19)},${p.value}\n`;
+      process.stdout.write(out);
     }));
 }
 

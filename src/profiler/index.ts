@@ -11,3 +11,4 @@ export { parseGorPayload, readGorPayloads, GOR_SEPARATOR } from './ingest/gor.js
 export { LineError, type Observation } from './ingest/observation.js';
 export { summarizeModel, renderModel, sizeQuantiles, sparkline } from './model/model-summary.js';
 export { diffModels, jensenShannon, ksFromHistograms, type ModelDiff } from './model/model-diff.js';
+export { queryRange, type PromSeries, type QueryRangeOptions } from './ingest/prometheus.js';
