@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchGenerator } from './generator.js';
+import { benchForecast } from './forecast.js';
 import { benchProfiler } from './profiler.js';
 import { benchProxy } from './proxy.js';
 import type { Check } from './lib/table.js';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] 
   proxy: benchProxy,
   generator: benchGenerator,
   profiler: benchProfiler,
+  forecast: benchForecast,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
