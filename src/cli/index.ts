@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../common/index.js';
 import { registerDemoSidecarCommand } from './demo-sidecar-command.js';
+import { registerForecastCommand } from './forecast-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerProfileCommand } from './profile-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -26,5 +27,6 @@ registerDemoSidecarCommand(program);
 registerGenerateCommand(program);
 registerReportCommand(program);
 registerProfileCommand(program);
+registerForecastCommand(program);
 
 await program.parseAsync(process.argv);

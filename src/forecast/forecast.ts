@@ -121,7 +121,9 @@ export async function forecastSeries(series: Series, opts: ForecastOptions): Pro
   };
   const scores = [...fcByModel.entries()].map(([name, fcs]) => score(name, fcs));
   const baseline = scores.find((s) => s.model === 'snaive')!;
-  for (const s of scores) { s.relMae = s.mae / (baseline.mae || 1); s.beatsBaseline = s.relMae < 1; }
+  // A perfect baseline (MAE 0) cannot be beaten: anything with error is infinitely worse.
+  const rel = (m: number): number => (baseline.mae > 0 ? m / baseline.mae : m > 0 ? Infinity : 1);
+  for (const s of scores) { s.relMae = rel(s.mae); s.beatsBaseline = s.relMae < 1; }
 
   // Inverse-MAE ensemble of the models that beat the baseline.
   const good = scores.filter((s) => s.beatsBaseline && s.model !== 'snaive');
@@ -133,7 +135,7 @@ export async function forecastSeries(series: Series, opts: ForecastOptions): Pro
     const ensFcs = actuals.map((_, i) => new Array<number>(h).fill(0).map((_, j) => ensembleWeights!.reduce((a, [n, wt]) => a + wt * fcByModel.get(n)![i]![j]!, 0)));
     fcByModel.set('ensemble', ensFcs);
     const es = score('ensemble', ensFcs);
-    es.relMae = es.mae / (baseline.mae || 1);
+    es.relMae = rel(es.mae);
     es.beatsBaseline = es.relMae < 1;
     es.fitMs = good.reduce((a, s) => a + s.fitMs, 0);
     scores.push(es);

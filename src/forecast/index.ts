@@ -3,3 +3,5 @@ export { readSeriesCsv, toGrid, type Series } from './series.js';
 export { naive, seasonalNaive, seasonalMedian, levelAdjustedMedian, type PointModel } from './models/baselines.js';
 export { holtWinters } from './models/holt-winters.js';
 export { mstl, initMstl } from './models/mstl.js';
+export { seriesFromModel, seriesFromCapture, seriesFromPrometheus } from './series-from.js';
+export { sparkline as sparklineOf } from '../profiler/index.js';

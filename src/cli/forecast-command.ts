@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration, ShadowtwinError } from '../common/index.js';
+import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
+import type { RequestModel } from '../profiler/index.js';
+import { runCommand } from './run-command.js';
+
+interface ForecastFlags { input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
+
+function readEvents(file: string): ForecastEvent[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read events calendar ${file}: ${(cause as Error).message}`, { cause });
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { events?: unknown[] })?.events;
+  if (!Array.isArray(list)) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: expected a list of { name, start, end, multiplier }`);
+  return list.map((e, i) => {
+    const ev = e as { name?: string; start?: string; end?: string; multiplier?: number };
+    const start = Date.parse(String(ev.start));
+    const end = Date.parse(String(ev.end));
+    if (Number.isNaN(start) || Number.isNaN(end) || !(end > start) || typeof ev.multiplier !== 'number') {
+      throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: event ${i + 1} needs name, start and end (ISO times, end after start) and a numeric multiplier`);
+    }
+    return { name: ev.name ?? `event-${i + 1}`, start, end, multiplier: ev.multiplier };
+  });
+}
+
+async function loadSeries(f: ForecastFlags): Promise<Series> {
+  if (f.prometheus) {
+    const since = parseDuration(f.since);
+    const step = parseDuration(f.step ?? '5m');
+    if (!since || !step) throw new ShadowtwinError('ST_ERR_USAGE', '--since and --step take durations such as 14d and 5m');
+    return seriesFromPrometheus(f.prometheus, f.query, since, step, process.env.SHADOWTWIN_PROMETHEUS_TOKEN);
+  }
+  if (!f.input) throw new ShadowtwinError('ST_ERR_USAGE', 'give --input (CSV, model.json or capture) or --prometheus');
+  if (f.input.endsWith('.csv')) return readSeriesCsv(f.input).series;
+  const head = readFileSync(f.input, 'utf8').slice(0, 200);
+  if (head.includes('"shadowtwin.request-model"')) return seriesFromModel(JSON.parse(readFileSync(f.input, 'utf8')) as RequestModel);
+  const step = parseDuration(f.step ?? '5m');
+  if (!step) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 5m`);
+  return (await seriesFromCapture(f.input, step)).series;
+}
+
+export function renderForecast(r: ForecastResult): string {
+  const lines = [
+    `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
+    `backtest (${r.backtest.folds} rolling origins): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs seasonal naive ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
+    '',
+    'model              backtest MAE   MASE    sMAPE   vs snaive   fit',
+    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${m.mae.toFixed(2).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
+    '',
+    `point   ${sparklineOf(r.points.map((p) => p.point))}`,
+    `upper   ${sparklineOf(r.points.map((p) => p.upper))}`,
+    '',
+    'time                    point     lower     upper',
+  ];
+  const every = Math.max(1, Math.floor(r.points.length / 12));
+  for (let i = 0; i < r.points.length; i += every) {
+    const p = r.points[i]!;
+    lines.push(`${new Date(p.ts).toISOString().slice(0, 16).replace('T', ' ')}  ${p.point.toFixed(1).padStart(9)}${p.lower.toFixed(1).padStart(10)}${p.upper.toFixed(1).padStart(10)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerForecastCommand(program: Command): void {
+  program
+    .command('forecast')
+    .description('forecast the request rate with calibrated intervals (model chosen by backtest)')
+    .option('--input <file>', 'timestamp,value CSV, a request model (model.json) or a capture')
+    .option('--prometheus <url>', 'read the history from Prometheus instead')
+    .option('--query <promql>', 'with --prometheus', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--since <d>', 'with --prometheus: history length', '14d')
+    .option('--step <d>', 'series step for captures and Prometheus (CSV and models carry theirs)')
+    .option('--horizon <h>', 'a duration (1d, 90m) or a number of steps', '1d')
+    .option('--level <list>', 'interval levels', '0.8,0.95')
+    .option('--events <file>', 'YAML calendar of { name, start, end, multiplier }')
+    .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, …)', 'auto')
+    .option('--json', 'machine-readable output')
+    .action((f: ForecastFlags) => runCommand(async () => {
+      const series = await loadSeries(f);
+      const horizon = /^\d+$/.test(f.horizon) ? Number(f.horizon) : Math.round((parseDuration(f.horizon) ?? NaN) / series.stepMs);
+      if (!Number.isFinite(horizon) || horizon < 1) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration (1d, 90m) or a number of steps`);
+      const levels = f.level.split(',').map(Number);
+      if (levels.some((l) => !(l > 0 && l < 1))) throw new ShadowtwinError('ST_ERR_USAGE', `--level ${f.level}: levels are between 0 and 1, e.g. 0.8,0.95`);
+      const result = await forecastSeries(series, { horizon, levels, models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [] });
+      if (f.json) {
+        process.stdout.write(JSON.stringify({
+          points: result.points, model: result.model,
+          backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, models: result.backtest.models },
+          ...(result.note ? { note: result.note } : {}),
+        }) + '\n');
+      } else {
+        process.stdout.write(renderForecast(result));
+      }
+    }));
+}
