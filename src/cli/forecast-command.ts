@@ -6,7 +6,7 @@ import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seri
 import type { RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
-interface ForecastFlags { input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
+interface ForecastFlags { lstm?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
 
 function readEvents(file: string): ForecastEvent[] {
   let doc: unknown;
@@ -78,6 +78,7 @@ export function registerForecastCommand(program: Command): void {
     .option('--level <list>', 'interval levels', '0.8,0.95')
     .option('--events <file>', 'YAML calendar of { name, start, end, multiplier }')
     .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, …)', 'auto')
+    .option('--lstm', 'also train an LSTM (seconds per fit); kept only if it wins the backtest')
     .option('--json', 'machine-readable output')
     .action((f: ForecastFlags) => runCommand(async () => {
       const series = await loadSeries(f);
@@ -85,7 +86,7 @@ export function registerForecastCommand(program: Command): void {
       if (!Number.isFinite(horizon) || horizon < 1) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration (1d, 90m) or a number of steps`);
       const levels = f.level.split(',').map(Number);
       if (levels.some((l) => !(l > 0 && l < 1))) throw new ShadowtwinError('ST_ERR_USAGE', `--level ${f.level}: levels are between 0 and 1, e.g. 0.8,0.95`);
-      const result = await forecastSeries(series, { horizon, levels, models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [] });
+      const result = await forecastSeries(series, { horizon, levels, models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true });
       if (f.json) {
         process.stdout.write(JSON.stringify({
           points: result.points, model: result.model,

@@ -1,6 +1,7 @@
 import { ShadowtwinError } from '../common/index.js';
 import { levelAdjustedMedian, naive, seasonalMedian, seasonalNaive, type PointModel } from './models/baselines.js';
 import { holtWinters } from './models/holt-winters.js';
+import { lstm } from './models/lstm.js';
 import { initMstl, mstl } from './models/mstl.js';
 import type { Series } from './series.js';
 
@@ -20,6 +21,8 @@ export interface ForecastOptions {
   /** History used per fit, in steps (default 14 periods). */
   maxHistory?: number;
   events?: ForecastEvent[];
+  /** Include the LSTM in 'auto' (slow: seconds per fit; it must still win the backtest). */
+  lstm?: boolean;
 }
 
 export interface ModelScore { model: string; mae: number; mase: number; smape: number; relMae: number; beatsBaseline: boolean; fitMs: number }
@@ -37,7 +40,7 @@ export interface ForecastResult {
 }
 
 /** The registry of statistical models for a season length. */
-export function candidateModels(period: number, historyLen: number): PointModel[] {
+export function candidateModels(period: number, historyLen: number, withLstm = false): PointModel[] {
   const models: PointModel[] = [
     naive, seasonalNaive(period, 'snaive'), seasonalMedian(period, 3, 'smedian-3'), seasonalMedian(period, 7, 'smedian-7'),
     levelAdjustedMedian(period, 7, 'smedian-7-level'), holtWinters(period, 'holt-winters'), mstl([period], 'mstl-day'),
@@ -45,6 +48,7 @@ export function candidateModels(period: number, historyLen: number): PointModel[
   if (historyLen >= 2 * 7 * period) {
     models.push(seasonalNaive(7 * period, 'snaive-week'), seasonalMedian(7 * period, 2, 'smedian-week'), mstl([period, 7 * period], 'mstl-day-week'));
   }
+  if (withLstm) models.push(lstm());
   return models;
 }
 
@@ -86,12 +90,12 @@ export async function forecastSeries(series: Series, opts: ForecastOptions): Pro
     throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `the history has ${y.length} points; forecasting ${h} steps with a season of ${period} needs at least ${h + 2 * period}`);
   }
   await initMstl();
-  let models = candidateModels(period, y.length - folds * h);
-  if (opts.models && opts.models !== 'auto') {
-    const wanted = new Set(opts.models);
-    models = models.filter((m) => wanted.has(m.name) || m.name === 'snaive');
-    const unknown = [...wanted].filter((w) => !models.some((m) => m.name === w));
-    if (unknown.length) throw new ShadowtwinError('ST_ERR_USAGE', `unknown model(s) ${unknown.join(', ')}; available: ${candidateModels(period, y.length).map((m) => m.name).join(', ')}`);
+  const explicit = opts.models && opts.models !== 'auto' ? new Set(opts.models) : undefined;
+  let models = candidateModels(period, y.length - folds * h, opts.lstm === true || explicit?.has('lstm') === true);
+  if (explicit) {
+    models = models.filter((m) => explicit.has(m.name) || m.name === 'snaive');
+    const unknown = [...explicit].filter((w) => !models.some((m) => m.name === w));
+    if (unknown.length) throw new ShadowtwinError('ST_ERR_USAGE', `unknown model(s) ${unknown.join(', ')}; available: ${candidateModels(period, y.length, true).map((m) => m.name).join(', ')}`);
   }
 
   // Rolling origins at the end of the history.
@@ -142,11 +146,14 @@ export async function forecastSeries(series: Series, opts: ForecastOptions): Pro
   }
   scores.sort((a, b) => a.mae - b.mae);
   let chosen = scores[0]!;
-  let note: string | undefined;
+  const notes: string[] = [];
   if (!chosen.beatsBaseline) {
     chosen = baseline;
-    note = 'no model beat seasonal naive in the backtest; using seasonal naive';
+    notes.push('no model beat seasonal naive in the backtest; using seasonal naive');
   }
+  const lstmScore = scores.find((s) => s.model === 'lstm');
+  if (lstmScore && chosen.model !== 'lstm') notes.push(`the LSTM lost the backtest (MAE ${lstmScore.relMae.toFixed(3)}× seasonal naive, ${lstmScore.fitMs} ms per fit)${good.some((g) => g.model === 'lstm') ? '' : ' and was left out of the ensemble'}`);
+  const note = notes.length ? notes.join('; ') : undefined;
 
   // Refit the chosen model (or the ensemble's members) on the whole history.
   const predict = (name: string): number[] => models.find((m) => m.name === name)!.forecast(y, h);

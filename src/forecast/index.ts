@@ -5,3 +5,4 @@ export { holtWinters } from './models/holt-winters.js';
 export { mstl, initMstl } from './models/mstl.js';
 export { seriesFromModel, seriesFromCapture, seriesFromPrometheus } from './series-from.js';
 export { sparkline as sparklineOf } from '../profiler/index.js';
+export { lstm, type LstmOptions } from './models/lstm.js';
