@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../common/index.js';
 import { registerDemoSidecarCommand } from './demo-sidecar-command.js';
+import { registerCompareCommand } from './compare-command.js';
 import { registerForecastCommand } from './forecast-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerProfileCommand } from './profile-command.js';
@@ -28,5 +29,6 @@ registerGenerateCommand(program);
 registerReportCommand(program);
 registerProfileCommand(program);
 registerForecastCommand(program);
+registerCompareCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'undici';
+import { ShadowtwinError } from '../common/index.js';
+import type { HistogramDump } from '../proxy/index.js';
+import type { RunReport } from '../generator/index.js';
+import type { Side } from './compare.js';
+
+export function sideFromReport(r: RunReport, label = 'run'): Side {
+  return { label, durationMs: r.meta.durationMs, routes: r.histograms.routes };
+}
+
+export function sideFromDump(d: HistogramDump, which: 'primary' | 'secondary', label: string = which): Side {
+  return { label, durationMs: Math.max(1, d.end - d.start), routes: d[which] };
+}
+
+/**
+ * `FILE` (run report or sidecar histogram dump; a dump means its primary),
+ * `FILE#secondary` / `FILE#primary`, or `http(s)://admin-host:port#side`
+ * (a live sidecar's /histograms).
+ */
+export async function loadSide(spec: string, token?: string): Promise<Side> {
+  const [where, fragment] = spec.split('#') as [string, string | undefined];
+  let doc: unknown;
+  try {
+    if (/^https?:\/\//.test(where)) {
+      const res = await request(new URL('/histograms', where), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      doc = await res.body.json();
+    } else {
+      doc = JSON.parse(readFileSync(where, 'utf8'));
+    }
+  } catch (cause) {
+    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read ${where}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  const kind = (doc as { kind?: string })?.kind;
+  if (kind === 'shadowtwin.run-report') return sideFromReport(doc as RunReport, spec);
+  if (kind === 'shadowtwin.histograms') {
+    const which = fragment === 'secondary' ? 'secondary' : 'primary';
+    return sideFromDump(doc as HistogramDump, which, `${where}#${which}`);
+  }
+  throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is neither a run report (shadowtwin generate --out) nor a sidecar histogram dump (admin /histograms)`);
+}
