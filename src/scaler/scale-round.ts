@@ -1,0 +1,117 @@
+import { EventEmitter } from 'node:events';
+import { parseScenario, prepareRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
+import type { Actuator } from './actuators.js';
+import { decide, DEFAULT_POLICY, type Decision, type ForecastPointLike, type ScalePolicy } from './policy.js';
+
+export interface Proposal {
+  target: string;
+  current: number;
+  replicas: number;
+  expectedRate: number;
+  horizonMs: number;
+  confidence: number;
+  reason: string;
+  createdAt: string;
+}
+
+export interface ValidationAttempt {
+  replicas: number;
+  pass: boolean;
+  failed: string[];
+  summary: RunReport['summary'];
+}
+
+export interface ScaleRecord {
+  proposal: Proposal;
+  attempts: ValidationAttempt[];
+  decision: 'applied' | 'unchanged' | 'rejected' | 'dry-run';
+  applied?: string;
+  policy: Decision;
+}
+
+export interface ValidationConfig {
+  /** Puts the secondary at `replicas` (a staging deployment, a membership set). */
+  prepare(replicas: number): Promise<void>;
+  /** Synthetic load for the validation run; `target`, `load` and `thresholds` are filled in. */
+  scenario: Omit<ScenarioInput, 'target' | 'load' | 'thresholds' | 'duration'> & { target: string; duration?: string | number };
+  /** SLO as thresholds, e.g. ["p99 < 250ms", "errors < 1%"]. */
+  slo: Array<string | Threshold>;
+  /** Tries (the proposal, then one size up each time) before giving up. */
+  maxAttempts: number;
+}
+
+export interface ScaleRoundInput {
+  target: string;
+  forecast: readonly ForecastPointLike[];
+  capacityPerReplica: number;
+  actuator: Actuator;
+  policy?: Partial<ScalePolicy>;
+  observedRate?: number;
+  now?: number;
+  confidence?: number;
+  recentDesired?: Array<{ at: number; replicas: number }>;
+  lastChangeAt?: number;
+  validation?: ValidationConfig;
+  dryRun?: boolean;
+}
+
+/**
+ * One round: forecast → proposal (policy) → validation with synthetic load
+ * at the proposal's expected rate against the secondary prepared at the
+ * proposed size (re-proposing one size up while the SLO fails) → apply.
+ * Nothing is scaled up without a passing validation when validation is
+ * configured. Events: `proposal`, `validation`, `decision`.
+ */
+export async function scaleRound(input: ScaleRoundInput, events: EventEmitter = new EventEmitter()): Promise<ScaleRecord> {
+  const policy = { ...DEFAULT_POLICY, ...input.policy };
+  const now = input.now ?? Date.now();
+  const current = await input.actuator.current();
+  const d = decide({ now, forecast: input.forecast, capacityPerReplica: input.capacityPerReplica, currentReplicas: current, observedRate: input.observedRate, recentDesired: input.recentDesired, lastChangeAt: input.lastChangeAt }, policy);
+  const last = input.forecast[input.forecast.length - 1];
+  const proposal: Proposal = {
+    target: input.target, current, replicas: d.replicas, expectedRate: d.expectedRate,
+    horizonMs: last ? last.ts - now : 0, confidence: input.confidence ?? 0.8, reason: d.reason, createdAt: new Date(now).toISOString(),
+  };
+  events.emit('proposal', proposal);
+  const record: ScaleRecord = { proposal, attempts: [], decision: 'unchanged', policy: d };
+  if (d.change === 'none') {
+    events.emit('decision', record);
+    return record;
+  }
+
+  let replicas = d.replicas;
+  if (input.validation && d.change === 'up') {
+    const v = input.validation;
+    let accepted = false;
+    for (let attempt = 0; attempt < v.maxAttempts && replicas <= policy.maxReplicas; attempt++, replicas++) {
+      await v.prepare(replicas);
+      const scenario = parseScenario({
+        ...v.scenario,
+        duration: v.scenario.duration ?? '20s',
+        load: { executor: 'constant-rate', rate: d.expectedRate },
+        thresholds: v.slo,
+      });
+      const report = await (await prepareRun(scenario)).execute();
+      const failed = report.thresholds.filter((t) => !t.pass).map((t) => `${t.route ? t.route + ' ' : ''}${t.expr} (actual ${Number.isFinite(t.actual) ? +t.actual.toFixed(4) : t.actual})`);
+      const a: ValidationAttempt = { replicas, pass: report.pass, failed, summary: report.summary };
+      record.attempts.push(a);
+      events.emit('validation', a);
+      if (report.pass) { accepted = true; break; }
+    }
+    if (!accepted) {
+      record.decision = 'rejected';
+      events.emit('decision', record);
+      return record;
+    }
+  }
+  proposal.replicas = replicas;
+  if (input.dryRun) {
+    record.decision = 'dry-run';
+    record.applied = `dry run: would scale ${current} → ${replicas}`;
+  } else {
+    record.applied = await input.actuator.apply(replicas, d.reason);
+    record.decision = 'applied';
+  }
+  events.emit('decision', record);
+  return record;
+}

@@ -1,0 +1,113 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DryRunActuator, KubernetesActuator, MembershipActuator, scaleRound, type ScaleRecord } from '../../src/scaler/index.js';
+import { readBody, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+
+const TOKEN = 'test-serviceaccount-token';
+
+/** Speaks the Kubernetes API paths and verbs the actuator uses, with bearer auth; records every request. */
+async function fakeApiServer(opts: { withHpa: boolean }): Promise<TestServer & { calls: Array<{ method: string; url: string; type?: string; body?: unknown }>; state: { replicas: number; hpaMin: number } }> {
+  const state = { replicas: 3, hpaMin: 2 };
+  const calls: Array<{ method: string; url: string; type?: string; body?: unknown }> = [];
+  const s = await startServer(async (req: IncomingMessage, res) => {
+    const body = (await readBody(req)).toString();
+    calls.push({ method: req.method!, url: req.url!, type: req.headers['content-type'], body: body ? JSON.parse(body) : undefined });
+    const send = (status: number, obj: unknown): void => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { kind: 'Status', status: 'Failure', message: 'Unauthorized', code: 401 });
+    const scalePath = '/apis/apps/v1/namespaces/shop/deployments/checkout/scale';
+    if (req.url === scalePath && req.method === 'GET') return send(200, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'checkout', namespace: 'shop' }, spec: { replicas: state.replicas }, status: { replicas: state.replicas } });
+    if (req.url === scalePath && req.method === 'PATCH') {
+      if (req.headers['content-type'] !== 'application/merge-patch+json') return send(415, { message: 'unsupported patch type' });
+      state.replicas = JSON.parse(body).spec.replicas;
+      return send(200, { kind: 'Scale', spec: { replicas: state.replicas } });
+    }
+    if (req.url === '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers' && req.method === 'GET') {
+      return send(200, { kind: 'HorizontalPodAutoscalerList', items: opts.withHpa ? [{ metadata: { name: 'checkout-hpa' }, spec: { minReplicas: state.hpaMin, maxReplicas: 20, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout' } } }] : [] });
+    }
+    if (req.url === '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/checkout-hpa' && req.method === 'PATCH') {
+      state.hpaMin = JSON.parse(body).spec.minReplicas;
+      return send(200, {});
+    }
+    send(404, { message: `no route ${req.method} ${req.url}` });
+  });
+  return Object.assign(s, { calls, state });
+}
+
+/** A worker that serves `concurrency` requests at a time, `serviceMs` each, queueing the rest (503 beyond 100 queued). */
+async function worker(concurrency: number, serviceMs: number): Promise<TestServer> {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  return startServer((req, res) => {
+    const run = (): void => {
+      active++;
+      setTimeout(() => { res.end('ok'); active--; queue.shift()?.(); }, serviceMs);
+    };
+    if (active < concurrency) run();
+    else if (queue.length < 100) queue.push(run);
+    else { res.statusCode = 503; res.end(); }
+    req.resume();
+  });
+}
+
+describe('scaler actuators and validate-before-apply', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+
+  it('Kubernetes: reads and patches the scale subresource with a merge patch, authenticated', async () => {
+    const api = await fakeApiServer({ withHpa: false });
+    cleanup.push(() => api.close());
+    const k = new KubernetesActuator({ server: api.url, token: TOKEN, namespace: 'shop', kind: 'deployments', name: 'checkout' });
+    expect(await k.current()).toBe(3);
+    expect(await k.apply(7, 'forecast')).toBe('scaled deployments/checkout to 7');
+    expect(api.state.replicas).toBe(7);
+    const patch = api.calls.find((c) => c.method === 'PATCH')!;
+    expect(patch).toMatchObject({ url: '/apis/apps/v1/namespaces/shop/deployments/checkout/scale', type: 'application/merge-patch+json', body: { spec: { replicas: 7 } } });
+    const anon = new KubernetesActuator({ server: api.url, namespace: 'shop', kind: 'deployments', name: 'checkout' });
+    await expect(anon.current()).rejects.toMatchObject({ code: 'ST_ERR_ADMIN_UNAUTHORIZED', message: expect.stringMatching(/HTTP 401.*Unauthorized/) });
+  });
+
+  it('Kubernetes: raises an HPA\'s minReplicas instead of fighting it', async () => {
+    const api = await fakeApiServer({ withHpa: true });
+    cleanup.push(() => api.close());
+    const k = new KubernetesActuator({ server: api.url, token: TOKEN, namespace: 'shop', kind: 'deployments', name: 'checkout' });
+    expect(await k.apply(9, 'forecast')).toMatch(/HPA checkout-hpa .* raised its minReplicas 2 → 9 instead of scaling directly/);
+    expect(api.state.hpaMin).toBe(9);
+    expect(api.state.replicas).toBe(3);
+    expect(api.calls.some((c) => c.method === 'PATCH' && c.url.endsWith('/scale'))).toBe(false);
+  });
+
+  it('validates a proposal with synthetic load before applying it, re-proposing one size up while the SLO fails', async () => {
+    // Secondary: a pool of workers, each 2 × 25 ms = 80 req/s, behind a sidecar whose membership is the "replica count".
+    const workers = await Promise.all(Array.from({ length: 5 }, () => worker(2, 25)));
+    for (const w of workers) cleanup.push(() => w.close());
+    const secondary = await startSidecar({ primary: [workers[0]!.url] });
+    cleanup.push(() => secondary.stop());
+    const pool = new MembershipActuator(secondary.addresses.admin, workers.map((w) => w.url));
+    const now = Date.now();
+    // Forecast: 200 req/s. With a capacity estimate of 100 req/s per replica at 100% utilisation the policy asks for 2,
+    // but a real replica does only 80 req/s: the validation run must catch that and settle on 3.
+    const events = new EventEmitter();
+    const seen: string[] = [];
+    events.on('proposal', (p) => seen.push(`proposal ${p.replicas}`));
+    events.on('validation', (a) => seen.push(`validation ${a.replicas} ${a.pass ? 'pass' : 'fail'}`));
+    events.on('decision', (r: ScaleRecord) => seen.push(`decision ${r.decision}`));
+    const record = await scaleRound({
+      target: 'checkout', now, capacityPerReplica: 100, actuator: new DryRunActuator(1),
+      forecast: Array.from({ length: 10 }, (_, i) => ({ ts: now + i * 60_000, point: 200, upper: 210 })),
+      policy: { leadTimeMs: 0, targetUtilization: 1, headroom: 1 },
+      validation: {
+        prepare: (n) => pool.apply(n, 'validation').then(() => undefined),
+        scenario: { target: secondary.addresses.proxy, duration: '3s', source: { path: '/checkout' } },
+        slo: ['p99 < 150ms', 'errors < 1%'],
+        maxAttempts: 3,
+      },
+    }, events);
+    expect(record.proposal).toMatchObject({ target: 'checkout', current: 1, expectedRate: 200 });
+    expect(record.attempts.map((a) => [a.replicas, a.pass])).toEqual([[2, false], [3, true]]);
+    expect(record.attempts[0]!.failed.join(' ')).toMatch(/p99 < 150ms/);
+    expect(record.decision).toBe('applied');
+    expect(record.applied).toBe('dry run: would scale 1 → 3');
+    expect(seen).toEqual(['proposal 2', 'validation 2 fail', 'validation 3 pass', 'decision applied']);
+  }, 40_000);
+});

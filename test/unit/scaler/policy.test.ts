@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, decide, reactiveDecision } from '../../../src/scaler/index.js';
+
+const now = Date.UTC(2026, 0, 1, 12);
+const flat = (rate: number, upper = rate * 1.1): Array<{ ts: number; point: number; upper: number }> => Array.from({ length: 20 }, (_, i) => ({ ts: now + i * 60_000, point: rate, upper }));
+
+describe('scaling policy', () => {
+  const p = { ...DEFAULT_POLICY, leadTimeMs: 120_000, lookAheadMs: 300_000, headroom: 1, targetUtilization: 0.5 };
+
+  it('plans for the peak that arrives after the lead time', () => {
+    const fc = flat(100).map((f, i) => (i >= 4 && i <= 6 ? { ...f, point: 400, upper: 420 } : f));
+    const d = decide({ now, forecast: fc, capacityPerReplica: 100, currentReplicas: 2 }, p);
+    expect(d.expectedRate).toBe(400);
+    expect(d.replicas).toBe(8);
+    expect(d.change).toBe('up');
+    expect(d.reason).toMatch(/expected 400\.0 req\/s/);
+  });
+
+  it('uses the upper bound when the interval is wide', () => {
+    const d = decide({ now, forecast: flat(100, 300), capacityPerReplica: 100, currentReplicas: 2 }, p);
+    expect(d.usedUpperBound).toBe(true);
+    expect(d.replicas).toBe(6);
+  });
+
+  it('does not scale in on forecast alone, respects step limits and the stabilisation window', () => {
+    const low = decide({ now, forecast: flat(50), capacityPerReplica: 100, currentReplicas: 10, observedRate: 480 }, p);
+    expect(low.replicas).toBe(10);
+    expect(low.change).toBe('none');
+    const quiet = decide({ now, forecast: flat(50), capacityPerReplica: 100, currentReplicas: 10, observedRate: 50 }, p);
+    expect(quiet.replicas).toBe(10 - DEFAULT_POLICY.maxStepDown);
+    const stab = decide({ now, forecast: flat(50), capacityPerReplica: 100, currentReplicas: 10, observedRate: 50, recentDesired: [{ at: now - 60_000, replicas: 10 }] }, p);
+    expect(stab.replicas).toBe(10);
+    const burst = decide({ now, forecast: flat(5000), capacityPerReplica: 100, currentReplicas: 2 }, { ...p, maxStepUp: 4 });
+    expect(burst.replicas).toBe(6);
+  });
+
+  it('the reactive reference is the HPA formula with its 10% tolerance', () => {
+    expect(reactiveDecision(4, 280, 100, 0.7, 1, 50)).toBe(4);
+    expect(reactiveDecision(4, 400, 100, 0.7, 1, 50)).toBe(6);
+    expect(reactiveDecision(4, 100, 100, 0.7, 1, 50)).toBe(2);
+  });
+});
