@@ -111,3 +111,39 @@ describe('scaler actuators and validate-before-apply', () => {
     expect(seen).toEqual(['proposal 2', 'validation 2 fail', 'validation 3 pass', 'decision applied']);
   }, 40_000);
 });
+
+describe('capacity search', () => {
+  it('finds the highest rate meeting the SLO on a service of known capacity, and its bottleneck route', async () => {
+    // Two routes: /fast (1 ms) and /slow (a single-slot 10 ms resource: ~100 req/s).
+    let slowActive = 0;
+    const queue: Array<() => void> = [];
+    const s = await startServer((req, res) => {
+      req.resume();
+      if (!req.url!.startsWith('/slow')) { setTimeout(() => res.end('ok'), 1); return; }
+      const run = (): void => { slowActive++; setTimeout(() => { res.end('ok'); slowActive--; queue.shift()?.(); }, 10); };
+      if (slowActive < 1) run(); else queue.push(run);
+    });
+    try {
+      const { findCapacity } = await import('../../src/scaler/index.js');
+      const { writeFileSync, mkdtempSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      // A capture-mix source: half /fast, half /slow → the service saturates near 200 req/s total.
+      const dir = mkdtempSync(join(tmpdir(), 'st-cap-'));
+      const cap = join(dir, 'c.ndjson');
+      writeFileSync(cap, Array.from({ length: 100 }, (_, i) => JSON.stringify({ ts: i, durationMs: 1, method: 'GET', path: i % 2 ? '/slow' : '/fast', route: i % 2 ? '/slow' : '/fast', queryKeys: [], status: 200, reqBytes: 0, resBytes: 2, protocol: 'http1' })).join('\n'));
+      const result = await findCapacity({
+        scenario: { target: s.url, source: { kind: 'capture-mix', file: cap } },
+        slo: ['p99 < 100ms', 'errors < 1%'], startRate: 40, maxRate: 1000, trialDuration: '2s', tolerance: 0.15, replicas: 2,
+      });
+      expect(result.sustainableRate).toBeGreaterThan(110);
+      expect(result.sustainableRate).toBeLessThan(230);
+      expect(result.perReplica).toBeCloseTo(result.sustainableRate / 2, 1);
+      expect(result.bottlenecks[0]!.route).toBe('/slow');
+      expect(result.trials.length).toBeGreaterThanOrEqual(4);
+      expect(result.trials.some((t) => !t.pass)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
