@@ -10,6 +10,7 @@ import { registerForecastCommand } from './forecast-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerProfileCommand } from './profile-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerScaleCommands } from './scale-command.js';
 import { registerSidecarCommand } from './sidecar-command.js';
 
 const program = new Command();
@@ -30,5 +31,6 @@ registerReportCommand(program);
 registerProfileCommand(program);
 registerForecastCommand(program);
 registerCompareCommand(program);
+registerScaleCommands(program);
 
 await program.parseAsync(process.argv);

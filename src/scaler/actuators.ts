@@ -68,7 +68,7 @@ export class KubernetesActuator implements Actuator {
     return hpa ? { name: hpa.metadata.name, minReplicas: hpa.spec.minReplicas ?? 1, maxReplicas: hpa.spec.maxReplicas } : undefined;
   }
 
-  async apply(replicas: number): Promise<string> {
+  async apply(replicas: number, _reason?: string): Promise<string> {
     if (this.t.respectHpa !== false) {
       const hpa = await this.findHpa();
       if (hpa) {
@@ -93,7 +93,7 @@ export class MembershipActuator implements Actuator {
     if (r.status !== 200) throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read membership from ${this.admin}: HTTP ${r.status}`);
     return ((r.body as { primary: unknown[] }).primary ?? []).length;
   }
-  async apply(replicas: number): Promise<string> {
+  async apply(replicas: number, _reason?: string): Promise<string> {
     const n = Math.max(1, Math.min(this.pool.length, replicas));
     const members = this.pool.slice(0, n);
     const r = await json('PUT', new URL('/membership', this.admin).toString(), this.token, { primary: members });
@@ -121,5 +121,5 @@ export class DryRunActuator implements Actuator {
   readonly name = 'dry-run';
   constructor(private replicas: number) {}
   async current(): Promise<number> { return this.replicas; }
-  async apply(replicas: number): Promise<string> { return `dry run: would scale ${this.replicas} → ${replicas}`; }
+  async apply(replicas: number, _reason?: string): Promise<string> { return `dry run: would scale ${this.replicas} → ${replicas}`; }
 }

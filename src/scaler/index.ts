@@ -5,3 +5,4 @@ export { decide, reactiveDecision, replicasFor, DEFAULT_POLICY, type ScalePolicy
 export { KubernetesActuator, MembershipActuator, WebhookActuator, DryRunActuator, type Actuator, type KubernetesTarget } from './actuators.js';
 export { scaleRound, type Proposal, type ScaleRecord, type ValidationAttempt, type ValidationConfig, type ScaleRoundInput } from './scale-round.js';
 export { findCapacity, type CapacityOptions, type CapacityResult, type CapacityTrial } from './capacity.js';
+export { ScaleLoop, feedback, SCALER_METRIC, type FeedbackState, type ScaleLoopOptions } from './scale-loop.js';

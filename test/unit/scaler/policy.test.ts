@@ -40,3 +40,18 @@ describe('scaling policy', () => {
     expect(reactiveDecision(4, 100, 100, 0.7, 1, 50)).toBe(2);
   });
 });
+
+describe('feedback', () => {
+  it('raises headroom after a breach, lowers it slowly when over-provisioned, and keeps forecast errors', async () => {
+    const { feedback } = await import('../../../src/scaler/index.js');
+    let s = { headroom: 1.1, breaches: 0, forecastErrors: [] as Array<{ horizonMs: number; error: number }> };
+    s = feedback(s, { sloBreached: true, utilization: 0.9, targetUtilization: 0.7, forecastRate: 80, observedRate: 100, horizonMs: 60_000 });
+    expect(s.headroom).toBeCloseTo(1.21, 3);
+    expect(s.breaches).toBe(1);
+    expect(s.forecastErrors).toEqual([{ horizonMs: 60_000, error: 0.2 }]);
+    s = feedback(s, { sloBreached: false, utilization: 0.2, targetUtilization: 0.7 });
+    expect(s.headroom).toBeCloseTo(1.186, 3);
+    for (let i = 0; i < 200; i++) s = feedback(s, { sloBreached: false, utilization: 0.1, targetUtilization: 0.7 });
+    expect(s.headroom).toBe(1);
+  });
+});

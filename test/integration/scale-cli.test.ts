@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { DryRunActuator, ScaleLoop } from '../../src/scaler/index.js';
+import { runCli } from '../helpers/cli.js';
+
+describe('scale (CLI and loop)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-scale-'));
+  const csv = join(dir, 'rate.csv');
+  const t0 = Date.UTC(2026, 0, 1);
+  // ~300 req/s average with a daily swing, per 5 minutes.
+  writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 4 * 288 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${Math.round(300 + 150 * Math.sin((2 * Math.PI * i) / 288))}`).join('\n'));
+
+  it('one dry-run round proposes a size from the forecast and the capacity', async () => {
+    const r = runCli(['scale', '--input', csv, '--capacity', '50', '--current', '2', '--json', '--lead-time', '5m', '--horizon', '1h']);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.decision).toBe('applied');
+    expect(round.applied).toMatch(/^dry run: would scale 2 → \d+$/);
+    expect(round.proposal.replicas).toBeGreaterThan(2);
+    expect(round.proposal.expectedRate).toBeGreaterThan(100);
+    expect(round.proposal.reason).toMatch(/capacity 50 req\/s per replica/);
+  });
+
+  it('the loop serves the predicted rate and desired replicas for HPA/KEDA', async () => {
+    const now = Date.now();
+    const loop = new ScaleLoop({
+      target: 'checkout', capacityPerReplica: 100, actuator: new DryRunActuator(2), intervalMs: 60_000,
+      policy: { leadTimeMs: 0, targetUtilization: 0.5, headroom: 1 },
+      forecast: async () => Array.from({ length: 5 }, (_, i) => ({ ts: now + i * 60_000, point: 400, upper: 420 })),
+    });
+    const m = await loop.serveMetrics();
+    try {
+      await loop.round();
+      const keda = (await (await request(`${m.url}/keda`)).body.json()) as { desiredReplicas: number; predictedRate: number };
+      expect(keda).toMatchObject({ desiredReplicas: 8, predictedRate: 400 });
+      const text = await (await request(`${m.url}/metrics`)).body.text();
+      expect(text).toContain('shadowtwin_scaler_desired_replicas{target="checkout"} 8');
+      expect(text).toContain('shadowtwin_scaler_predicted_requests_per_second{target="checkout"} 400');
+    } finally {
+      m.server.close();
+    }
+  });
+
+  it('explains a missing actuator setting with exit 2', async () => {
+    const r = runCli(['scale', '--input', csv, '--capacity', '50', '--actuator', 'kubernetes']);
+    expect(await r.exit).toBe(2);
+    expect(r.stderr()).toContain('--actuator kubernetes needs --k8s-server');
+  });
+});
