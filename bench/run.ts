@@ -10,6 +10,7 @@ import { benchGenerator } from './generator.js';
 import { benchForecast } from './forecast.js';
 import { benchProfiler } from './profiler.js';
 import { benchProxy } from './proxy.js';
+import { benchScaling } from './scaling.js';
 import type { Check } from './lib/table.js';
 
 const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] }>> = {
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] 
   generator: benchGenerator,
   profiler: benchProfiler,
   forecast: benchForecast,
+  scaling: benchScaling,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -105,6 +105,16 @@ export class RunRecorder {
     (this.faults[fault] ??= { injected: 0, outcomes: {} }).injected++;
   }
 
+  /** Arrivals scheduled in second `t` (cheap: for controllers polling every second; timeline() computes percentiles). */
+  intendedIn(t: number): number {
+    return this.seconds[t]?.intended ?? 0;
+  }
+
+  /** Seconds recorded so far. */
+  get secondsRecorded(): number {
+    return this.seconds.length;
+  }
+
   timeline(): TimelinePoint[] {
     return this.seconds.map((s, t) => {
       const l = summarizeMs(s.latency);
