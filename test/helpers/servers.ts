@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 import { parseSidecarConfig, type SidecarConfigInput } from '../../src/common/index.js';
 import { createSidecar, type Sidecar, type SidecarOptions } from '../../src/proxy/index.js';
 
@@ -48,4 +49,32 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Per-test resources closed after each test (in reverse order): a server or
+ * sidecar started through these helpers never outlives its test.
+ */
+export function useCleanup(): {
+  cleanup: Array<() => Promise<unknown>>;
+  server(handler: Parameters<typeof startServer>[0]): Promise<TestServer>;
+  sidecar(...args: Parameters<typeof startSidecar>): Promise<Sidecar>;
+} {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  return {
+    cleanup,
+    async server(handler) {
+      const s = await startServer(handler);
+      cleanup.push(() => s.close());
+      return s;
+    },
+    async sidecar(...args) {
+      const s = await startSidecar(...args);
+      cleanup.push(() => s.stop());
+      return s;
+    },
+  };
 }

@@ -3,28 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/common/index.js';
-import { CaptureWriter, rotatedName, type Sidecar } from '../../src/proxy/index.js';
-import { readBody, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+import { CaptureWriter, rotatedName } from '../../src/proxy/index.js';
+import { readBody, startSidecar, useCleanup } from '../helpers/servers.js';
 
 const SECRETS = ['Bearer sk-live-123456', 'sid=SESSION-SECRET', 'hunter2-password', '4111111111111111', 'APIKEY-999', 'custom-secret-xyz'];
 
 describe('sidecar capture', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-    const s = await startServer(handler);
-    cleanup.push(() => s.close());
-    return s;
-  }
-  async function sidecar(...args: Parameters<typeof startSidecar>): Promise<Sidecar> {
-    const s = await startSidecar(...args);
-    cleanup.push(() => s.stop());
-    return s;
-  }
+  const { server, sidecar } = useCleanup();
 
   it('writes one record per request with the documented fields, and no secret reaches the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-capture-'));

@@ -1,7 +1,6 @@
 import { Agent, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Sidecar } from '../../src/proxy/index.js';
-import { startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/servers.js';
 
 /** |observed − n·p| must stay within 4.5 standard deviations (false-failure odds ~7e-6). */
 function expectBinomial(observed: number, n: number, p: number): void {
@@ -10,20 +9,7 @@ function expectBinomial(observed: number, n: number, p: number): void {
 }
 
 describe('fault filter (drills)', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-    const s = await startServer(handler);
-    cleanup.push(() => s.close());
-    return s;
-  }
-  async function sidecar(...args: Parameters<typeof startSidecar>): Promise<Sidecar> {
-    const s = await startSidecar(...args);
-    cleanup.push(() => s.stop());
-    return s;
-  }
+  const { cleanup, server, sidecar } = useCleanup();
 
   it('aborts and delays matching requests at the configured percentages (binomial bound)', async () => {
     let reached = 0;

@@ -3,27 +3,13 @@ import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Sidecar } from '../../src/proxy/index.js';
-import { deadUrl, readBody, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+import { describe, expect, it } from 'vitest';
+import { deadUrl, readBody, useCleanup } from '../helpers/servers.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('sidecar forwarding', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  async function upstream(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-    const s = await startServer(handler);
-    cleanup.push(() => s.close());
-    return s;
-  }
-  async function sidecar(...args: Parameters<typeof startSidecar>): Promise<Sidecar> {
-    const s = await startSidecar(...args);
-    cleanup.push(() => s.stop());
-    return s;
-  }
+  const { cleanup, server: upstream, sidecar } = useCleanup();
 
   it('forwards large streamed bodies byte-exact in both directions, with headers and x-forwarded-*', async () => {
     const download = randomBytes(8 * 1024 * 1024 + 13);

@@ -1,23 +1,10 @@
 import { Agent, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/proxy/index.js';
-import { deadUrl, percentile, readBody, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+import { deadUrl, percentile, readBody, useCleanup } from '../helpers/servers.js';
 
 describe('sidecar mirroring', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-    const s = await startServer(handler);
-    cleanup.push(() => s.close());
-    return s;
-  }
-  async function sidecar(...args: Parameters<typeof startSidecar>): Promise<Sidecar> {
-    const s = await startSidecar(...args);
-    cleanup.push(() => s.stop());
-    return s;
-  }
+  const { cleanup, server, sidecar } = useCleanup();
 
   it('mirrors tagged copies (with bodies for opted-in methods) and records the secondary', async () => {
     const primary = await server(async (req, res) => { await readBody(req); res.end('primary'); });
