@@ -4,6 +4,29 @@ import { RouteInference, type RouteInferenceOptions } from '../routes/route-infe
 import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
 
 const MAX_PATHS = 50;
+
+/**
+ * A flat copy of a string. Parsed fields are V8 slices of the 256 KiB chunk
+ * they were read from; keeping one (a map key, a sampled path) would keep the
+ * whole chunk alive, and memory would grow with the file.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** 53-bit string hash (cyrb53): session keys as numbers, so no parsed string is retained per session. */
+function hash53(str: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < str.length; i++) {
+    const ch = str.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
 
@@ -59,7 +82,7 @@ export class ModelBuilder {
   private readonly dow = new Array<number>(7).fill(0);
   private readonly uas: Record<string, number> = {};
   private readonly clients = new Map<string, number>();
-  private readonly open = new Map<string, OpenSession>();
+  private readonly open = new Map<number, OpenSession>();
   private readonly sessionLength = createHistogram();
   private readonly thinkTime = createHistogram();
   private readonly startStates: Record<string, number> = {};
@@ -86,7 +109,7 @@ export class ModelBuilder {
     const route = o.route && o.route.includes(':') ? o.route : this.inference.observe(o.target);
     const key = `${o.method} ${route}`;
     let acc = this.routes.get(key);
-    if (!acc) this.routes.set(key, (acc = new RouteAcc()));
+    if (!acc) this.routes.set(own(key), (acc = new RouteAcc()));
     acc.requests++;
     const st = String(o.status);
     acc.status[st] = (acc.status[st] ?? 0) + 1;
@@ -105,12 +128,12 @@ export class ModelBuilder {
     if (o.geo) bump(acc.geo, o.geo);
     // Reservoir sample of raw paths: parameter values for synthesis.
     acc.seenPaths++;
-    if (acc.paths.length < MAX_PATHS) acc.paths.push(o.target);
+    if (acc.paths.length < MAX_PATHS) acc.paths.push(own(o.target));
     else {
       const j = Math.floor(this.random() * acc.seenPaths);
-      if (j < MAX_PATHS) acc.paths[j] = o.target;
+      if (j < MAX_PATHS) acc.paths[j] = own(o.target);
     }
-    if (o.body && acc.exemplars.length < MAX_EXEMPLARS) acc.exemplars.push(o.body.slice(0, 4096));
+    if (o.body && acc.exemplars.length < MAX_EXEMPLARS) acc.exemplars.push(own(o.body.slice(0, 4096)));
 
     if (o.ts < this.minTs) this.minTs = o.ts;
     if (o.ts > this.maxTs) this.maxTs = o.ts;
@@ -126,32 +149,43 @@ export class ModelBuilder {
     // Raw client keys stay in memory only; the few written to the model are pseudonymised in build().
     const client = o.client;
     if (client) {
-      if (this.clients.has(client) || this.clients.size < 10_000) this.clients.set(client, (this.clients.get(client) ?? 0) + 1);
+      const n = this.clients.get(client);
+      if (n !== undefined) this.clients.set(client, n + 1);
+      else if (this.clients.size < 10_000) this.clients.set(own(client), 1);
     }
     const sessionKey = o.session ?? client;
-    if (sessionKey) this.session(sessionKey, key, o.ts);
+    if (sessionKey) this.session(hash53(sessionKey), key, o.ts);
     if (this.records % 1024 === 0) this.evict(o.ts);
   }
 
-  private session(sk: string, key: string, ts: number): void {
+  private session(sk: number, key: string, ts: number): void {
     this.sessionsSeen = true;
     const s = this.open.get(sk);
     if (!s || ts - s.last > this.gapMs) {
       if (s) this.close(s);
       this.sessionCount++;
       this.startStates[key] = (this.startStates[key] ?? 0) + 1;
-      this.open.set(sk, { last: ts, lastKey: key, length: 1 });
+      this.open.delete(sk); // re-insert at the end: the map stays in activity order
+      this.open.set(sk, { last: ts, lastKey: this.ownKey(key), length: 1 });
       return;
     }
     const from = (this.transitions[s.lastKey] ??= {});
     from[key] = (from[key] ?? 0) + 1;
     this.thinkTime.recordValue(Math.max(1, Math.round(ts - s.last)));
     s.last = ts;
-    s.lastKey = key;
+    s.lastKey = this.ownKey(key);
     s.length++;
     // Keep the map in last-activity order so eviction only looks at its head.
     this.open.delete(sk);
     this.open.set(sk, s);
+  }
+
+  /** Route keys are few: keep one flat copy of each and share it. */
+  private readonly keys = new Map<string, string>();
+  private ownKey(key: string): string {
+    let k = this.keys.get(key);
+    if (k === undefined) { k = own(key); this.keys.set(k, k); }
+    return k;
   }
 
   private close(s: OpenSession): void {
