@@ -103,7 +103,8 @@ export class LoadRun extends EventEmitter {
   async run(): Promise<RunRecorder> {
     this.t0 = performance.now();
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
-    this.progressTimer = setInterval(() => this.emit('progress', this.progress()), 1000);
+    // Percentiles over every route each second are not free: only when someone listens.
+    this.progressTimer = setInterval(() => { if (this.listenerCount('progress') > 0) this.emit('progress', this.progress()); }, 1000);
     if (this.opts.closed) this.startClosed(this.opts.closed.vus);
     else {
       this.nextAt = this.opts.arrivals!.next();
@@ -111,7 +112,7 @@ export class LoadRun extends EventEmitter {
     }
     await done;
     clearInterval(this.progressTimer);
-    this.emit('progress', this.progress());
+    if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
     await Promise.all([this.pool.close(), this.churnPool.close()]);
     this.emit('done', this.recorder);
     return this.recorder;
@@ -214,9 +215,22 @@ export class LoadRun extends EventEmitter {
     }
   }
 
+  /** Scenario headers merged into each spec once (specs are reused), not per request. */
+  private readonly mergedHeaders = new WeakMap<RequestSpec, Record<string, string>>();
+
+  private headersFor(spec: RequestSpec): Record<string, string> {
+    if (!this.opts.headers) return spec.headers;
+    let h = this.mergedHeaders.get(spec);
+    if (h === undefined) {
+      h = { ...spec.headers, ...this.opts.headers };
+      this.mergedHeaders.set(spec, h);
+    }
+    return h;
+  }
+
   private send(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, after: () => void): void {
     this.inFlight++;
-    const headers: Record<string, string> = this.opts.headers ? { ...spec.headers, ...this.opts.headers } : spec.headers;
+    const headers = this.headersFor(spec);
     let body: Dispatcher.DispatchOptions['body'] = spec.body;
     let pool = this.pool;
     let timeoutMs = -1;
