@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLoop } from './lib/open-loop.js';
+import { parseScenario, prepareRun } from '../src/generator/index.js';
 import { cpuSeconds, rssBytes, rssSampler } from './lib/proc.js';
 import { freePort, startNginx, startProcess, waitForPort, wrk, type Proc } from './lib/processes.js';
 import { checksTable, median, table, type Check } from './lib/table.js';
@@ -27,6 +27,16 @@ const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url
 const CLI = here('../src/cli/index.js');
 
 interface Target { name: string; url: string; proc?: Proc }
+
+/** The generator at a constant rate (latency from the intended send time, drops counted). */
+async function fixedRate(url: string, rate: number, seconds: number): Promise<{ latency: { p50: number; p90: number; p99: number }; errors: number; dropped: number }> {
+  const u = new URL(url);
+  const report = await (await prepareRun(parseScenario({
+    target: u.origin, duration: seconds * 1000, load: { executor: 'constant-rate', rate },
+    source: { path: u.pathname + u.search }, http: { connections: 128, maxInFlight: 512 },
+  }))).execute();
+  return { latency: report.summary.latencyMs, errors: report.summary.errors, dropped: report.summary.dropped };
+}
 
 export async function benchProxy(): Promise<{ markdown: string; checks: Check[] }> {
   const ports = { upstream: await freePort(), secondary: await freePort(), proxy: await freePort() };
@@ -96,7 +106,7 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
         const cpu0 = t.proc ? cpuSeconds(t.proc.pid) : 0;
         const t0 = performance.now();
         const sampler = t.proc ? rssSampler(t.proc.pid) : undefined;
-        const r = await openLoop(t.url, RATE, RATE_SECONDS);
+        const r = await fixedRate(t.url, RATE, RATE_SECONDS);
         if (t.proc) cpu[side].push((cpuSeconds(t.proc.pid) - cpu0) / ((performance.now() - t0) / 1000));
         const peak = sampler?.stop() ?? 0;
         if (side === 'sidecar') rss = Math.max(rss, peak);

@@ -98,11 +98,21 @@ export async function* readCapture(file: string, skips = new SkipReport()): Asyn
   if (good === 0 && skips.total > 0) checkMostlyBad(file, n, good, skips, true);
 }
 
+/**
+ * The one rule for "this is the wrong format": more than four unusable
+ * entries per usable one (under 20% usable). Throws ST_ERR_INPUT_FORMAT
+ * naming the expected format and showing the first bad entry.
+ */
+export function failIfMostlyUnusable(file: string, expected: string, entries: number, good: number, skips: SkipReport): void {
+  if (skips.total <= good * 4) return;
+  const ex = skips.examples[0];
+  throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} does not look like ${expected}: ${skips.total} of the first ${entries} entries are unusable${ex ? `, e.g. entry ${ex.line} (${ex.reason}): ${ex.text.slice(0, 100)}` : ''}; check --format or the file`, { details: skips.toJSON() });
+}
+
+const CAPTURE_FORMAT = 'a shadowtwin capture (NDJSON RequestRecords)';
+
 function checkMostlyBad(file: string, lines: number, good: number, skips: SkipReport, final = false): void {
-  if ((final || lines >= 100) && skips.total > good * 4) {
-    const ex = skips.examples[0];
-    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} does not look like a shadowtwin capture (NDJSON RequestRecords): ${skips.total} of the first ${lines} lines are unusable${ex ? `, e.g. line ${ex.line} (${ex.reason}): ${ex.text.slice(0, 80)}` : ''}; pass the right --format or file`, { details: skips.toJSON() });
-  }
+  if (final || lines >= 100) failIfMostlyUnusable(file, CAPTURE_FORMAT, lines, good, skips);
 }
 
 /** Reads a whole capture into memory (replay needs random access to the sequence). */

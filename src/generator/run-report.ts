@@ -1,5 +1,5 @@
 import {
-  createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, RouteStatsTable, ShadowtwinError, summarizeMs, VERSION,
+  createHistogram, encodeHistogram, mergeHistograms, RouteStatsTable, ShadowtwinError, summarizeMs, VERSION,
   type EncodedRouteStats, type LatencySummaryMs,
 } from '../common/index.js';
 import type { RunRecorder, TimelinePoint } from './run-recorder.js';
@@ -133,7 +133,7 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
   const sum = (f: (r: RunReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
   const outcomes: Record<string, number> = {};
   const faults: RunReport['faults'] = {};
-  const timeline = new Map<number, TimelinePoint & { weight: number }>();
+  const timeline = new Map<number, TimelinePoint>();
   for (const r of reports) {
     for (const [k, v] of Object.entries(r.summary.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
     for (const [k, f] of Object.entries(r.faults)) {
@@ -142,7 +142,7 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
       for (const [o, v] of Object.entries(f.outcomes)) m.outcomes[o] = (m.outcomes[o] ?? 0) + v;
     }
     for (const p of r.timeline) {
-      const m = timeline.get(p.t) ?? { t: p.t, intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, p50: 0, p99: 0, weight: 0 };
+      const m = timeline.get(p.t) ?? { t: p.t, intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, p50: 0, p99: 0 };
       m.intended += p.intended; m.sent += p.sent; m.completed += p.completed; m.errors += p.errors; m.dropped += p.dropped;
       // Per-second percentiles are not mergeable exactly; keep the worst (conservative).
       m.p50 = Math.max(m.p50, p.p50); m.p99 = Math.max(m.p99, p.p99);
@@ -160,11 +160,10 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
     routes: [],
     histograms: { unit: 'us', total: '', lag: encodeHistogram(mergeHistograms(reports.map((r) => r.histograms.lag))), routes: table.encode() },
     faults,
-    timeline: [...timeline.values()].sort((a, b) => a.t - b.t).map(({ weight: _w, ...p }) => p),
+    timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
     thresholds: (thresholds ?? first.thresholds).map((t) => ({ expr: t.expr, ...(t.route ? { route: t.route } : {}), ...(t.method ? { method: t.method } : {}), metric: '', actual: 0, limit: 0, pass: true })),
     pass: true,
     meta: { ...first.meta, durationMs: Math.max(...reports.map((r) => r.meta.durationMs)), segment: undefined, segments: reports.length },
   });
 }
 
-export { decodeHistogram };

@@ -205,7 +205,7 @@ export class Sidecar extends EventEmitter {
       return;
     }
     this.metrics.clientErrors.labels(reason).inc();
-    const body = errorBody(code, status === 400 ? `malformed HTTP request (${err.code ?? err.message}); it was not forwarded` : new ShadowtwinError(code, '').message || err.message);
+    const body = errorBody(code, status === 400 ? `malformed HTTP request (${err.code ?? err.message}); it was not forwarded` : err.message);
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-shadowtwin-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
   }
 

@@ -4,23 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { summarizeMs, decodeHistogram } from '../../src/common/index.js';
-import { buildModel, dispersionOf, mergeModels, ModelSampler, type RequestModel } from '../../src/profiler/index.js';
+import { buildModel, dispersionOf, jensenShannon, mergeModels, ModelSampler, type RequestModel } from '../../src/profiler/index.js';
 import { generateAccessLog } from '../helpers/log-fixture.js';
-
-function jsd(p: Record<string, number>, q: Record<string, number>): number {
-  const keys = new Set([...Object.keys(p), ...Object.keys(q)]);
-  const sp = Object.values(p).reduce((a, b) => a + b, 0);
-  const sq = Object.values(q).reduce((a, b) => a + b, 0);
-  let d = 0;
-  for (const k of keys) {
-    const a = (p[k] ?? 0) / sp;
-    const b = (q[k] ?? 0) / sq;
-    const m = (a + b) / 2;
-    if (a > 0) d += 0.5 * a * Math.log2(a / m);
-    if (b > 0) d += 0.5 * b * Math.log2(b / m);
-  }
-  return d;
-}
 
 function ks(a: number[], b: number[]): number {
   const x = [...a].sort((m, n) => m - n);
@@ -80,7 +65,7 @@ describe('profiler: model fidelity on a realistic access log', () => {
     for (const t of fixture.truth) truthMix[`${t.method} ${t.route}`] = (truthMix[`${t.method} ${t.route}`] ?? 0) + 1;
     const sampledMix: Record<string, number> = {};
     for (const s of sampled) sampledMix[`${s.method} ${s.route}`] = (sampledMix[`${s.method} ${s.route}`] ?? 0) + 1;
-    expect(jsd(truthMix, sampledMix)).toBeLessThan(0.01);
+    expect(jensenShannon(truthMix, sampledMix)).toBeLessThan(0.01);
 
     const truthBytes = fixture.truth.map((t) => t.bytes);
     const sampledBytes = sampled.map((s) => s.resBytes);

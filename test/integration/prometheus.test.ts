@@ -6,8 +6,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/proxy/index.js';
 import { queryRange } from '../../src/profiler/index.js';
-import { startServer, startSidecar, type TestServer } from '../helpers/servers.js';
-import { freePortForTest } from '../helpers/ports.js';
+import { deadUrl, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
 
 /**
  * A real Prometheus (Debian's package, installed by scripts/install-test-deps.sh)
@@ -27,7 +26,7 @@ describe('Prometheus ingest against a real Prometheus scraping a real sidecar', 
     upstream = await startServer((_req, res) => res.end('ok'));
     sidecar = await startSidecar({ primary: [upstream.url] });
     const dir = mkdtempSync(join(tmpdir(), 'st-prom-'));
-    const port = await freePortForTest();
+    const port = Number(new URL(await deadUrl()).port);
     promUrl = `http://127.0.0.1:${port}`;
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: sidecar\n    static_configs:\n      - targets: ['${new URL(sidecar.addresses.admin).host}']\n`);
     prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });

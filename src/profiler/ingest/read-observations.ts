@@ -1,4 +1,4 @@
-import { readCapture, readLineBatches, ShadowtwinError, SkipReport, type RequestRecord } from '../../common/index.js';
+import { failIfMostlyUnusable, readCapture, readLineBatches, ShadowtwinError, SkipReport, type RequestRecord } from '../../common/index.js';
 import { parseAccessLogLine } from './access-log.js';
 import { readGorPayloads, parseGorPayload } from './gor.js';
 import { DEFAULT_NGINX_JSON_FIELDS, parseNginxJsonLine, type NginxJsonFieldMap } from './nginx-json.js';
@@ -54,10 +54,7 @@ export async function* readObservationBatches(file: string, format: InputFormat,
   let n = 0;
   let good = 0;
   const judge = (): void => {
-    if (n === JUDGE_AFTER && good < n * 0.2) {
-      const ex = skips.examples[0];
-      throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} does not look like ${FORMAT_NAMES[format]}: ${n - good} of the first ${n} entries are unusable${ex ? `, e.g. entry ${ex.line} (${ex.reason}): ${ex.text.slice(0, 100)}` : ''}; check --format`, { details: skips.toJSON() });
-    }
+    if (n === JUDGE_AFTER) failIfMostlyUnusable(file, FORMAT_NAMES[format], n, good, skips);
   };
   const source: AsyncIterable<string[]> = format === 'gor' ? batched(readGorPayloads(file)) : readLineBatches(file);
   for await (const texts of source) {
