@@ -19,62 +19,93 @@ export function parseLogTime(text: string): number {
   return lastTime;
 }
 
-/** Reads a `"…"` field starting at `i` (which must be a quote); handles `\"` and `\\`. */
-function quoted(line: string, i: number): [string, number] {
-  if (line.charCodeAt(i) !== 34) throw new LineError('expected_quote');
-  let j = i + 1;
-  let hasEscape = false;
+/** Index of the quote closing the field whose opening quote is at `i` (`\"` and `\\` skipped). */
+function closingQuote(line: string, i: number): number {
+  let j = i;
   for (;;) {
-    const c = line.charCodeAt(j);
-    if (Number.isNaN(c)) throw new LineError('unterminated_quote');
-    if (c === 92) { hasEscape = true; j += 2; continue; }
-    if (c === 34) break;
-    j++;
+    // indexOf is vectorised; escaped quotes are rare, so check backslashes only before a hit.
+    j = line.indexOf('"', j + 1);
+    if (j < 0) throw new LineError('unterminated_quote');
+    let backslashes = 0;
+    while (line.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+    if ((backslashes & 1) === 0) return j;
   }
-  const raw = line.slice(i + 1, j);
-  return [hasEscape ? raw.replace(/\\(.)/g, '$1') : raw, j + 1];
 }
 
-const METHOD = /^[A-Z]{3,10}$/;
+function unescape(raw: string): string {
+  return raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw;
+}
+
+/** Non-negative decimal integer in line[from, to), or -1. */
+function digitsAt(line: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let v = 0;
+  for (let k = from; k < to; k++) {
+    const c = line.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+function isMethod(line: string, from: number, to: number): boolean {
+  if (to - from < 3 || to - from > 10) return false;
+  for (let k = from; k < to; k++) {
+    const c = line.charCodeAt(k);
+    if (c < 65 || c > 90) return false;
+  }
+  return true;
+}
 
 /**
  * Common and Combined Log Format (Apache and nginx defaults):
  * `host ident user [time] "request" status bytes ["referer" "user-agent"]`.
- * Hand-rolled rather than one big regex: it is the hot loop of multi-GB
- * imports. IPv6 hosts, `-` sizes, escaped quotes and time zones are handled;
- * anything else throws a LineError with a reason.
+ * Hand-rolled over char codes rather than one big regex or split(): it is
+ * the hot loop of multi-GB imports (about 1 µs a line). IPv6 hosts, `-`
+ * sizes, escaped quotes and time zones are handled; anything else throws a
+ * LineError with a reason.
  */
 export function parseAccessLogLine(line: string): Observation {
   const sp1 = line.indexOf(' ');
   if (sp1 <= 0) throw new LineError('no_fields');
-  const host = line.slice(0, sp1);
   const lb = line.indexOf('[', sp1);
   const rb = lb < 0 ? -1 : line.indexOf(']', lb);
   if (lb < 0 || rb < 0) throw new LineError('no_time');
   const ts = parseLogTime(line.slice(lb + 1, rb));
-  let i = rb + 2;
-  const [request, afterReq] = quoted(line, i);
-  const parts = request.split(' ');
-  if (parts.length < 2 || !METHOD.test(parts[0]!) || !parts[1]!.startsWith('/')) throw new LineError('bad_request_line');
-  i = afterReq + 1;
-  const sp = line.indexOf(' ', i);
-  const status = Number(line.slice(i, sp < 0 ? undefined : sp));
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new LineError('bad_status');
+  const q0 = rb + 2;
+  if (line.charCodeAt(q0) !== 34) throw new LineError('expected_quote');
+  const q1 = closingQuote(line, q0);
+  // Request line: METHOD SP target [SP protocol]
+  const m1 = line.indexOf(' ', q0 + 1);
+  if (m1 < 0 || m1 > q1 || !isMethod(line, q0 + 1, m1)) throw new LineError('bad_request_line');
+  let t1 = line.lastIndexOf(' ', q1 - 1);
+  if (t1 <= m1) t1 = q1;
+  if (line.charCodeAt(m1 + 1) !== 47) throw new LineError('bad_request_line');
+  const rawTarget = line.slice(m1 + 1, t1);
+  const target = rawTarget.includes('\\') ? unescape(rawTarget) : rawTarget;
+  const i = q1 + 2;
+  let sp = line.indexOf(' ', i);
+  const status = digitsAt(line, i, sp < 0 ? line.length : sp);
+  if (status < 100 || status > 599) throw new LineError('bad_status');
   let resBytes = 0;
   let ua: string | undefined;
   if (sp >= 0) {
     const sp2 = line.indexOf(' ', sp + 1);
-    const bytesText = line.slice(sp + 1, sp2 < 0 ? undefined : sp2);
-    if (bytesText !== '-') {
-      resBytes = Number(bytesText);
-      if (!Number.isFinite(resBytes) || resBytes < 0) throw new LineError('bad_size');
+    const end = sp2 < 0 ? line.length : sp2;
+    if (!(end === sp + 2 && line.charCodeAt(sp + 1) === 45)) {
+      resBytes = digitsAt(line, sp + 1, end);
+      if (resBytes < 0) throw new LineError('bad_size');
     }
     if (sp2 >= 0 && line.charCodeAt(sp2 + 1) === 34) {
-      const [, afterRef] = quoted(line, sp2 + 1);
-      if (line.charCodeAt(afterRef + 1) === 34) ua = quoted(line, afterRef + 1)[0];
+      const afterRef = closingQuote(line, sp2 + 1) + 1;
+      if (line.charCodeAt(afterRef + 1) === 34) {
+        const u1 = closingQuote(line, afterRef + 1);
+        if (!(u1 === afterRef + 3 && line.charCodeAt(afterRef + 2) === 45)) ua = unescape(line.slice(afterRef + 2, u1));
+      }
     }
+    sp = sp2;
   }
-  const obs: Observation = { ts, method: parts[0]!, target: parts[1]!, status, resBytes, client: host };
-  if (ua && ua !== '-') obs.userAgent = ua;
+  const obs: Observation = { ts, method: line.slice(q0 + 1, m1), target, status, resBytes, client: line.slice(0, sp1) };
+  if (ua) obs.userAgent = ua;
   return obs;
 }

@@ -1,6 +1,8 @@
 import { createHistogram, encodeHistogram, pseudonym, userAgentFamily, VERSION, type Histogram, type SkipReport } from '../../common/index.js';
 import type { Observation } from '../ingest/observation.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
+import { DistinctCounter } from './distinct-counter.js';
+import { SessionTable } from './session-table.js';
 import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
 
 const MAX_PATHS = 50;
@@ -14,18 +16,16 @@ function own(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/** 53-bit string hash (cyrb53): session keys as numbers, so no parsed string is retained per session. */
-function hash53(str: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < str.length; i++) {
-    const ch = str.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+/**
+ * 30-bit string hash (FNV-1a folded): session keys as V8 small integers, so
+ * no parsed string is retained per session and the open-session map hashes
+ * cheaply. A new key that collides with an open one joins that session: with
+ * 36,000 sessions open (the benchmark's log) that happened to 39 of a million.
+ */
+function hash30(str: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < str.length; i++) h = Math.imul(h ^ str.charCodeAt(i), 16777619);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
 }
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
@@ -37,8 +37,11 @@ function bump(map: Record<string, number>, key: string, n = 1, cap = MAX_KEYS): 
 
 class RouteAcc {
   requests = 0;
-  readonly status: Record<string, number> = {};
+  /** Counts by status code (index = code): no string per line. */
+  readonly statusCounts = new Uint32Array(600);
   readonly reqBytes = createHistogram();
+  /** Requests of unknown size (access logs): added to reqBytes as 0 at build, not one recordValue per line. */
+  reqBytesUnknown = 0;
   readonly resBytes = createHistogram();
   latency: Histogram | undefined;
   readonly queryKeySets: Record<string, number> = {};
@@ -48,9 +51,18 @@ class RouteAcc {
   readonly paths: string[] = [];
   seenPaths = 0;
   readonly exemplars: string[] = [];
-}
+  /** Sessions that started here, and transitions out (to another route or exit). */
+  starts = 0;
+  exits = 0;
+  readonly next = new Map<RouteAcc, number>();
+  constructor(readonly key: string, readonly index: number) {}
 
-interface OpenSession { last: number; lastKey: string; length: number }
+  status(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let c = 0; c < 600; c++) if (this.statusCounts[c]) out[String(c)] = this.statusCounts[c]!;
+    return out;
+  }
+}
 
 export interface BuildOptions extends RouteInferenceOptions {
   /** Rate series step (default 60 s). */
@@ -72,21 +84,40 @@ export interface BuildOptions extends RouteInferenceOptions {
 export class ModelBuilder {
   private readonly inference: RouteInference;
   private readonly routes = new Map<string, RouteAcc>();
+  /** Per method, template → accumulator: two lookups instead of building a `METHOD route` key per line. */
+  private readonly byMethod = new Map<string, Map<string, RouteAcc>>();
   private readonly stepMs: number;
   private readonly gapMs: number;
   private readonly random: () => number;
   private readonly salt: string;
+  /**
+   * Counts per step and per second, keyed relative to the first timestamp
+   * seen: small integers stay V8 Smis (epoch seconds do not), which keeps
+   * these two lookups per line cheap.
+   */
+  private base = NaN;
   private readonly steps = new Map<number, number>();
   private readonly seconds = new Map<number, number>();
   private readonly hour = new Array<number>(24).fill(0);
   private readonly dow = new Array<number>(7).fill(0);
   private readonly uas: Record<string, number> = {};
-  private readonly clients = new Map<string, number>();
-  private readonly open = new Map<number, OpenSession>();
+  /** Requests per client key hash (bounded), and the raw key of each for pseudonymising the top ones. */
+  private readonly clients = new Map<number, number>();
+  private readonly clientNames = new Map<number, string>();
+  private readonly distinctClients = new DistinctCounter();
+  private readonly accs: RouteAcc[] = [];
+  private readonly open = new SessionTable();
+  /**
+   * Touches in time order (session key, time): eviction pops from the head
+   * and closes a session only if that touch was its last. Cheaper than
+   * re-inserting into the map on every request to keep it in activity order.
+   */
+  private touchKeys = new Int32Array(4096);
+  private touchTimes = new Float64Array(4096);
+  private touchHead = 0;
+  private touchTail = 0;
   private readonly sessionLength = createHistogram();
   private readonly thinkTime = createHistogram();
-  private readonly startStates: Record<string, number> = {};
-  private readonly transitions: Record<string, Record<string, number>> = {};
   private sessionCount = 0;
   private sessionsSeen = false;
   private records = 0;
@@ -107,13 +138,24 @@ export class ModelBuilder {
   add(o: Observation): void {
     this.records++;
     const route = o.route && o.route.includes(':') ? o.route : this.inference.observe(o.target);
-    const key = `${o.method} ${route}`;
-    let acc = this.routes.get(key);
-    if (!acc) this.routes.set(own(key), (acc = new RouteAcc()));
+    let perMethod = this.byMethod.get(o.method);
+    if (!perMethod) this.byMethod.set(own(o.method), (perMethod = new Map()));
+    let acc = perMethod.get(route);
+    if (!acc) {
+      const key = own(`${o.method} ${route}`);
+      acc = this.routes.get(key);
+      if (!acc) {
+        acc = new RouteAcc(key, this.accs.length);
+        this.accs.push(acc);
+        this.routes.set(key, acc);
+      }
+      perMethod.set(own(route), acc);
+    }
     acc.requests++;
-    const st = String(o.status);
-    acc.status[st] = (acc.status[st] ?? 0) + 1;
-    acc.reqBytes.recordValue((o.reqBytes ?? 0) + 1);
+    const st = o.status;
+    if (st >= 0 && st < 600) acc.statusCounts[st]!++;
+    if (o.reqBytes === undefined) acc.reqBytesUnknown++;
+    else acc.reqBytes.recordValue(o.reqBytes + 1);
     acc.resBytes.recordValue(o.resBytes + 1);
     if (o.durationMs !== undefined) (acc.latency ??= createHistogram()).recordValue(Math.max(1, Math.round(o.durationMs * 1000)));
     const q = o.target.indexOf('?');
@@ -135,71 +177,95 @@ export class ModelBuilder {
     }
     if (o.body && acc.exemplars.length < MAX_EXEMPLARS) acc.exemplars.push(own(o.body.slice(0, 4096)));
 
-    if (o.ts < this.minTs) this.minTs = o.ts;
-    if (o.ts > this.maxTs) this.maxTs = o.ts;
-    const step = Math.floor(o.ts / this.stepMs);
+    const ts = o.ts;
+    if (ts < this.minTs) this.minTs = ts;
+    if (ts > this.maxTs) this.maxTs = ts;
+    if (this.base !== this.base) this.base = Math.floor(ts / 86_400_000) * 86_400_000; // NaN: first record; a UTC midnight keeps step boundaries
+    const rel = ts - this.base;
+    const step = Math.floor(rel / this.stepMs);
     this.steps.set(step, (this.steps.get(step) ?? 0) + 1);
-    const sec = Math.floor(o.ts / 1000);
+    const sec = Math.floor(rel / 1000);
     this.seconds.set(sec, (this.seconds.get(sec) ?? 0) + 1);
     // UTC hour and weekday without a Date object (1970-01-01 was a Thursday).
-    const hours = Math.floor(o.ts / 3_600_000);
+    const hours = Math.floor(ts / 3_600_000);
     this.hour[((hours % 24) + 24) % 24]!++;
     this.dow[(((Math.floor(hours / 24) + 4) % 7) + 7) % 7]!++;
 
     // Raw client keys stay in memory only; the few written to the model are pseudonymised in build().
     const client = o.client;
+    let clientKey = -1;
     if (client) {
-      const n = this.clients.get(client);
-      if (n !== undefined) this.clients.set(client, n + 1);
-      else if (this.clients.size < 10_000) this.clients.set(own(client), 1);
+      clientKey = hash30(client);
+      this.distinctClients.add(clientKey);
+      const n = this.clients.get(clientKey);
+      if (n !== undefined) this.clients.set(clientKey, n + 1);
+      else if (this.clients.size < 10_000) {
+        this.clients.set(clientKey, 1);
+        this.clientNames.set(clientKey, own(client));
+      }
     }
-    const sessionKey = o.session ?? client;
-    if (sessionKey) this.session(hash53(sessionKey), key, o.ts);
-    if (this.records % 1024 === 0) this.evict(o.ts);
+    if (o.session) this.session(hash30(o.session), acc, ts);
+    else if (clientKey >= 0) this.session(clientKey, acc, ts);
+    if ((this.records & 1023) === 0) this.evict(ts);
   }
 
-  private session(sk: number, key: string, ts: number): void {
+  private session(sk: number, acc: RouteAcc, ts: number): void {
     this.sessionsSeen = true;
-    const s = this.open.get(sk);
-    if (!s || ts - s.last > this.gapMs) {
-      if (s) this.close(s);
+    const slot = this.open.find(sk);
+    if (slot < 0 || ts - this.open.last(slot) > this.gapMs) {
       this.sessionCount++;
-      this.startStates[key] = (this.startStates[key] ?? 0) + 1;
-      this.open.delete(sk); // re-insert at the end: the map stays in activity order
-      this.open.set(sk, { last: ts, lastKey: this.ownKey(key), length: 1 });
-      return;
+      acc.starts++;
+      if (slot < 0) this.open.insert(sk, ts, acc.index);
+      else {
+        this.close(this.open.state(slot), this.open.length(slot));
+        this.open.restart(slot, ts, acc.index);
+      }
+    } else {
+      const from = this.accs[this.open.state(slot)]!.next;
+      from.set(acc, (from.get(acc) ?? 0) + 1);
+      this.thinkTime.recordValue(Math.max(1, Math.round(ts - this.open.last(slot))));
+      this.open.advance(slot, ts, acc.index);
     }
-    const from = (this.transitions[s.lastKey] ??= {});
-    from[key] = (from[key] ?? 0) + 1;
-    this.thinkTime.recordValue(Math.max(1, Math.round(ts - s.last)));
-    s.last = ts;
-    s.lastKey = this.ownKey(key);
-    s.length++;
-    // Keep the map in last-activity order so eviction only looks at its head.
-    this.open.delete(sk);
-    this.open.set(sk, s);
+    this.touch(sk, ts);
   }
 
-  /** Route keys are few: keep one flat copy of each and share it. */
-  private readonly keys = new Map<string, string>();
-  private ownKey(key: string): string {
-    let k = this.keys.get(key);
-    if (k === undefined) { k = own(key); this.keys.set(k, k); }
-    return k;
+  private touch(sk: number, ts: number): void {
+    if (this.touchTail === this.touchKeys.length) {
+      // Compact the live part to the front, growing when more than half is live.
+      const live = this.touchTail - this.touchHead;
+      const size = live * 2 > this.touchKeys.length ? this.touchKeys.length * 2 : this.touchKeys.length;
+      const keys = new Int32Array(size);
+      const times = new Float64Array(size);
+      keys.set(this.touchKeys.subarray(this.touchHead, this.touchTail));
+      times.set(this.touchTimes.subarray(this.touchHead, this.touchTail));
+      this.touchKeys = keys;
+      this.touchTimes = times;
+      this.touchHead = 0;
+      this.touchTail = live;
+    }
+    this.touchKeys[this.touchTail] = sk;
+    this.touchTimes[this.touchTail++] = ts;
   }
 
-  private close(s: OpenSession): void {
-    this.sessionLength.recordValue(s.length);
-    const from = (this.transitions[s.lastKey] ??= {});
-    from[SESSION_EXIT] = (from[SESSION_EXIT] ?? 0) + 1;
+  private close(lastAcc: number, length: number): void {
+    this.sessionLength.recordValue(length);
+    this.accs[lastAcc]!.exits++;
   }
 
-  /** Closes sessions idle for longer than the gap (bounded memory on long inputs); the map is in activity order. */
+  /**
+   * Closes sessions idle for longer than the gap (bounded memory on long
+   * inputs). Input is roughly time-ordered, so the oldest touches come first.
+   */
   private evict(now: number): void {
-    for (const [k, s] of this.open) {
-      if (now - s.last <= this.gapMs) break;
-      this.close(s);
-      this.open.delete(k);
+    while (this.touchHead < this.touchTail && now - this.touchTimes[this.touchHead]! > this.gapMs) {
+      const sk = this.touchKeys[this.touchHead]!;
+      const t = this.touchTimes[this.touchHead++]!;
+      const slot = this.open.find(sk);
+      // A later touch of the same session is further back in the queue: only the last one closes it.
+      if (slot >= 0 && this.open.last(slot) === t) {
+        this.close(this.open.state(slot), this.open.length(slot));
+        this.open.remove(slot);
+      }
     }
   }
 
@@ -215,7 +281,7 @@ export class ModelBuilder {
   }
 
   build(): RequestModel {
-    for (const s of this.open.values()) this.close(s);
+    for (const s of this.open.entries()) this.close(s.state, s.length);
     this.open.clear();
     // Templates handed out before later collapses map to their final form.
     const merged = new Map<string, { route: string; method: string; acc: RouteAcc[] }>();
@@ -234,23 +300,30 @@ export class ModelBuilder {
     let sessions: SessionModel | null = null;
     if (this.sessionsSeen) {
       const start: Record<string, number> = {};
-      for (const [k, v] of Object.entries(this.startStates)) start[remapKey(k)] = (start[remapKey(k)] ?? 0) + v;
       const transitions: Record<string, Record<string, number>> = {};
-      for (const [from, tos] of Object.entries(this.transitions)) {
-        const f = (transitions[remapKey(from)] ??= {});
-        for (const [to, v] of Object.entries(tos)) f[remapKey(to)] = (f[remapKey(to)] ?? 0) + v;
+      for (const acc of this.routes.values()) {
+        const from = remapKey(acc.key);
+        if (acc.starts) start[from] = (start[from] ?? 0) + acc.starts;
+        if (acc.next.size === 0 && acc.exits === 0) continue;
+        const f = (transitions[from] ??= {});
+        for (const [to, v] of acc.next) f[remapKey(to.key)] = (f[remapKey(to.key)] ?? 0) + v;
+        if (acc.exits) f[SESSION_EXIT] = (f[SESSION_EXIT] ?? 0) + acc.exits;
       }
       sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength), thinkTimeMs: encodeHistogram(this.thinkTime), start, transitions };
     }
 
-    const first = Number.isFinite(this.minTs) ? Math.floor(this.minTs / this.stepMs) : 0;
-    const last = Number.isFinite(this.maxTs) ? Math.floor(this.maxTs / this.stepMs) : -1;
+    const base = Number.isFinite(this.base) ? this.base : 0;
+    const first = Number.isFinite(this.minTs) ? Math.floor((this.minTs - base) / this.stepMs) : 0;
+    const last = Number.isFinite(this.maxTs) ? Math.floor((this.maxTs - base) / this.stepMs) : -1;
     const counts: number[] = [];
     for (let s = first; s <= last; s++) counts.push(this.steps.get(s) ?? 0);
-    const seconds = secondCounts(this.seconds, this.minTs, this.maxTs);
+    const seconds = secondCounts(this.seconds, base, this.minTs, this.maxTs);
     const total = Math.max(1, this.records);
     const top = [...this.clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
-      .map(([client, requests]) => ({ client: /^[0-9a-f]{16}$/.test(client) ? client : pseudonym(client, this.salt), requests }));
+      .map(([key, requests]) => {
+        const client = this.clientNames.get(key)!;
+        return { client: /^[0-9a-f]{16}$/.test(client) ? client : pseudonym(client, this.salt), requests };
+      });
     return {
       kind: 'shadowtwin.request-model',
       version: 1,
@@ -264,18 +337,18 @@ export class ModelBuilder {
       routes,
       sessions,
       rate: {
-        stepMs: this.stepMs, start: first * this.stepMs, counts,
+        stepMs: this.stepMs, start: base + first * this.stepMs, counts,
         hourOfDay: this.hour.map((h) => h / total), dayOfWeek: this.dow.map((d) => d / total),
         dispersion: dispersionOf(seconds.counts), seconds,
       },
       userAgents: { ...this.uas },
-      clients: { distinct: this.clients.size, top },
+      clients: { distinct: this.distinctClients.estimate(), top },
     };
   }
 }
 
 function routeModel(route: string, method: string, accs: RouteAcc[], total: number): RouteModel {
-  const sum = <K extends 'status' | 'queryKeySets' | 'contentTypes' | 'userAgents' | 'geo'>(k: K): Record<string, number> => {
+  const sum = <K extends 'queryKeySets' | 'contentTypes' | 'userAgents' | 'geo'>(k: K): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const a of accs) for (const [kk, v] of Object.entries(a[k])) out[kk] = (out[kk] ?? 0) + v;
     return out;
@@ -290,7 +363,10 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
   const requests = accs.reduce((a, x) => a + x.requests, 0);
   const m: RouteModel = {
     route, method, requests, weight: requests / Math.max(1, total),
-    status: sum('status'), reqBytes: hist((a) => a.reqBytes)!, resBytes: hist((a) => a.resBytes)!,
+    status: statusOf(accs), reqBytes: hist((a) => {
+      if (a.reqBytesUnknown) { a.reqBytes.recordValueWithCount(1, a.reqBytesUnknown); a.reqBytesUnknown = 0; }
+      return a.reqBytes;
+    })!, resBytes: hist((a) => a.resBytes)!,
     queryKeySets: sum('queryKeySets'), contentTypes: sum('contentTypes'), userAgents: sum('userAgents'), geo: sum('geo'),
     paths: accs.flatMap((a) => a.paths).slice(0, MAX_PATHS),
     exemplars: accs.flatMap((a) => a.exemplars).slice(0, MAX_EXEMPLARS),
@@ -300,13 +376,19 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
   return m;
 }
 
+function statusOf(accs: RouteAcc[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of accs) for (const [k, v] of Object.entries(a.status())) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
 /** Dense per-second counts over the window (empty seconds are 0). */
-function secondCounts(seconds: Map<number, number>, minTs: number, maxTs: number): { start: number; counts: number[] } {
+function secondCounts(seconds: Map<number, number>, base: number, minTs: number, maxTs: number): { start: number; counts: number[] } {
   if (!Number.isFinite(minTs)) return { start: 0, counts: [] };
-  const first = Math.floor(minTs / 1000);
-  const counts = new Array<number>(Math.floor(maxTs / 1000) - first + 1).fill(0);
+  const first = Math.floor((minTs - base) / 1000);
+  const counts = new Array<number>(Math.floor((maxTs - base) / 1000) - first + 1).fill(0);
   for (const [s, c] of seconds) counts[s - first] = c;
-  return { start: first, counts };
+  return { start: base / 1000 + first, counts };
 }
 
 /** Index of dispersion (variance / mean) of counts. */

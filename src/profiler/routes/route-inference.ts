@@ -6,9 +6,21 @@ interface Node {
   param: Node | undefined;
   paramName: string;
   count: number;
+  /**
+   * The template of paths ending here, kept once built: callers key maps by
+   * it, and handing out the same flat string each time lets V8 reuse its
+   * hash instead of flattening and hashing a fresh concatenation per line.
+   */
+  template: string | undefined;
 }
 
-const newNode = (): Node => ({ children: new Map(), param: undefined, paramName: 'param', count: 0 });
+const newNode = (): Node => ({ children: new Map(), param: undefined, paramName: 'param', count: 0, template: undefined });
+
+function forgetTemplates(node: Node): void {
+  node.template = undefined;
+  for (const child of node.children.values()) forgetTemplates(child);
+  if (node.param) forgetTemplates(node.param);
+}
 
 const STATIC = /^(.+)\.(png|jpe?g|gif|svg|ico|css|js|mjs|map|woff2?|ttf|eot|webp|avif|mp4|webm|pdf|txt|xml|json)$/i;
 
@@ -21,6 +33,11 @@ export function paramNameFor(parent: string | undefined): string {
   if (p.endsWith('ses')) return p.slice(0, -2);
   if (p.endsWith('s') && p.length > 3) return p.slice(0, -1);
   return p;
+}
+
+/** A flat copy (a concatenation would be flattened again on every hash). */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function mergeInto(target: Node, source: Node): void {
@@ -73,34 +90,40 @@ export class RouteInference {
   /** The template for a path (query string ignored), learning from it. */
   observe(target: string): string {
     const q = target.indexOf('?');
-    const path = q >= 0 ? target.slice(0, q) : target;
-    const segments = path.split('/').slice(1);
-    const fromTable = this.tableMatch(segments);
-    if (fromTable) return fromTable;
+    const end = q >= 0 ? q : target.length;
+    if (this.table.length) {
+      const fromTable = this.tableMatch(target.slice(0, end).split('/').slice(1));
+      if (fromTable) return fromTable;
+    }
     let node = this.root;
     node.count++;
     let out = '';
     let parent: string | undefined;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]!;
-      const last = i === segments.length - 1;
+    // Segments are walked with indexOf rather than split(): this runs once per log line.
+    let from = target.charCodeAt(0) === 47 ? 1 : 0;
+    for (;;) {
+      let slash = target.indexOf('/', from);
+      if (slash < 0 || slash > end) slash = end;
+      const last = slash === end;
+      const seg = target.slice(from, slash);
       const kind = seg.length > 64 ? 'token' : classifySegment(seg);
       let label: string;
+      let staticExt: RegExpExecArray | null = null;
       if (kind) {
         label = `:${kind}`;
-      } else if (last && STATIC.test(seg)) {
-        label = `:file.${STATIC.exec(seg)![2]!.toLowerCase()}`;
+      } else if (last && seg.includes('.') && (staticExt = STATIC.exec(seg))) {
+        label = `:file.${staticExt[2]!.toLowerCase()}`;
       } else if (node.param) {
         label = `:${node.paramName}`;
       } else {
         label = seg;
       }
-      if (label.startsWith(':') && !kind && !label.startsWith(':file.')) {
-        node = node.param!;
+      if (!kind && !staticExt && node.param && label.charCodeAt(0) === 58) {
+        node = node.param;
       } else {
         let child = node.children.get(label);
         if (!child) {
-          if (!label.startsWith(':') && this.literalCount(node) >= this.maxSiblings) {
+          if (label.charCodeAt(0) !== 58 && this.literalCount(node) >= this.maxSiblings) {
             this.collapse(node, parent);
             label = `:${node.paramName}`;
             child = node.param!;
@@ -114,8 +137,10 @@ export class RouteInference {
       node.count++;
       out += '/' + label;
       parent = label;
+      if (last) break;
+      from = slash + 1;
     }
-    return out || '/';
+    return (node.template ??= flat(out || '/'));
   }
 
   private literalCount(node: Node): number {
@@ -132,6 +157,7 @@ export class RouteInference {
       mergeInto(node.param, child);
       node.children.delete(k);
     }
+    forgetTemplates(node.param);
   }
 
   /** Maps a template handed out earlier to its current form (after later collapses). */

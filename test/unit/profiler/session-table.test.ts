@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../src/common/index.js';
+import { DistinctCounter } from '../../../src/profiler/model/distinct-counter.js';
+import { SessionTable } from '../../../src/profiler/model/session-table.js';
+
+describe('SessionTable', () => {
+  it('agrees with a Map under random inserts, updates and removals (growth and backward-shift deletes)', () => {
+    const rnd = seededRandom(7);
+    const table = new SessionTable(16);
+    const ref = new Map<number, { last: number; state: number; length: number }>();
+    for (let step = 0; step < 50_000; step++) {
+      // A small key space forces collisions, clusters and wrap-around.
+      const key = Math.floor(rnd() * 3000);
+      const slot = table.find(key);
+      expect(slot >= 0).toBe(ref.has(key));
+      const op = rnd();
+      if (slot < 0) {
+        table.insert(key, step, key % 7);
+        ref.set(key, { last: step, state: key % 7, length: 1 });
+      } else if (op < 0.4) {
+        table.remove(slot);
+        ref.delete(key);
+      } else {
+        table.advance(slot, step, step % 5);
+        const r = ref.get(key)!;
+        r.last = step; r.state = step % 5; r.length++;
+      }
+    }
+    expect(table.size).toBe(ref.size);
+    for (const [key, r] of ref) {
+      const slot = table.find(key);
+      expect([table.last(slot), table.state(slot), table.length(slot)]).toEqual([r.last, r.state, r.length]);
+    }
+    expect([...table.entries()].length).toBe(ref.size);
+  });
+});
+
+describe('DistinctCounter', () => {
+  it.each([50, 5_000, 300_000])('estimates %i distinct keys within 5%', (n) => {
+    const c = new DistinctCounter();
+    const rnd = seededRandom(n);
+    const keys = new Set<number>();
+    while (keys.size < n) keys.add(Math.floor(rnd() * 2 ** 30));
+    for (const k of keys) { c.add(k); c.add(k); }
+    expect(Math.abs(c.estimate() - n) / n).toBeLessThan(0.05);
+  });
+});
