@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
-import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
 function readModel(file: string): RequestModel {
@@ -40,7 +40,7 @@ export function registerProfileCommand(program: Command): void {
       const gapMs = parseDuration(f.sessionGap);
       if (!stepMs || stepMs < 1000 || stepMs > 3_600_000) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration from 1s to 1h`);
       if (!gapMs) throw new ShadowtwinError('ST_ERR_USAGE', `--session-gap ${f.sessionGap}: give a duration such as 30m`);
-      const routes = f.routes ? readRoutes(f.routes) : undefined;
+      const routes = f.routes ? readRouteTable(f.routes) : undefined;
       const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes });
       skips.forEach((s, i) => {
         if (s.total > 0) process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${s.examples.slice(0, 3).map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
@@ -114,14 +114,4 @@ export function registerPromSeries(profile: Command): void {
       for (const p of series[0]!.points) out += `${new Date(p.ts).toISOString().replace('T', ' ').slice(0, 19)},${p.value}\n`;
       process.stdout.write(out);
     }));
-}
-
-/** A route table: one template per line, or an OpenAPI document's `paths` keys. */
-function readRoutes(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  if (/^\s*(openapi|swagger)\s*:|"openapi"\s*:|"swagger"\s*:/m.test(text)) {
-    const paths = [...text.matchAll(/^\s{2}(\/[^:\s]*)\s*:|"(\/[^"]*)"\s*:\s*\{/gm)].map((m) => m[1] ?? m[2]!).filter(Boolean);
-    if (paths.length) return paths;
-  }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { summarizeMs, decodeHistogram } from '../../src/common/index.js';
-import { buildModel, dispersionOf, jensenShannon, mergeModels, ModelSampler, type RequestModel } from '../../src/profiler/index.js';
+import { buildModel, dispersionOf, jensenShannon, mergeModels, ModelSampler, readRouteTable, routeReport, type RequestModel } from '../../src/profiler/index.js';
 import { generateAccessLog } from '../helpers/log-fixture.js';
 
 function ks(a: number[], b: number[]): number {
@@ -103,6 +103,28 @@ describe('profiler: model fidelity on a realistic access log', () => {
     expect(merged.rate.counts).toEqual(union.rate.counts);
     expect(merged.rate.dispersion).toBe(union.rate.dispersion);
     expect(merged.provenance.records).toBe(union.provenance.records);
+    // Distinct counts (HyperLogLog registers) merge exactly: union of the shards, not the larger one.
+    expect(merged.clients.distinct).toBe(union.clients.distinct);
+    expect(merged.routes.map((r) => r.distinctPaths)).toEqual(union.routes.map((r) => r.distinctPaths));
+    expect(merged.routeSources).toEqual(union.routeSources);
+  });
+
+  it('reports route coverage and the largest groups; an OpenAPI route table takes precedence', async () => {
+    const inferred = (await buildModel([{ file: join(dir, 'access.log.gz'), format: 'combined' }])).model;
+    const report = routeReport(inferred);
+    expect(report.coverage).toEqual({ table: 0, source: 0, inferred: 1 });
+    // The fixture's product ids are the most varied paths.
+    expect(report.largestGroups[0]).toMatchObject({ route: '/products/:id', method: 'GET' });
+    const distinctIds = new Set(fixture.lines.map((l) => /"GET (\/products\/\d+)[ ?]/.exec(l)?.[1]).filter(Boolean)).size;
+    expect(Math.abs(report.largestGroups[0]!.distinctPaths - distinctIds) / distinctIds).toBeLessThan(0.2);
+
+    const spec = join(dir, 'openapi.yaml');
+    writeFileSync(spec, ['openapi: 3.0.3', 'info: { title: shop, version: "1" }', 'servers:', '  - url: https://shop.example.com/', 'paths:', '  /products/{productId}:', '    get: { responses: { "200": { description: ok } } }', '  /cart/add:', '    post: { responses: { "200": { description: ok } } }', ''].join('\n'));
+    const withTable = (await buildModel([{ file: join(dir, 'access.log.gz'), format: 'combined' }], { routes: readRouteTable(spec) })).model;
+    expect(withTable.routes.some((r) => r.route === '/products/:productId')).toBe(true);
+    expect(withTable.routes.some((r) => r.route === '/products/:id')).toBe(false);
+    const covered = withTable.routes.filter((r) => r.route === '/products/:productId' || r.route === '/cart/add').reduce((a, r) => a + r.requests, 0);
+    expect(routeReport(withTable).coverage!.table).toBeCloseTo(covered / withTable.provenance.records, 3);
   });
 
   it('fails with a clear error when the input is not in the expected format', async () => {

@@ -1,4 +1,5 @@
 import { createHistogram, encodeHistogram, mergeHistograms, ShadowtwinError } from '../../common/index.js';
+import { DistinctCounter } from './distinct-counter.js';
 import { dispersionOf } from './model-builder.js';
 import type { RequestModel, RouteModel } from './request-model.js';
 
@@ -7,6 +8,14 @@ const addMaps = (a: Record<string, number>, b: Record<string, number>): Record<s
   for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
   return out;
 };
+
+/** Register-wise union of HyperLogLog counters; undefined if any side lacks one (older models). */
+function mergeDistinct(...parts: Array<string | undefined>): string | undefined {
+  if (parts.some((p) => p === undefined)) return undefined;
+  const out = DistinctCounter.fromBase64(parts[0]!);
+  for (const p of parts.slice(1)) out.merge(DistinctCounter.fromBase64(p!));
+  return out.toBase64();
+}
 
 /** Aligns and adds two dense count series that start at different points. */
 function addSeries(aStart: number, a: readonly number[], bStart: number, b: readonly number[], unit: number): { start: number; counts: number[] } {
@@ -51,6 +60,7 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
       cur.geo = addMaps(cur.geo, r.geo);
       cur.paths = [...cur.paths, ...r.paths].slice(0, 50);
       cur.exemplars = [...cur.exemplars, ...r.exemplars].slice(0, 3);
+      cur.distinctPaths = mergeDistinct(cur.distinctPaths, r.distinctPaths);
     }
   }
   for (const r of routes.values()) r.weight = r.requests / Math.max(1, records);
@@ -91,6 +101,10 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
     sessions,
     rate: { stepMs, start: rate.start, counts: rate.counts, hourOfDay: shares((m) => m.rate.hourOfDay), dayOfWeek: shares((m) => m.rate.dayOfWeek), dispersion: dispersionOf(seconds.counts), seconds },
     userAgents: models.reduce((a, m) => addMaps(a, m.userAgents), {} as Record<string, number>),
-    clients: { distinct: Math.max(...models.map((m) => m.clients.distinct)), top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })) },
+    routeSources: models.every((m) => m.routeSources) ? models.reduce((a, m) => ({ table: a.table + m.routeSources!.table, source: a.source + m.routeSources!.source, inferred: a.inferred + m.routeSources!.inferred }), { table: 0, source: 0, inferred: 0 }) : undefined,
+    clients: {
+      // Exact union when every shard carries its registers; a lower bound (the largest shard) otherwise.
+      ...(models.every((m) => m.clients.hll) ? (() => { const hll = mergeDistinct(models[0]!.clients.hll, ...models.slice(1).map((m) => m.clients.hll))!; return { distinct: DistinctCounter.fromBase64(hll).estimate(), hll }; })() : { distinct: Math.max(...models.map((m) => m.clients.distinct)) }),
+      top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })) },
   };
 }

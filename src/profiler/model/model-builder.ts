@@ -1,7 +1,7 @@
 import { createHistogram, encodeHistogram, pseudonym, userAgentFamily, VERSION, type Histogram, type SkipReport } from '../../common/index.js';
 import type { Observation } from '../ingest/observation.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
-import { DistinctCounter } from './distinct-counter.js';
+import { DistinctCounter, hash30 } from './distinct-counter.js';
 import { SessionTable } from './session-table.js';
 import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
 
@@ -16,17 +16,6 @@ function own(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/**
- * 30-bit string hash (FNV-1a folded): session keys as V8 small integers, so
- * no parsed string is retained per session and the open-session map hashes
- * cheaply. A new key that collides with an open one joins that session: with
- * 36,000 sessions open (the benchmark's log) that happened to 39 of a million.
- */
-function hash30(str: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < str.length; i++) h = Math.imul(h ^ str.charCodeAt(i), 16777619);
-  return (h ^ (h >>> 30)) & 0x3fffffff;
-}
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
 
@@ -50,6 +39,8 @@ class RouteAcc {
   readonly geo: Record<string, number> = {};
   readonly paths: string[] = [];
   seenPaths = 0;
+  /** Distinct raw paths grouped under this template (the "largest groups" report). */
+  readonly distinctPaths = new DistinctCounter(8);
   readonly exemplars: string[] = [];
   /** Sessions that started here, and transitions out (to another route or exit). */
   starts = 0;
@@ -119,6 +110,8 @@ export class ModelBuilder {
   private readonly sessionLength = createHistogram();
   private readonly thinkTime = createHistogram();
   private sessionCount = 0;
+  /** Requests whose source already named the route (sidecar captures with a route table). */
+  private templated = 0;
   private sessionsSeen = false;
   private records = 0;
   private minTs = Infinity;
@@ -137,7 +130,9 @@ export class ModelBuilder {
 
   add(o: Observation): void {
     this.records++;
-    const route = o.route && o.route.includes(':') ? o.route : this.inference.observe(o.target);
+    let route: string;
+    if (o.route && o.route.includes(':')) { route = o.route; this.templated++; }
+    else route = this.inference.observe(o.target);
     let perMethod = this.byMethod.get(o.method);
     if (!perMethod) this.byMethod.set(own(o.method), (perMethod = new Map()));
     let acc = perMethod.get(route);
@@ -170,6 +165,7 @@ export class ModelBuilder {
     if (o.geo) bump(acc.geo, o.geo);
     // Reservoir sample of raw paths: parameter values for synthesis.
     acc.seenPaths++;
+    acc.distinctPaths.add(hash30(q >= 0 ? o.target.slice(0, q) : o.target));
     if (acc.paths.length < MAX_PATHS) acc.paths.push(own(o.target));
     else {
       const j = Math.floor(this.random() * acc.seenPaths);
@@ -342,7 +338,8 @@ export class ModelBuilder {
         dispersion: dispersionOf(seconds.counts), seconds,
       },
       userAgents: { ...this.uas },
-      clients: { distinct: this.distinctClients.estimate(), top },
+      clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64() },
+      routeSources: { table: this.inference.tableHits, source: this.templated, inferred: this.records - this.inference.tableHits - this.templated },
     };
   }
 }
@@ -371,6 +368,9 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
     paths: accs.flatMap((a) => a.paths).slice(0, MAX_PATHS),
     exemplars: accs.flatMap((a) => a.exemplars).slice(0, MAX_EXEMPLARS),
   };
+  const distinct = new DistinctCounter(8);
+  for (const a of accs) distinct.merge(a.distinctPaths);
+  m.distinctPaths = distinct.toBase64();
   const lat = hist((a) => a.latency);
   if (lat) m.latency = lat;
   return m;

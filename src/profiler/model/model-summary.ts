@@ -1,5 +1,26 @@
 import { decodeHistogram, summarizeMs } from '../../common/index.js';
+import { DistinctCounter } from './distinct-counter.js';
 import type { RequestModel } from './request-model.js';
+
+/**
+ * The route report: how many templates, where they came from (route table,
+ * the source, inference) as shares of requests, and the largest groups:
+ * templates that gather the most distinct raw paths (where a wrong collapse
+ * would hurt most, and what a route table should name first).
+ */
+export function routeReport(m: RequestModel): { templates: number; coverage: { table: number; source: number; inferred: number } | null; largestGroups: Array<{ route: string; method: string; distinctPaths: number; requests: number; share: number }> } {
+  const total = Math.max(1, m.provenance.records);
+  const src = m.routeSources;
+  const round = (x: number): number => Math.round(x * 10_000) / 10_000;
+  return {
+    templates: m.routes.length,
+    coverage: src ? { table: round(src.table / total), source: round(src.source / total), inferred: round(src.inferred / total) } : null,
+    largestGroups: m.routes.filter((r) => r.distinctPaths)
+      .map((r) => ({ route: r.route, method: r.method, distinctPaths: DistinctCounter.fromBase64(r.distinctPaths!).estimate(), requests: r.requests, share: round(r.weight) }))
+      .sort((a, b) => b.distinctPaths - a.distinctPaths || b.requests - a.requests)
+      .slice(0, 10),
+  };
+}
 
 /** Size quantiles from an HDR stored as bytes + 1. */
 export function sizeQuantiles(encoded: string): { p50: number; p90: number; p99: number } {
@@ -32,6 +53,8 @@ export function summarizeModel(m: RequestModel): Record<string, unknown> {
     sessions,
     rate: { step: m.rate.stepMs, start: m.rate.start, series: m.rate.counts, dispersion: m.rate.dispersion, hourOfDay: m.rate.hourOfDay },
     userAgents: m.userAgents,
+    routeInference: routeReport(m),
+    clients: { distinct: m.clients.distinct },
   };
 }
 
@@ -59,7 +82,12 @@ export function renderModel(m: RequestModel): string {
     lines.push(`${r.route.padEnd(39).slice(0, 39)}${r.method.padEnd(7)}${(r.weight * 100).toFixed(2).padStart(7)}%${String(r.requests).padStart(10)}${share((c) => c >= 200 && c < 300).padStart(6)}${share((c) => c >= 500).padStart(7)}${String(r.resBytes.p50).padStart(14)}${String(r.resBytes.p99).padStart(7)}`);
   }
   if (m.routes.length > 25) lines.push(`… ${m.routes.length - 25} more routes (--json for all)`);
-  lines.push('', `rate per ${m.rate.stepMs / 1000}s: ${sparkline(m.rate.counts)}`, `hour of day (UTC): ${sparkline(m.rate.hourOfDay, 24)}`, `burstiness (per-second index of dispersion): ${m.rate.dispersion} ${m.rate.dispersion > 1.5 ? '(bursty)' : '(≈ Poisson)'}`);
+  const rr = routeReport(m);
+  const cov = rr.coverage ? ` (by requests: ${(rr.coverage.table * 100).toFixed(1)}% route table, ${(rr.coverage.source * 100).toFixed(1)}% named by the source, ${(rr.coverage.inferred * 100).toFixed(1)}% inferred)` : '';
+  lines.push('', `route templates: ${rr.templates}${cov}`);
+  const groups = rr.largestGroups.filter((g) => g.distinctPaths > 1).slice(0, 5);
+  if (groups.length) lines.push(`largest groups: ${groups.map((g) => `${g.method} ${g.route} ~${g.distinctPaths.toLocaleString('en')} paths (${(g.share * 100).toFixed(1)}%)`).join(', ')}`);
+  lines.push('', `rate per ${m.rate.stepMs / 1000}s: ${sparkline(m.rate.counts)}`, `hour of day (UTC): ${sparkline(m.rate.hourOfDay, 24)}`, `burstiness (per-second index of dispersion): ${m.rate.dispersion} ${m.rate.dispersion > 1.5 ? '(bursty)' : m.rate.dispersion < 0.7 ? '(more regular than Poisson)' : '(≈ Poisson)'}`);
   if (m.sessions) {
     const len = decodeHistogram(m.sessions.length);
     lines.push(`sessions ${m.sessions.count} (gap ${m.sessions.gapMs / 60000} min): length mean ${len.mean.toFixed(2)}, p90 ${len.getValueAtPercentile(90)}; top starts ${Object.entries(m.sessions.start).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k]) => k).join(', ')}`);

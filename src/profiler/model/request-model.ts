@@ -24,6 +24,18 @@ export interface RouteModel {
   paths: string[];
   /** Redacted body exemplars (full captures only). */
   exemplars: string[];
+  /** HyperLogLog registers (base64) of the distinct raw paths grouped under this template. */
+  distinctPaths?: string;
+}
+
+/** Where route templates came from, in requests (the route coverage report). */
+export interface RouteSources {
+  /** Matched by the route table (`--routes`). */
+  table: number;
+  /** Named by the source itself (sidecar captures carry their route). */
+  source: number;
+  /** Inferred from the raw paths. */
+  inferred: number;
 }
 
 export interface SessionModel {
@@ -68,7 +80,10 @@ export interface RequestModel {
   sessions: SessionModel | null;
   rate: RateModel;
   userAgents: Record<string, number>;
-  clients: { distinct: number; top: Array<{ client: string; requests: number }> };
+  /** `distinct` is a HyperLogLog estimate (~1.6%); `hll` its registers (base64) so shards merge exactly. */
+  clients: { distinct: number; top: Array<{ client: string; requests: number }>; hll?: string };
+  /** Absent in models written before it existed. */
+  routeSources?: RouteSources;
 }
 
 export const SESSION_EXIT = '$exit';

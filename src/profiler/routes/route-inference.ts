@@ -71,6 +71,8 @@ export interface RouteInferenceOptions {
  */
 export class RouteInference {
   private readonly root = newNode();
+  /** Paths matched by the route table (the rest were inferred). */
+  tableHits = 0;
   private readonly maxSiblings: number;
   private readonly table: ReturnType<typeof compileTemplate>[];
 
@@ -93,7 +95,7 @@ export class RouteInference {
     const end = q >= 0 ? q : target.length;
     if (this.table.length) {
       const fromTable = this.tableMatch(target.slice(0, end).split('/').slice(1));
-      if (fromTable) return fromTable;
+      if (fromTable) { this.tableHits++; return fromTable; }
     }
     let node = this.root;
     node.count++;
