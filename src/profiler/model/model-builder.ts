@@ -2,6 +2,7 @@ import { createHistogram, encodeHistogram, pseudonym, userAgentFamily, VERSION, 
 import type { Observation } from '../ingest/observation.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
 import { DistinctCounter, hash30 } from './distinct-counter.js';
+import { KeyCounter } from './key-counter.js';
 import { SessionTable } from './session-table.js';
 import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
 
@@ -18,6 +19,24 @@ function own(s: string): string {
 
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
+
+/** Sorted, de-duplicated query keys (`page&q`) of `target`, whose `?` is at `q`; values are never kept. */
+export function queryKeySet(target: string, q: number): string {
+  const keys: string[] = [];
+  let from = q + 1;
+  while (from <= target.length) {
+    let amp = target.indexOf('&', from);
+    if (amp < 0) amp = target.length;
+    let eq = target.indexOf('=', from);
+    if (eq < 0 || eq > amp) eq = amp;
+    if (eq > from) {
+      const k = target.slice(from, eq);
+      if (!keys.includes(k)) keys.push(k);
+    }
+    from = amp + 1;
+  }
+  return keys.length === 1 ? keys[0]! : keys.sort().join('&');
+}
 
 function bump(map: Record<string, number>, key: string, n = 1, cap = MAX_KEYS): void {
   if (map[key] !== undefined || Object.keys(map).length < cap) map[key] = (map[key] ?? 0) + n;
@@ -93,7 +112,7 @@ export class ModelBuilder {
   private readonly dow = new Array<number>(7).fill(0);
   private readonly uas: Record<string, number> = {};
   /** Requests per client key hash (bounded), and the raw key of each for pseudonymising the top ones. */
-  private readonly clients = new Map<number, number>();
+  private readonly clients = new KeyCounter(10_000);
   private readonly clientNames = new Map<number, string>();
   private readonly distinctClients = new DistinctCounter();
   private readonly accs: RouteAcc[] = [];
@@ -154,10 +173,7 @@ export class ModelBuilder {
     acc.resBytes.recordValue(o.resBytes + 1);
     if (o.durationMs !== undefined) (acc.latency ??= createHistogram()).recordValue(Math.max(1, Math.round(o.durationMs * 1000)));
     const q = o.target.indexOf('?');
-    if (q >= 0) {
-      const keys = [...new Set(o.target.slice(q + 1).split('&').map((p) => p.split('=')[0]!).filter(Boolean))].sort().join('&');
-      bump(acc.queryKeySets, keys);
-    }
+    if (q >= 0) bump(acc.queryKeySets, queryKeySet(o.target, q));
     if (o.contentType) bump(acc.contentTypes, o.contentType);
     const ua = o.userAgent && o.userAgent.length <= 20 && !o.userAgent.includes('/') && !o.userAgent.includes(' ') ? o.userAgent : userAgentFamily(o.userAgent);
     bump(acc.userAgents, ua);
@@ -193,12 +209,7 @@ export class ModelBuilder {
     if (client) {
       clientKey = hash30(client);
       this.distinctClients.add(clientKey);
-      const n = this.clients.get(clientKey);
-      if (n !== undefined) this.clients.set(clientKey, n + 1);
-      else if (this.clients.size < 10_000) {
-        this.clients.set(clientKey, 1);
-        this.clientNames.set(clientKey, own(client));
-      }
+      if (this.clients.add(clientKey)) this.clientNames.set(clientKey, own(client));
     }
     if (o.session) this.session(hash30(o.session), acc, ts);
     else if (clientKey >= 0) this.session(clientKey, acc, ts);
@@ -315,7 +326,7 @@ export class ModelBuilder {
     for (let s = first; s <= last; s++) counts.push(this.steps.get(s) ?? 0);
     const seconds = secondCounts(this.seconds, base, this.minTs, this.maxTs);
     const total = Math.max(1, this.records);
-    const top = [...this.clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
+    const top = this.clients.top(20)
       .map(([key, requests]) => {
         const client = this.clientNames.get(key)!;
         return { client: /^[0-9a-f]{16}$/.test(client) ? client : pseudonym(client, this.salt), requests };
