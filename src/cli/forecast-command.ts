@@ -6,7 +6,7 @@ import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seri
 import type { RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
-interface ForecastFlags { lstm?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
+interface ForecastFlags { lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
 
 function readEvents(file: string): ForecastEvent[] {
   let doc: unknown;
@@ -44,6 +44,11 @@ async function loadSeries(f: ForecastFlags): Promise<Series> {
   return (await seriesFromCapture(f.input, step)).series;
 }
 
+function longest(ranges: Array<{ start: number; end: number }>): string {
+  const r = ranges.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));
+  return `${new Date(r.start).toISOString().slice(0, 16).replace('T', ' ')} for ${Math.round((r.end - r.start) / 60_000)} min`;
+}
+
 export function renderForecast(r: ForecastResult): string {
   const lines = [
     `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
@@ -51,6 +56,7 @@ export function renderForecast(r: ForecastResult): string {
     '',
     'model              backtest MAE   MASE    sMAPE   vs snaive   fit',
     ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${m.mae.toFixed(2).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
+    ...(r.anomalies ? ['', `anomaly-aware training: ${r.anomalies.replaced} points replaced in ${r.anomalies.ranges.length} stretches${r.anomalies.ranges.length ? `, longest ${longest(r.anomalies.ranges)}` : ''}`] : []),
     '',
     `point   ${sparklineOf(r.points.map((p) => p.point))}`,
     `upper   ${sparklineOf(r.points.map((p) => p.upper))}`,
@@ -77,8 +83,10 @@ export function registerForecastCommand(program: Command): void {
     .option('--horizon <h>', 'a duration (1d, 90m) or a number of steps', '1d')
     .option('--level <list>', 'interval levels', '0.8,0.95')
     .option('--events <file>', 'YAML calendar of { name, start, end, multiplier }')
-    .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, …)', 'auto')
+    .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, prophet, lstm, and +clean variants, …)', 'auto')
     .option('--lstm', 'also train an LSTM (seconds per fit); kept only if it wins the backtest')
+    .option('--clean-anomalies', 'anomaly-aware training: models also compete fitted on the history with outliers replaced')
+    .option('--prophet', 'also fit Prophet (augurs; calendar events become its holidays); kept only if it wins the backtest')
     .option('--json', 'machine-readable output')
     .action((f: ForecastFlags) => runCommand(async () => {
       const series = await loadSeries(f);
@@ -86,12 +94,13 @@ export function registerForecastCommand(program: Command): void {
       if (!Number.isFinite(horizon) || horizon < 1) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration (1d, 90m) or a number of steps`);
       const levels = f.level.split(',').map(Number);
       if (levels.some((l) => !(l > 0 && l < 1))) throw new ShadowtwinError('ST_ERR_USAGE', `--level ${f.level}: levels are between 0 and 1, e.g. 0.8,0.95`);
-      const result = await forecastSeries(series, { horizon, levels, models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true });
+      const result = await forecastSeries(series, { horizon, levels, models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
         process.stdout.write(JSON.stringify({
           points: result.points, model: result.model,
           backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, models: result.backtest.models },
           ...(result.note ? { note: result.note } : {}),
+          ...(result.anomalies ? { anomalies: result.anomalies } : {}),
         }) + '\n');
       } else {
         process.stdout.write(renderForecast(result));
