@@ -6,7 +6,7 @@ import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seri
 import type { RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
-interface ForecastFlags { lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
+interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
 
 function readEvents(file: string): ForecastEvent[] {
   let doc: unknown;
@@ -44,6 +44,11 @@ async function loadSeries(f: ForecastFlags): Promise<Series> {
   return (await seriesFromCapture(f.input, step)).series;
 }
 
+function humanSteps(steps: number, stepMs: number): string {
+  const ms = steps * stepMs;
+  return ms % 604_800_000 === 0 ? `${ms / 604_800_000}w` : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`;
+}
+
 function longest(ranges: Array<{ start: number; end: number }>): string {
   const r = ranges.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));
   return `${new Date(r.start).toISOString().slice(0, 16).replace('T', ' ')} for ${Math.round((r.end - r.start) / 60_000)} min`;
@@ -52,6 +57,7 @@ function longest(ranges: Array<{ start: number; end: number }>): string {
 export function renderForecast(r: ForecastResult): string {
   const lines = [
     `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
+    `season ${humanSteps(r.season.period, r.stepMs)} (${r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
     `backtest (${r.backtest.folds} rolling origins): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs seasonal naive ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
     '',
     'model              backtest MAE   MASE    sMAPE   vs snaive   fit',
@@ -85,6 +91,7 @@ export function registerForecastCommand(program: Command): void {
     .option('--events <file>', 'YAML calendar of { name, start, end, multiplier }')
     .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, prophet, lstm, and +clean variants, …)', 'auto')
     .option('--lstm', 'also train an LSTM (seconds per fit); kept only if it wins the backtest')
+    .option('--season <d>', 'season length (1d, 1h, 1w) or auto: detected among hour, day and week from the autocorrelation', 'auto')
     .option('--clean-anomalies', 'anomaly-aware training: models also compete fitted on the history with outliers replaced')
     .option('--prophet', 'also fit Prophet (augurs; calendar events become its holidays); kept only if it wins the backtest')
     .option('--json', 'machine-readable output')
@@ -94,12 +101,19 @@ export function registerForecastCommand(program: Command): void {
       if (!Number.isFinite(horizon) || horizon < 1) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration (1d, 90m) or a number of steps`);
       const levels = f.level.split(',').map(Number);
       if (levels.some((l) => !(l > 0 && l < 1))) throw new ShadowtwinError('ST_ERR_USAGE', `--level ${f.level}: levels are between 0 and 1, e.g. 0.8,0.95`);
-      const result = await forecastSeries(series, { horizon, levels, models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
+      let period: number | undefined;
+      if (f.season !== 'auto') {
+        const ms = parseDuration(f.season);
+        period = ms ? Math.round(ms / series.stepMs) : NaN;
+        if (!(period! >= 1) || Math.abs(period! * series.stepMs - ms!) > series.stepMs / 100) throw new ShadowtwinError('ST_ERR_USAGE', `--season ${f.season}: give auto or a duration that is a whole number of ${series.stepMs / 1000}s steps (1h, 1d, 1w)`);
+      }
+      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
         process.stdout.write(JSON.stringify({
           points: result.points, model: result.model,
           backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, models: result.backtest.models },
           ...(result.note ? { note: result.note } : {}),
+          season: result.season,
           ...(result.anomalies ? { anomalies: result.anomalies } : {}),
         }) + '\n');
       } else {

@@ -5,6 +5,7 @@ import { lstm } from './models/lstm.js';
 import { initMstl, mstl } from './models/mstl.js';
 import { initProphet, prophet } from './models/prophet.js';
 import { cleanOutliers } from './outliers.js';
+import { detectSeason, type SeasonCandidate } from './seasonality.js';
 import type { Series } from './series.js';
 
 export interface ForecastEvent { name: string; start: number; end: number; multiplier: number }
@@ -14,13 +15,13 @@ export interface ForecastOptions {
   horizon: number;
   /** Interval levels, default [0.8, 0.95]. */
   levels?: number[];
-  /** Season length in steps (default: one day). */
+  /** Season length in steps (default: detected among hour, day and week; one day when none shows). */
   period?: number;
   /** Model names to consider, or 'auto' (all statistical models). */
   models?: 'auto' | string[];
   /** Backtest folds (rolling origins), default 4. */
   folds?: number;
-  /** History used per fit, in steps (default 14 periods). */
+  /** History used per fit, in steps (default 14 periods, and at least enough for the backtest folds). */
   maxHistory?: number;
   events?: ForecastEvent[];
   /** Include the LSTM in 'auto' (slow: seconds per fit; it must still win the backtest). */
@@ -52,6 +53,8 @@ export interface ForecastResult {
   stepMs: number;
   points: ForecastPoint[];
   backtest: { folds: number; mase: number; smape: number; relMae: number; coverage: Record<string, number>; models: ModelScore[] };
+  /** The season used, in steps, and where it came from (the detection's evidence when detected). */
+  season: { period: number; source: 'given' | 'detected' | 'default'; candidates: SeasonCandidate[] };
   /** With `cleanAnomalies`: the stretches of history the cleaned variants saw replaced (epoch ms, end exclusive). */
   anomalies?: { replaced: number; ranges: Array<{ start: number; end: number }> };
   note?: string;
@@ -122,10 +125,13 @@ function conformalQuantile(absErrors: number[], level: number): number {
  */
 export async function forecastSeries(series: Series, opts: ForecastOptions): Promise<ForecastResult> {
   const h = opts.horizon;
-  const period = opts.period ?? Math.max(1, Math.round(86_400_000 / series.stepMs));
+  // The season: given, or detected on the last eight weeks (hour, day or week; one day when none shows).
+  const detection = opts.period === undefined ? detectSeason(series.values.slice(-Math.round((56 * 86_400_000) / series.stepMs)), series.stepMs) : undefined;
+  const period = opts.period ?? detection!.period;
+  const season: ForecastResult['season'] = { period, source: opts.period !== undefined ? 'given' : detection!.detected ? 'detected' : 'default', candidates: detection?.candidates ?? [] };
   const levels = opts.levels ?? [0.8, 0.95];
   const folds = opts.folds ?? 4;
-  const maxHistory = opts.maxHistory ?? 14 * period;
+  const maxHistory = opts.maxHistory ?? Math.max(14 * period, (folds + 2) * h + 2 * period);
   const y = series.values.slice(-maxHistory);
   if (y.length < h + 2 * period) {
     throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `the history has ${y.length} points; forecasting ${h} steps with a season of ${period} needs at least ${h + 2 * period}`);
@@ -317,7 +323,7 @@ export async function forecastSeries(series: Series, opts: ForecastOptions): Pro
     anomalies = { replaced: replaced.length, ranges };
   }
   return {
-    model: chosen.model, baseline: 'snaive', horizon: h, stepMs: series.stepMs, points,
+    model: chosen.model, baseline: 'snaive', horizon: h, stepMs: series.stepMs, points, season,
     backtest: { folds, mase: chosen.mase, smape: chosen.smape, relMae: chosen.relMae, coverage, models: scores },
     ...(note ? { note } : {}),
     ...(anomalies ? { anomalies } : {}),

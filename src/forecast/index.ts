@@ -1,5 +1,6 @@
 export { forecastSeries, candidateModels, type ForecastOptions, type ForecastResult, type ForecastPoint, type ModelScore, type ForecastEvent } from './forecast.js';
 export { cleanOutliers, type CleanResult } from './outliers.js';
+export { detectSeason, type SeasonDetection, type SeasonCandidate } from './seasonality.js';
 export { readSeriesCsv, toGrid, type Series } from './series.js';
 export { naive, seasonalNaive, seasonalMedian, levelAdjustedMedian, type PointModel } from './models/baselines.js';
 export { holtWinters } from './models/holt-winters.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/common/index.js';
-import { cleanOutliers, forecastSeries, type Series } from '../../../src/forecast/index.js';
+import { cleanOutliers, detectSeason, forecastSeries, type Series } from '../../../src/forecast/index.js';
 
 /** Poisson-like 5-minute counts with a daily cycle. */
 function counts(days: number, seed: number): number[] {
@@ -60,5 +60,34 @@ describe('Prophet (augurs, opt-in)', () => {
     const noon = r.points[150]!.point;
     expect(noon).toBeGreaterThan(150);
     expect(noon).toBeLessThan(600);
+  });
+});
+
+describe('season detection', () => {
+  const make = (periodSteps: number, amp: number, seed: number, n = 14 * 288): number[] => {
+    const r = seededRandom(seed);
+    return Array.from({ length: n }, (_, i) => Math.max(0, 100 + amp * Math.sin((2 * Math.PI * i) / periodSteps) + (r() + r() + r() - 1.5) * 20));
+  };
+
+  it('finds an hourly or a daily cycle in 5-minute counts, and none in noise', () => {
+    expect(detectSeason(make(12, 40, 1), 300_000)).toMatchObject({ period: 12, detected: true });
+    expect(detectSeason(make(288, 40, 2), 300_000)).toMatchObject({ period: 288, detected: true });
+    const noise = detectSeason(make(288, 0, 3), 300_000);
+    expect(noise.detected).toBe(false);
+    expect(noise.period).toBe(288); // one day when nothing shows
+  });
+
+  it('is not fooled by a smooth trend or by bursts', () => {
+    const trend = Array.from({ length: 14 * 288 }, (_, i) => 100 + i / 10);
+    expect(detectSeason(trend, 300_000).detected).toBe(false);
+    const bursty = make(288, 40, 4);
+    for (let i = 100; i < bursty.length; i += 977) bursty[i] = 50_000;
+    expect(detectSeason(bursty, 300_000)).toMatchObject({ period: 288, detected: true });
+  });
+
+  it('forecastSeries reports the season it used and where it came from', async () => {
+    const s: Series = { start: Date.UTC(2026, 0, 1), stepMs: 300_000, values: make(288, 40, 5) };
+    expect((await forecastSeries(s, { horizon: 12, folds: 2 })).season).toMatchObject({ period: 288, source: 'detected' });
+    expect((await forecastSeries(s, { horizon: 12, folds: 2, period: 12 })).season).toMatchObject({ period: 12, source: 'given' });
   });
 });
