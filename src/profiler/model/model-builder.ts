@@ -117,15 +117,8 @@ export class ModelBuilder {
   private readonly distinctClients = new DistinctCounter();
   private readonly accs: RouteAcc[] = [];
   private readonly open = new SessionTable();
-  /**
-   * Touches in time order (session key, time): eviction pops from the head
-   * and closes a session only if that touch was its last. Cheaper than
-   * re-inserting into the map on every request to keep it in activity order.
-   */
-  private touchKeys = new Int32Array(4096);
-  private touchTimes = new Float64Array(4096);
-  private touchHead = 0;
-  private touchTail = 0;
+  /** Open sessions are swept (idle ones closed) when the table reaches this size. */
+  private sweepAt = 1 << 14;
   private readonly sessionLength = createHistogram();
   private readonly thinkTime = createHistogram();
   private sessionCount = 0;
@@ -233,25 +226,6 @@ export class ModelBuilder {
       this.thinkTime.recordValue(Math.max(1, Math.round(ts - this.open.last(slot))));
       this.open.advance(slot, ts, acc.index);
     }
-    this.touch(sk, ts);
-  }
-
-  private touch(sk: number, ts: number): void {
-    if (this.touchTail === this.touchKeys.length) {
-      // Compact the live part to the front, growing when more than half is live.
-      const live = this.touchTail - this.touchHead;
-      const size = live * 2 > this.touchKeys.length ? this.touchKeys.length * 2 : this.touchKeys.length;
-      const keys = new Int32Array(size);
-      const times = new Float64Array(size);
-      keys.set(this.touchKeys.subarray(this.touchHead, this.touchTail));
-      times.set(this.touchTimes.subarray(this.touchHead, this.touchTail));
-      this.touchKeys = keys;
-      this.touchTimes = times;
-      this.touchHead = 0;
-      this.touchTail = live;
-    }
-    this.touchKeys[this.touchTail] = sk;
-    this.touchTimes[this.touchTail++] = ts;
   }
 
   private close(lastAcc: number, length: number): void {
@@ -260,20 +234,15 @@ export class ModelBuilder {
   }
 
   /**
-   * Closes sessions idle for longer than the gap (bounded memory on long
-   * inputs). Input is roughly time-ordered, so the oldest touches come first.
+   * Closes sessions idle for longer than the gap, so memory is bounded by
+   * the sessions open at once, not by the sessions in the file. Sweeping
+   * when the table holds four times the survivors of the last sweep keeps
+   * the cost at a few sequential slot visits per new session.
    */
   private evict(now: number): void {
-    while (this.touchHead < this.touchTail && now - this.touchTimes[this.touchHead]! > this.gapMs) {
-      const sk = this.touchKeys[this.touchHead]!;
-      const t = this.touchTimes[this.touchHead++]!;
-      const slot = this.open.find(sk);
-      // A later touch of the same session is further back in the queue: only the last one closes it.
-      if (slot >= 0 && this.open.last(slot) === t) {
-        this.close(this.open.state(slot), this.open.length(slot));
-        this.open.remove(slot);
-      }
-    }
+    if (this.open.size < this.sweepAt) return;
+    this.open.sweep(now - this.gapMs, (state, length) => this.close(state, length), this.sweepAt);
+    this.sweepAt = Math.max(1 << 14, this.open.size * 4);
   }
 
   /** Records what an input contributed (for provenance). */

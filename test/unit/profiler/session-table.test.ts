@@ -45,3 +45,18 @@ describe('DistinctCounter', () => {
     expect(Math.abs(c.estimate() - n) / n).toBeLessThan(0.05);
   });
 });
+
+describe('SessionTable.sweep', () => {
+  it('closes exactly the sessions idle past the cutoff and keeps the rest findable', () => {
+    const table = new SessionTable(16);
+    for (let k = 0; k < 1000; k++) table.insert(k, k, k % 3);
+    for (let k = 0; k < 1000; k += 2) table.advance(table.find(k), 2000 + k, 1);
+    const closed: Array<[number, number]> = [];
+    table.sweep(999, (state, length) => closed.push([state, length]));
+    expect(closed).toHaveLength(500);
+    expect(closed.every(([, length]) => length === 1)).toBe(true);
+    expect(table.size).toBe(500);
+    for (let k = 0; k < 1000; k++) expect(table.find(k) >= 0).toBe(k % 2 === 0);
+    expect(table.length(table.find(10))).toBe(2);
+  });
+});
