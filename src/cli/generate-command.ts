@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, ShadowtwinError, type PlainObject } from '../common/index.js';
-import { loadScenario, parseFaultSpec, prepareRun, renderHtmlReport, type Progress, type RunReport } from '../generator/index.js';
+import { loadScenario, parseFaultSpec, prepareRun, renderHtmlReport, startGeneratorMetrics, type Progress, type RunReport } from '../generator/index.js';
 import { list, numberOrText, runCommand } from './run-command.js';
 import { renderSummary } from './render-summary.js';
 
@@ -25,6 +25,10 @@ interface GenerateFlags {
   maxRate?: string;
   connections?: string;
   maxInFlight?: string;
+  http2?: boolean;
+  insecure?: boolean;
+  ca?: string;
+  metrics?: string;
   out?: string;
   html?: string;
   quiet?: boolean;
@@ -49,7 +53,9 @@ function flagsToScenario(f: GenerateFlags): PlainObject {
     faults,
     thresholds: f.threshold,
     maxRate: numberOrText(f.maxRate),
-    http: f.connections || f.maxInFlight ? { connections: numberOrText(f.connections), maxInFlight: numberOrText(f.maxInFlight) } : undefined,
+    http: f.connections || f.maxInFlight || f.http2 || f.insecure || f.ca
+      ? { connections: numberOrText(f.connections), maxInFlight: numberOrText(f.maxInFlight), http2: f.http2, insecure: f.insecure, ca: f.ca }
+      : undefined,
   };
 }
 
@@ -88,6 +94,10 @@ export function registerGenerateCommand(program: Command): void {
     .option('--max-rate <n>', 'raise the hard rate cap (default 10000 req/s)')
     .option('--connections <n>', 'connections to the target')
     .option('--max-in-flight <n>', 'outstanding requests before arrivals are dropped (counted)')
+    .option('--http2', 'offer HTTP/2 (https targets, negotiated by ALPN)')
+    .option('--insecure', 'accept any TLS certificate (self-signed test secondaries)')
+    .option('--ca <file>', 'PEM CA bundle to trust for the target')
+    .option('--metrics <addr>', 'serve Prometheus metrics while running, e.g. 127.0.0.1:9465 (loopback unless SHADOWTWIN_METRICS_TOKEN is set)')
     .option('--out <file>', 'write the JSON report here (default: print the summary only)')
     .option('--html <file>', 'write a self-contained HTML report here')
     .option('--quiet', 'no progress output')
@@ -98,6 +108,8 @@ export function registerGenerateCommand(program: Command): void {
         const s = prepared.skipped;
         process.stderr.write(`skipped ${s.total} unusable capture lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first at line ${s.examples[0]?.line}\n`);
       }
+      const metrics = flags.metrics ? await startGeneratorMetrics(prepared.run, flags.metrics, process.env.SHADOWTWIN_METRICS_TOKEN) : undefined;
+      if (metrics && !flags.quiet) process.stderr.write(`metrics: ${metrics.url}\n`);
       const tty = process.stderr.isTTY === true;
       if (!flags.quiet) {
         prepared.run.on('progress', (p: Progress) => {
@@ -114,7 +126,7 @@ export function registerGenerateCommand(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
-      const report: RunReport = await prepared.execute();
+      const report: RunReport = await prepared.execute().finally(() => metrics?.close());
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
       if (tty && !flags.quiet) process.stderr.write('\n');

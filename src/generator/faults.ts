@@ -1,7 +1,7 @@
 import type { Random } from '../common/index.js';
 
 /** Request-side faults toward the secondary (never the primary: the target is checked). */
-export const GENERATOR_FAULT_KINDS = ['delay', 'timeout', 'abort', 'duplicate', 'churn', 'slow-body', 'malformed-body', 'oversized-header'] as const;
+export const GENERATOR_FAULT_KINDS = ['delay', 'timeout', 'abort', 'duplicate', 'churn', 'slow-body', 'malformed-body', 'oversized-header', 'invalid-header'] as const;
 export type GeneratorFaultKind = (typeof GENERATOR_FAULT_KINDS)[number];
 
 export interface GeneratorFault {

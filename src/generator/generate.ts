@@ -97,7 +97,10 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     source,
     durationMs: scenario.duration,
     ...(executor.model === 'open' ? { arrivals: sessionArrivals ?? executor.arrivals } : { closed: { vus: executor.vus } }),
-    http: { connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight },
+    http: {
+      connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight,
+      http2: scenario.http.http2, tlsInsecure: scenario.http.insecure, ...(scenario.http.ca ? { ca: readCa(scenario.http.ca) } : {}),
+    },
     headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers },
     faults: scenario.faults,
     random,
@@ -132,4 +135,12 @@ function replayPeak(records: readonly RequestRecord[], speed: number): number {
     perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
   }
   return Math.max(0, ...perSecond.values());
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read the CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
 }

@@ -12,3 +12,5 @@ export { GENERATOR_FAULT_KINDS, pickFault, type GeneratorFault, type GeneratorFa
 export { parseFaultSpec } from './fault-spec.js';
 export { renderHtmlReport } from './html-report.js';
 export { modelSource, SessionArrivals, type MixOverride } from './sources/model-source.js';
+export { startGeneratorMetrics, generatorMetricsText, GENERATOR_METRIC, type MetricsServer } from './metrics-server.js';
+export { rawRequest, invalidHeaderHead, type RawResult } from './raw-request.js';

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
 import { summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
+import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
 import type { RequestSource, RequestSpec } from './sources/request-source.js';
 
@@ -16,6 +17,12 @@ export interface HttpOptions {
   timeoutMs: number;
   /** Arrivals beyond this many outstanding requests are dropped and counted. */
   maxInFlight: number;
+  /** Negotiate HTTP/2 over TLS (ALPN), falling back to HTTP/1.1. */
+  http2?: boolean;
+  /** Accept any TLS certificate (self-signed test secondaries). */
+  tlsInsecure?: boolean;
+  /** PEM CA bundle to trust for the target. */
+  ca?: string;
 }
 
 export interface LoadRunOptions {
@@ -74,13 +81,17 @@ export class LoadRun extends EventEmitter {
   private stopped = false;
   private finished: (() => void) | undefined;
   private lastProgress = { at: 0, intended: 0, completed: 0 };
+  private readonly targetUrl: URL;
+  private rawVariant = 0;
 
   constructor(opts: LoadRunOptions) {
     super();
     this.opts = opts;
     const h = opts.http;
-    const common = { headersTimeout: h.timeoutMs, bodyTimeout: h.timeoutMs, connect: { timeout: Math.min(h.timeoutMs, 10_000) } };
-    this.pool = new Pool(opts.target, { ...common, connections: h.connections, pipelining: h.pipelining });
+    this.targetUrl = new URL(opts.target);
+    const connect = { timeout: Math.min(h.timeoutMs, 10_000), ...(h.tlsInsecure ? { rejectUnauthorized: false } : {}), ...(h.ca ? { ca: h.ca } : {}) };
+    const common = { headersTimeout: h.timeoutMs, bodyTimeout: h.timeoutMs, connect };
+    this.pool = new Pool(opts.target, { ...common, connections: h.connections, pipelining: h.pipelining, ...(h.http2 ? { allowH2: true } : {}) });
     // Connection churn gets its own small pool so it cannot starve the main one.
     this.churnPool = new Pool(opts.target, { ...common, connections: 16, pipelining: 1 });
     this.pool.on('connectionError', () => undefined);
@@ -94,6 +105,11 @@ export class LoadRun extends EventEmitter {
 
   set multiplier(m: number) {
     if (this.opts.arrivals && 'multiplier' in this.opts.arrivals) this.opts.arrivals.multiplier = m;
+  }
+
+  /** Requests outstanding now. */
+  get inFlightCount(): number {
+    return this.inFlight;
   }
 
   get elapsedMs(): number {
@@ -256,6 +272,10 @@ export class LoadRun extends EventEmitter {
     }
     const reqBytes = typeof body === 'object' && Buffer.isBuffer(body) ? body.length : spec.body?.length ?? 0;
     this.recorder.send(intendedMs, reqBytes);
+    if (fault?.kind === 'invalid-header') {
+      this.sendRaw(spec, intendedMs, headers, reqBytes, after);
+      return;
+    }
 
     let status = 0;
     let resBytes = 0;
@@ -288,6 +308,20 @@ export class LoadRun extends EventEmitter {
     } catch (err) {
       finish(errorOutcome(err as NodeJS.ErrnoException));
     }
+  }
+
+  /** The invalid-header fault: undici refuses to build such a request, so it goes over a raw connection. */
+  private sendRaw(spec: RequestSpec, intendedMs: number, headers: Record<string, string>, reqBytes: number, after: () => void): void {
+    const url = this.targetUrl;
+    const head = invalidHeaderHead(spec.method, spec.path, url.host, headers, spec.body?.length ?? 0, this.rawVariant++);
+    void rawRequest(url, head, spec.body ?? undefined, this.opts.http.timeoutMs, this.opts.http.tlsInsecure === true).then((r) => {
+      const outcome: Outcome = r.status ? statusClass(r.status) : errorOutcome({ code: r.error } as NodeJS.ErrnoException);
+      const latency = performance.now() - this.t0 - intendedMs;
+      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, r.status, reqBytes, r.bytes, 'invalid-header');
+      this.inFlight--;
+      after();
+      this.maybeFinish();
+    });
   }
 }
 

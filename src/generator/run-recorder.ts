@@ -40,7 +40,15 @@ export interface TimelinePoint {
   p99: number;
 }
 
-interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram }
+interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram | undefined; p50: number; p99: number }
+
+/**
+ * Seconds keep their latency histogram this long, then only its p50/p99:
+ * late completions (up to the HTTP timeout) still land in their intended
+ * second, and a long run's memory stays flat instead of growing by one
+ * histogram a second.
+ */
+const KEEP_SECOND_HISTOGRAMS = 64;
 
 /**
  * Everything measured in a run: per-route stats (HDR µs), schedule lag,
@@ -63,7 +71,16 @@ export class RunRecorder {
 
   private second(tMs: number): Second {
     const i = Math.max(0, Math.floor(tMs / 1000));
-    while (this.seconds.length <= i) this.seconds.push({ intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, latency: createHistogram() });
+    while (this.seconds.length <= i) {
+      const old = this.seconds[this.seconds.length - KEEP_SECOND_HISTOGRAMS];
+      if (old?.latency) {
+        const l = summarizeMs(old.latency);
+        old.p50 = l.p50;
+        old.p99 = l.p99;
+        old.latency = undefined;
+      }
+      this.seconds.push({ intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, latency: createHistogram(), p50: 0, p99: 0 });
+    }
     return this.seconds[i]!;
   }
 
@@ -94,7 +111,7 @@ export class RunRecorder {
     const s = this.second(intendedMs);
     s.completed++;
     if (isError) s.errors++;
-    recordMs(s.latency, latencyMs);
+    if (s.latency) recordMs(s.latency, latencyMs);
     if (fault) {
       const f = (this.faults[fault] ??= { injected: 0, outcomes: {} });
       f.outcomes[outcome] = (f.outcomes[outcome] ?? 0) + 1;
@@ -117,7 +134,7 @@ export class RunRecorder {
 
   timeline(): TimelinePoint[] {
     return this.seconds.map((s, t) => {
-      const l = summarizeMs(s.latency);
+      const l = s.latency ? summarizeMs(s.latency) : s;
       return { t, intended: s.intended, sent: s.sent, completed: s.completed, errors: s.errors, dropped: s.dropped, p50: l.p50, p99: l.p99 };
     });
   }

@@ -63,6 +63,12 @@ export const scenarioSchema = z.strictObject({
     pipelining: z.number().int().positive().prefault(1),
     timeout: durationMs.prefault('30s'),
     maxInFlight: z.number().int().positive().prefault(10_000),
+    /** Offer HTTP/2 over TLS (ALPN; HTTP/1.1 when the target does not take it). */
+    http2: z.boolean().prefault(false),
+    /** Accept any TLS certificate (self-signed test secondaries). */
+    insecure: z.boolean().prefault(false),
+    /** PEM file of CAs to trust for the target. */
+    ca: z.string().optional(),
   }).prefault({}),
   /** Hard cap on the intended rate (req/s); raise it explicitly. */
   maxRate: z.number().positive().prefault(10_000),
