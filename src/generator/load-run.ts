@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
+import { warmUpHttpClient } from './warm-up.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
 import type { RequestSource, RequestSpec } from './sources/request-source.js';
 
@@ -39,6 +40,8 @@ export interface LoadRunOptions {
   random: Random;
   /** Run only arrivals with index % count === index (distributed agents). */
   segment?: { index: number; count: number };
+  /** Warm the HTTP client against an in-process server before the clock starts (default true). */
+  warmUp?: boolean;
 }
 
 export interface Progress {
@@ -117,6 +120,7 @@ export class LoadRun extends EventEmitter {
   }
 
   async run(): Promise<RunRecorder> {
+    if (this.opts.warmUp !== false) await warmUpHttpClient();
     this.t0 = performance.now();
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     // Percentiles over every route each second are not free: only when someone listens.
