@@ -112,9 +112,16 @@ describe('generator against real servers', () => {
     const arrivals: number[] = [];
     const s = await server((_req, res) => { arrivals.push(Date.now()); res.end('ok'); });
     const prepared = await prepareRun(scenario(s.url, { duration: '3s', load: { executor: 'constant-rate', rate: 100 } }));
-    const started = Date.now();
-    setTimeout(() => { prepared.run.multiplier = 3; }, 1000);
+    // On the run's clock (it starts after the HTTP client's warm-up).
+    let started = 0;
+    const poll = setInterval(() => {
+      if (prepared.run.elapsedMs >= 1000 && prepared.run.multiplier === 1) {
+        prepared.run.multiplier = 3;
+        started = Date.now() - prepared.run.elapsedMs;
+      }
+    }, 5);
     await prepared.execute();
+    clearInterval(poll);
     const lastSecond = arrivals.filter((t) => t - started >= 2000).length;
     expect(lastSecond).toBeGreaterThan(270);
     expect(lastSecond).toBeLessThan(330);
