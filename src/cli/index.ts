@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { VERSION } from '../common/index.js';
 import { registerDemoSidecarCommand } from './demo-sidecar-command.js';
 import { registerCompareCommand } from './compare-command.js';
+import { registerCostCommand } from './cost-command.js';
 import { registerForecastCommand } from './forecast-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerProfileCommand } from './profile-command.js';
@@ -32,5 +33,6 @@ registerProfileCommand(program);
 registerForecastCommand(program);
 registerCompareCommand(program);
 registerScaleCommands(program);
+registerCostCommand(program);
 
 await program.parseAsync(process.argv);

@@ -6,3 +6,6 @@ export { KubernetesActuator, MembershipActuator, WebhookActuator, DryRunActuator
 export { scaleRound, type Proposal, type ScaleRecord, type ValidationAttempt, type ValidationConfig, type ScaleRoundInput } from './scale-round.js';
 export { findCapacity, type CapacityOptions, type CapacityResult, type CapacityTrial } from './capacity.js';
 export { ScaleLoop, feedback, SCALER_METRIC, type FeedbackState, type ScaleLoopOptions } from './scale-loop.js';
+export { dampedTrendForecast, type RatePoint, type ShortForecastPoint, type DampedTrendOptions } from './short-term-forecast.js';
+export { HpaReference, type HpaOptions } from './hpa-reference.js';
+export { fitCostModel, projectDemand, capacityForMix, costSamplesFromSeries, type CostModel, type CostSample, type LabelledSeries } from './cost-model.js';

@@ -25,11 +25,17 @@ export interface ScalePolicy {
   cooldownMs: number;
   stabilizationDownMs: number;
   scaleInOnForecast: boolean;
+  /**
+   * No change while the expected rate is within this share of what the
+   * current replicas carry at target utilisation (the HPA's 10%): a forecast
+   * hovering at a replica boundary should not buy one replica for noise.
+   */
+  tolerance: number;
 }
 
 export const DEFAULT_POLICY: ScalePolicy = {
   targetUtilization: 0.7, minReplicas: 1, maxReplicas: 50, leadTimeMs: 60_000, lookAheadMs: 5 * 60_000, headroom: 1.1,
-  wideInterval: 0.5, maxStepUp: 10, maxStepDown: 2, cooldownMs: 60_000, stabilizationDownMs: 5 * 60_000, scaleInOnForecast: false,
+  wideInterval: 0.5, maxStepUp: 10, maxStepDown: 2, cooldownMs: 60_000, stabilizationDownMs: 5 * 60_000, scaleInOnForecast: false, tolerance: 0.1,
 };
 
 export interface ForecastPointLike { ts: number; point: number; upper: number }
@@ -77,7 +83,11 @@ export function decide(input: PolicyInput, p: ScalePolicy = DEFAULT_POLICY): Dec
   expected *= p.headroom;
   let desired = Math.min(p.maxReplicas, Math.max(p.minReplicas, replicasFor(expected, input.capacityPerReplica, p.targetUtilization)));
   const cur = input.currentReplicas;
+  const carried = cur * input.capacityPerReplica * p.targetUtilization;
+  const withinTolerance = carried > 0 && Math.abs(expected / carried - 1) <= p.tolerance;
+  if (withinTolerance) desired = Math.min(p.maxReplicas, Math.max(p.minReplicas, cur));
   const reasons = [`expected ${expected.toFixed(1)} req/s by ${new Date(to).toISOString()} (lead ${p.leadTimeMs / 1000}s${usedUpper ? ', upper bound: wide interval' : ''}, headroom ×${p.headroom})`, `capacity ${input.capacityPerReplica} req/s per replica at ${p.targetUtilization * 100}%`];
+  if (withinTolerance) reasons.push(`within ${p.tolerance * 100}% of what ${cur} replicas carry: no change`);
   if (desired < cur) {
     if (!p.scaleInOnForecast) {
       const observedNeed = input.observedRate === undefined ? cur : replicasFor(input.observedRate * p.headroom, input.capacityPerReplica, p.targetUtilization);

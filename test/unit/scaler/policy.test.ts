@@ -55,3 +55,13 @@ describe('feedback', () => {
     expect(s.headroom).toBe(1);
   });
 });
+
+describe('policy tolerance', () => {
+  it('does not buy a replica for a forecast within 10% of what the current replicas carry', () => {
+    const p = { ...DEFAULT_POLICY, leadTimeMs: 0, lookAheadMs: 0, headroom: 1, targetUtilization: 0.8, cooldownMs: 0 };
+    const at = (rate: number): number => decide({ now: 0, forecast: [{ ts: 0, point: rate, upper: rate }], capacityPerReplica: 50, currentReplicas: 5 }, p).replicas;
+    expect(at(215)).toBe(5); // 5 × 40 = 200 carried; 215 is within 10%
+    expect(at(225)).toBe(6);
+    expect(decide({ now: 0, forecast: [{ ts: 0, point: 215, upper: 215 }], capacityPerReplica: 50, currentReplicas: 5 }, { ...p, tolerance: 0 }).replicas).toBe(6);
+  });
+});
