@@ -25,8 +25,8 @@ function actuatorFrom(f: ScaleFlags): Actuator {
     case 'dry-run': return new DryRunActuator(Number(f.current ?? 1));
     case 'kubernetes': {
       const name = f.deployment ?? f.statefulset;
-      if (!f.k8sServer || !f.namespace || !name) throw new ShadowtwinError('ST_ERR_USAGE', '--actuator kubernetes needs --k8s-server, --namespace and --deployment (or --statefulset); the token comes from SHADOWTWIN_K8S_TOKEN');
-      return new KubernetesActuator({ server: f.k8sServer, token: process.env.SHADOWTWIN_K8S_TOKEN, namespace: f.namespace, kind: f.deployment ? 'deployments' : 'statefulsets', name, respectHpa: !f.noHpa });
+      if (!f.namespace || !name) throw new ShadowtwinError('ST_ERR_USAGE', '--actuator kubernetes needs --namespace and --deployment (or --statefulset); the cluster comes from the kubeconfig (in a pod: its service account), or --k8s-server with the token in SHADOWTWIN_K8S_TOKEN');
+      return new KubernetesActuator({ ...(f.k8sServer ? { server: f.k8sServer, token: process.env.SHADOWTWIN_K8S_TOKEN } : {}), namespace: f.namespace, kind: f.deployment ? 'deployments' : 'statefulsets', name, respectHpa: !f.noHpa });
     }
     case 'membership':
       if (!f.admin || !f.pool) throw new ShadowtwinError('ST_ERR_USAGE', '--actuator membership needs --admin (the sidecar admin URL) and --pool (host URLs in order)');

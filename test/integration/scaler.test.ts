@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DryRunActuator, KubernetesActuator, MembershipActuator, scaleRound, type ScaleRecord } from '../../src/scaler/index.js';
@@ -65,6 +68,26 @@ describe('scaler actuators and validate-before-apply', () => {
     expect(patch).toMatchObject({ url: '/apis/apps/v1/namespaces/shop/deployments/checkout/scale', type: 'application/merge-patch+json', body: { spec: { replicas: 7 } } });
     const anon = new KubernetesActuator({ server: api.url, namespace: 'shop', kind: 'deployments', name: 'checkout' });
     await expect(anon.current()).rejects.toMatchObject({ code: 'ST_ERR_ADMIN_UNAUTHORIZED', message: expect.stringMatching(/HTTP 401.*Unauthorized/) });
+  });
+
+  it('Kubernetes: without --k8s-server the kubeconfig ($KUBECONFIG) names the cluster and the credentials', async () => {
+    const api = await fakeApiServer({ withHpa: false });
+    cleanup.push(() => api.close());
+    const dir = mkdtempSync(join(tmpdir(), 'st-kube-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: Config', 'current-context: test',
+      'clusters:', `- name: fake`, `  cluster: { server: "${api.url}", insecure-skip-tls-verify: true }`,
+      'users:', `- name: sa`, `  user: { token: "${TOKEN}" }`,
+      'contexts:', '- name: test', '  context: { cluster: fake, user: sa, namespace: shop }', '',
+    ].join('\n'));
+    const before = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = file;
+    cleanup.push(async () => { if (before === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = before; });
+    const k = new KubernetesActuator({ namespace: 'shop', kind: 'deployments', name: 'checkout' });
+    expect(await k.current()).toBe(3);
+    expect(await k.apply(5, 'forecast')).toBe('scaled deployments/checkout to 5');
+    expect(api.calls.every((c) => c.url.startsWith('/apis/'))).toBe(true);
   });
 
   it('Kubernetes: raises an HPA\'s minReplicas instead of fighting it', async () => {
