@@ -47,6 +47,6 @@ describe('scale (CLI and loop)', () => {
   it('explains a missing actuator setting with exit 2', async () => {
     const r = runCli(['scale', '--input', csv, '--capacity', '50', '--actuator', 'kubernetes']);
     expect(await r.exit).toBe(2);
-    expect(r.stderr()).toContain('--actuator kubernetes needs --k8s-server');
+    expect(r.stderr()).toContain('--actuator kubernetes needs --namespace and --deployment (or --statefulset)');
   });
 });
