@@ -5,20 +5,15 @@
  * lookup there, these arrays about one.
  */
 export class SessionTable {
-  private keys: Int32Array;
-  private lasts: Float64Array;
-  private states: Int32Array;
-  private lengths: Int32Array;
-  private mask: number;
+  private keys!: Int32Array;
+  private lasts!: Float64Array;
+  private states!: Int32Array;
+  private lengths!: Int32Array;
+  private mask = 0;
   private count = 0;
 
   constructor(capacity = 1 << 12) {
-    const size = 1 << Math.ceil(Math.log2(Math.max(16, capacity)));
-    this.keys = new Int32Array(size).fill(-1);
-    this.lasts = new Float64Array(size);
-    this.states = new Int32Array(size);
-    this.lengths = new Int32Array(size);
-    this.mask = size - 1;
+    this.allocate(1 << Math.ceil(Math.log2(Math.max(16, capacity))));
   }
 
   get size(): number {
@@ -96,23 +91,10 @@ export class SessionTable {
    * one in time order.
    */
   sweep(cutoff: number, closed: (state: number, length: number) => void, roomFor = 0): void {
-    const { keys, lasts, states, lengths } = this;
     let live = 0;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== -1 && lasts[i]! > cutoff) live++;
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1 && this.lasts[i]! > cutoff) live++;
     // Room for `roomFor` sessions at half load, so the table need not grow before the next sweep.
-    const size = 1 << Math.ceil(Math.log2(Math.max(16, live * 2, roomFor * 2)));
-    this.keys = new Int32Array(size).fill(-1);
-    this.lasts = new Float64Array(size);
-    this.states = new Int32Array(size);
-    this.lengths = new Int32Array(size);
-    this.mask = size - 1;
-    this.count = 0;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === -1) continue;
-      if (lasts[i]! <= cutoff) { closed(states[i]!, lengths[i]!); continue; }
-      const slot = this.insert(keys[i]!, lasts[i]!, states[i]!);
-      this.lengths[slot] = lengths[i]!;
-    }
+    this.rehash(1 << Math.ceil(Math.log2(Math.max(16, live * 2, roomFor * 2))), cutoff, closed);
   }
 
   /** Every open session's (state, length). */
@@ -126,16 +108,25 @@ export class SessionTable {
   }
 
   private grow(): void {
-    const { keys, lasts, states, lengths } = this;
-    const size = keys.length * 2;
+    this.rehash(this.keys.length * 2, -Infinity);
+  }
+
+  private allocate(size: number): void {
     this.keys = new Int32Array(size).fill(-1);
     this.lasts = new Float64Array(size);
     this.states = new Int32Array(size);
     this.lengths = new Int32Array(size);
     this.mask = size - 1;
     this.count = 0;
+  }
+
+  /** Re-inserts every entry into a table of `size` slots; entries last seen at or before `cutoff` are closed instead. */
+  private rehash(size: number, cutoff: number, closed?: (state: number, length: number) => void): void {
+    const { keys, lasts, states, lengths } = this;
+    this.allocate(size);
     for (let i = 0; i < keys.length; i++) {
       if (keys[i] === -1) continue;
+      if (lasts[i]! <= cutoff) { closed?.(states[i]!, lengths[i]!); continue; }
       const slot = this.insert(keys[i]!, lasts[i]!, states[i]!);
       this.lengths[slot] = lengths[i]!;
     }
