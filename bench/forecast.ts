@@ -75,12 +75,12 @@ export async function benchForecast(): Promise<{ markdown: string; checks: Check
     const cut = series.values.length - 288;
     const history = { ...series, values: series.values.slice(Math.max(0, cut - 14 * 288), cut) };
     const t0 = performance.now();
-    const fc = await forecastSeries(history, { horizon: 288, lstm: true, prophet: true });
+    const fc = await forecastSeries(history, { horizon: 288, lstm: true, prophet: true, cleanAnomalies: true });
     const whole = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
     const name = f.replace('twitter_volume_', '').replace('_5min.csv', '').toUpperCase();
-    for (const model of ['lstm', 'prophet', 'prophet+clean']) {
+    for (const model of ['lstm', 'prophet', 'prophet+clean', 'mstl-day+clean', 'holt-winters+clean']) {
       const s = fc.backtest.models.find((m) => m.model === model);
-      optRows.push([name, model, s ? s.relMae.toFixed(3) : 'failed', s ? `${(s.fitMs / 1000).toFixed(2)} s` : '', whole, fc.model]);
+      optRows.push([name, model, s ? s.relMae.toFixed(3) : 'failed to fit (see note)', s ? `${(s.fitMs / 1000).toFixed(2)} s` : '', whole, fc.model]);
     }
     if (fc.note) optRows.push([name, 'note', fc.note, '', '', '']);
   }
@@ -92,7 +92,7 @@ export async function benchForecast(): Promise<{ markdown: string; checks: Check
       '#### Per model: backtest relMAE inside the tool (mean over origins)',
       table(['series', 'model', 'backtest relMAE'], modelRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[2]) - Number(b[2]))),
       '',
-      '#### Opt-in models (`--lstm`: brain.js LSTMTimeStep, 16 hidden, window 25, ≤ 4 s training per fit; `--prophet`: augurs Prophet), last origin only',
+      '#### Opt-in models (`--lstm`: brain.js LSTMTimeStep, 16 hidden, window 25, ≤ 4 s training per fit; `--prophet`: augurs Prophet; `--clean-anomalies`: `+clean` variants), last origin only',
       table(['series', 'model', 'backtest relMAE', 'fit time per fold', 'whole forecast (all models)', 'chosen'], optRows),
       '',
       checksTable(checks),
