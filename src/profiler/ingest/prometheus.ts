@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { ShadowtwinError } from '../../common/index.js';
 
 export interface PromSeries {
@@ -38,6 +37,8 @@ export async function queryRange(opts: QueryRangeOptions): Promise<PromSeries[]>
     u.searchParams.set('step', `${opts.stepMs / 1000}s`);
     let body: { status?: string; error?: string; errorType?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
     try {
+      // undici is imported here, not at the top: `profile build` never queries Prometheus and should not pay its load time.
+      const { request } = await import('undici');
       const res = await request(u, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {}, headersTimeout: opts.timeoutMs ?? 30_000, bodyTimeout: opts.timeoutMs ?? 30_000 });
       body = (await res.body.json()) as typeof body;
       if (res.statusCode >= 400 && body?.status !== 'error') throw new Error(`HTTP ${res.statusCode}`);
