@@ -64,9 +64,14 @@ describe('generator: Prometheus metrics while running', () => {
     const cli = runCli(['generate', '--target', s.url, '--path', '/a/1', '--rate', '100', '--duration', '3s', '--metrics', '127.0.0.1:0', '--faults', 'delay:10%:5ms']);
     cleanup.push(() => { cli.child.kill(); });
     const url = (await waitForText(cli.stderr, /metrics: (http:\/\/\S+)/))[1]!;
-    await new Promise((r) => setTimeout(r, 1500));
-    const text = await (await fetch(url)).text();
+    // The run starts after the HTTP client's warm-up: scrape until it has sent a good share of its load.
+    let text = '';
     const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+    for (const end = Date.now() + 4000; Date.now() < end;) {
+      text = await (await fetch(url)).text();
+      if (value('shadowtwin_generator_requests_completed_total') > 50) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(value('shadowtwin_generator_arrivals_intended_total')).toBeGreaterThan(50);
     expect(value('shadowtwin_generator_requests_completed_total')).toBeGreaterThan(50);
     expect(text).toMatch(/^shadowtwin_generator_latency_seconds\{quantile="0.99"\} [0-9.e-]+$/m);
