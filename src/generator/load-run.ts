@@ -4,6 +4,7 @@ import { summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { warmUpHttpClient } from './warm-up.js';
+import { Http1Connection, renderRequest } from './http1-connection.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
 import type { RequestSource, RequestSpec } from './sources/request-source.js';
 
@@ -42,6 +43,8 @@ export interface LoadRunOptions {
   segment?: { index: number; count: number };
   /** Warm the HTTP client against an in-process server before the clock starts (default true). */
   warmUp?: boolean;
+  /** Closed model over raw keep-alive connections (default true for plain http without faults). */
+  rawClosedLoop?: boolean;
 }
 
 export interface Progress {
@@ -200,7 +203,47 @@ export class LoadRun extends EventEmitter {
 
   // ---- closed model ----
 
+  /**
+   * The closed model's raw HTTP/1.1 path (plain http, no faults, no h2): one
+   * keep-alive connection per loop and pre-rendered request bytes, as
+   * autocannon does; undici's per-request work capped the loop at ~0.8× of it.
+   */
+  private startClosedRaw(vus: number): void {
+    const url = this.targetUrl;
+    const rendered = new WeakMap<RequestSpec, Buffer>();
+    const port = Number(url.port || 80);
+    const loop = (conn: Http1Connection, vu: number, i: number): void => {
+      if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
+        conn.close();
+        this.maybeFinish();
+        return;
+      }
+      const intended = this.elapsedMs;
+      this.recorder.arrival(intended, 0);
+      const spec = this.opts.source.next(vu + i * vus, intended);
+      let bytes = rendered.get(spec);
+      if (!bytes) { bytes = renderRequest(spec.method, spec.path, url.host, this.headersFor(spec), spec.body); rendered.set(spec, bytes); }
+      const reqBytes = spec.body?.length ?? 0;
+      this.recorder.send(intended, reqBytes);
+      this.inFlight++;
+      const settle = (outcome: Outcome, status: number, resBytes: number): void => {
+        this.recorder.complete(spec.route, spec.method, intended, this.elapsedMs - intended, outcome, status, reqBytes, resBytes, undefined);
+        this.inFlight--;
+        loop(conn, vu, i + 1);
+      };
+      conn.send(bytes, spec.method === 'HEAD').then(
+        (r) => settle(statusClass(r.status), r.status, r.bytes),
+        (err: NodeJS.ErrnoException) => settle(errorOutcome(err), 0, 0),
+      );
+    };
+    for (let vu = 0; vu < vus; vu++) loop(new Http1Connection(url.hostname, port), vu, 0);
+  }
+
   private startClosed(vus: number): void {
+    if (this.targetUrl.protocol === 'http:' && !this.opts.http.http2 && !this.opts.faults?.length && this.opts.rawClosedLoop !== false) {
+      this.startClosedRaw(vus);
+      return;
+    }
     const loop = (vu: number, i: number): void => {
       if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
         this.maybeFinish();

@@ -108,6 +108,23 @@ describe('generator against real servers', () => {
     expect(r4.faults['oversized-header']!.outcomes['4xx']).toBe(20); // Node answers 431
   });
 
+  it('closed model (concurrency): every request counted at the server, over one keep-alive connection per loop', async () => {
+    let count = 0;
+    const sockets = new Set<unknown>();
+    const s = await server((req, res) => {
+      count++;
+      sockets.add(req.socket);
+      // Alternate chunked and sized bodies: the raw client must frame both.
+      if (count % 2) { res.write('x'.repeat(100)); res.end('y'); } else res.end('ok');
+    });
+    const r = await (await prepareRun(scenario(s.url, { duration: '1s', load: { executor: 'concurrency', vus: 4 } }))).execute();
+    expect(r.summary.requests).toBe(count);
+    expect(r.summary.errors).toBe(0);
+    expect(r.summary.requests).toBeGreaterThan(200);
+    expect(sockets.size).toBe(4);
+    expect(r.summary.bytesReceived).toBeGreaterThan(count * 2);
+  });
+
   it('applies a multiplier changed while running within a second', async () => {
     const arrivals: number[] = [];
     const s = await server((_req, res) => { arrivals.push(Date.now()); res.end('ok'); });
