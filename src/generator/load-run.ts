@@ -123,7 +123,8 @@ export class LoadRun extends EventEmitter {
   }
 
   async run(): Promise<RunRecorder> {
-    if (this.opts.warmUp !== false) await warmUpHttpClient();
+    // The warm-up is undici's; the raw closed loop does not use undici.
+    if (this.opts.warmUp !== false && !(this.opts.closed && this.rawClosedLoop)) await warmUpHttpClient();
     this.t0 = performance.now();
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     // Percentiles over every route each second are not free: only when someone listens.
@@ -208,52 +209,48 @@ export class LoadRun extends EventEmitter {
    * keep-alive connection per loop and pre-rendered request bytes, as
    * autocannon does; undici's per-request work capped the loop at ~0.8× of it.
    */
-  private startClosedRaw(vus: number): void {
-    const url = this.targetUrl;
-    const rendered = new WeakMap<RequestSpec, Buffer>();
-    const port = Number(url.port || 80);
-    const loop = (conn: Http1Connection, vu: number, i: number): void => {
-      if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
-        conn.close();
-        this.maybeFinish();
-        return;
-      }
-      const intended = this.elapsedMs;
-      this.recorder.arrival(intended, 0);
-      const spec = this.opts.source.next(vu + i * vus, intended);
-      let bytes = rendered.get(spec);
-      if (!bytes) { bytes = renderRequest(spec.method, spec.path, url.host, this.headersFor(spec), spec.body); rendered.set(spec, bytes); }
-      const reqBytes = spec.body?.length ?? 0;
-      this.recorder.send(intended, reqBytes);
-      this.inFlight++;
-      const settle = (outcome: Outcome, status: number, resBytes: number): void => {
-        this.recorder.complete(spec.route, spec.method, intended, this.elapsedMs - intended, outcome, status, reqBytes, resBytes, undefined);
-        this.inFlight--;
-        loop(conn, vu, i + 1);
-      };
-      conn.send(bytes, spec.method === 'HEAD').then(
-        (r) => settle(statusClass(r.status), r.status, r.bytes),
-        (err: NodeJS.ErrnoException) => settle(errorOutcome(err), 0, 0),
-      );
-    };
-    for (let vu = 0; vu < vus; vu++) loop(new Http1Connection(url.hostname, port), vu, 0);
+  private get rawClosedLoop(): boolean {
+    return this.targetUrl.protocol === 'http:' && !this.opts.http.http2 && !this.opts.faults?.length && this.opts.rawClosedLoop !== false;
   }
 
   private startClosed(vus: number): void {
-    if (this.targetUrl.protocol === 'http:' && !this.opts.http.http2 && !this.opts.faults?.length && this.opts.rawClosedLoop !== false) {
-      this.startClosedRaw(vus);
-      return;
-    }
+    const conns = this.rawClosedLoop
+      ? Array.from({ length: vus }, () => new Http1Connection(this.targetUrl.hostname, Number(this.targetUrl.port || 80)))
+      : undefined;
     const loop = (vu: number, i: number): void => {
       if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
+        conns?.[vu]!.close();
         this.maybeFinish();
         return;
       }
       const now = this.elapsedMs;
       this.recorder.arrival(now, 0);
-      this.start(vu + i * vus, now, () => loop(vu, i + 1));
+      const next = (): void => loop(vu, i + 1);
+      if (conns) this.sendClosedRaw(conns[vu]!, vu + i * vus, now, next);
+      else this.start(vu + i * vus, now, next);
     };
     for (let vu = 0; vu < vus; vu++) loop(vu, 0);
+  }
+
+  /** Request bytes rendered once per spec (specs are reused) for the raw closed loop. */
+  private readonly rendered = new WeakMap<RequestSpec, Buffer>();
+
+  private sendClosedRaw(conn: Http1Connection, index: number, intended: number, after: () => void): void {
+    const spec = this.opts.source.next(index, intended);
+    let bytes = this.rendered.get(spec);
+    if (!bytes) { bytes = renderRequest(spec.method, spec.path, this.targetUrl.host, this.headersFor(spec), spec.body); this.rendered.set(spec, bytes); }
+    const reqBytes = spec.body?.length ?? 0;
+    this.recorder.send(intended, reqBytes);
+    this.inFlight++;
+    const settle = (outcome: Outcome, status: number, resBytes: number): void => {
+      this.recorder.complete(spec.route, spec.method, intended, this.elapsedMs - intended, outcome, status, reqBytes, resBytes, undefined);
+      this.inFlight--;
+      after();
+    };
+    conn.send(bytes, spec.method === 'HEAD').then(
+      (r) => settle(statusClass(r.status), r.status, r.bytes),
+      (err: NodeJS.ErrnoException) => settle(errorOutcome(err), 0, 0),
+    );
   }
 
   // ---- dispatch ----

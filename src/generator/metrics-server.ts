@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatHostPort, isLoopback, parseHostPort, ShadowtwinError, summarizeMs, type Histogram } from '../common/index.js';
+import { formatHostPort, isLoopback, parseHostPort, ShadowtwinError, tokenMatches, type Histogram } from '../common/index.js';
 import type { LoadRun } from './load-run.js';
 
 /** Prometheus metric names of a running generator (declared once, documented in docs/generator.md). */
@@ -65,11 +64,10 @@ export async function startGeneratorMetrics(run: LoadRun, addr: string, token?: 
   const hp = parseHostPort(addr);
   if (!hp) throw new ShadowtwinError('ST_ERR_USAGE', `--metrics ${addr}: give host:port, e.g. 127.0.0.1:9465`);
   if (!isLoopback(hp.host) && !token) throw new ShadowtwinError('ST_ERR_USAGE', `--metrics ${addr} is not a loopback address: set SHADOWTWIN_METRICS_TOKEN so scrapes need a bearer token`);
-  const expected = token ? createHash('sha256').update(token).digest() : undefined;
   const server: Server = createServer((req, res) => {
-    if (expected) {
-      const given = createHash('sha256').update((req.headers.authorization ?? '').replace(/^Bearer /i, '')).digest();
-      if (!timingSafeEqual(given, expected)) { res.writeHead(401, { 'www-authenticate': 'Bearer' }).end(); return; }
+    if (token && !tokenMatches((req.headers.authorization ?? '').replace(/^Bearer /i, ''), token)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      return;
     }
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') { res.writeHead(404).end(); return; }
     const body = generatorMetricsText(run);

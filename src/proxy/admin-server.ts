@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import { errorBody, type ErrorCode } from '../common/index.js';
+import { errorBody, tokenMatches, type ErrorCode } from '../common/index.js';
 
 export interface AdminRoutes {
   registry: Registry;
@@ -22,13 +21,6 @@ function send(res: ServerResponse, status: number, body: string, type = 'applica
 
 function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
   send(res, status, errorBody(code, message));
-}
-
-/** Constant-time compare of digests so token length does not leak either. */
-function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

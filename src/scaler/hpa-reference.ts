@@ -1,3 +1,5 @@
+import { reactiveDecision } from './policy.js';
+
 /**
  * The reactive reference: what a Kubernetes HorizontalPodAutoscaler does
  * with its defaults, for comparing policies on the same load. Every sync
@@ -40,9 +42,7 @@ export class HpaReference {
     this.lastSync = t;
     if (this.samples.length === 0) return current;
     const avg = this.samples.reduce((a, s) => a + s.rate, 0) / this.samples.length;
-    const ratio = avg / Math.max(1e-9, current * this.o.capacityPerReplica) / this.o.targetUtilization;
-    let desired = Math.abs(ratio - 1) <= this.o.tolerance ? current : Math.ceil(current * ratio);
-    desired = Math.min(this.o.maxReplicas, Math.max(this.o.minReplicas, desired));
+    let desired = reactiveDecision(current, avg, this.o.capacityPerReplica, this.o.targetUtilization, this.o.minReplicas, this.o.maxReplicas, this.o.tolerance);
     this.recommendations.push({ t, replicas: desired });
     while (this.recommendations.length && this.recommendations[0]!.t < t - this.o.downStabilizationMs) this.recommendations.shift();
     if (desired < current) desired = Math.min(current, Math.max(...this.recommendations.map((r) => r.replicas)));

@@ -108,10 +108,10 @@ export function decide(input: PolicyInput, p: ScalePolicy = DEFAULT_POLICY): Dec
   return { replicas, desired, expectedRate: Math.round(expected * 100) / 100, usedUpperBound: usedUpper, reason: reasons.join('; '), change: replicas > cur ? 'up' : replicas < cur ? 'down' : 'none' };
 }
 
-/** The HPA's formula with its defaults (the reactive reference): ceil(current × observed / target utilisation), 10% tolerance. */
-export function reactiveDecision(currentReplicas: number, observedRate: number, capacityPerReplica: number, targetUtilization: number, minReplicas: number, maxReplicas: number): number {
+/** The HPA's formula (the reactive reference): ceil(current × utilisation / target utilisation), unchanged within the tolerance (default 10%). */
+export function reactiveDecision(currentReplicas: number, observedRate: number, capacityPerReplica: number, targetUtilization: number, minReplicas: number, maxReplicas: number, tolerance = 0.1): number {
   const utilization = observedRate / Math.max(1e-9, currentReplicas * capacityPerReplica);
   const ratio = utilization / targetUtilization;
-  if (Math.abs(ratio - 1) <= 0.1) return currentReplicas;
+  if (Math.abs(ratio - 1) <= tolerance) return currentReplicas;
   return Math.min(maxReplicas, Math.max(minReplicas, Math.ceil(currentReplicas * ratio)));
 }

@@ -82,7 +82,7 @@ export function parseAccessLogLine(line: string): Observation {
   if (t1 <= m1) t1 = q1;
   if (line.charCodeAt(m1 + 1) !== 47) throw new LineError('bad_request_line');
   const rawTarget = line.slice(m1 + 1, t1);
-  const target = rawTarget.includes('\\') ? unescape(rawTarget) : rawTarget;
+  const target = unescape(rawTarget);
   const i = q1 + 2;
   let sp = line.indexOf(' ', i);
   const status = digitsAt(line, i, sp < 0 ? line.length : sp);

@@ -1,3 +1,5 @@
+import { fnv1a32 } from '../../common/index.js';
+
 /**
  * HyperLogLog over 30-bit key hashes, with the small-range (linear counting)
  * correction. Counts distinct clients (2^12 registers, 4 KB, ~1.6% error)
@@ -59,8 +61,7 @@ export class DistinctCounter {
  * correlated, which biased HyperLogLog estimates by 10–20%.
  */
 export function hash30(str: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < str.length; i++) h = Math.imul(h ^ str.charCodeAt(i), 16777619);
+  let h = fnv1a32(str);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

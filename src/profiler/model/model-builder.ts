@@ -1,5 +1,6 @@
 import { createHistogram, encodeHistogram, pseudonym, userAgentFamily, VERSION, type Histogram, type SkipReport } from '../../common/index.js';
 import type { Observation } from '../ingest/observation.js';
+import { flatCopy } from '../flat-copy.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
 import { DistinctCounter, hash30 } from './distinct-counter.js';
 import { KeyCounter } from './key-counter.js';
@@ -7,15 +8,6 @@ import { SessionTable } from './session-table.js';
 import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
 
 const MAX_PATHS = 50;
-
-/**
- * A flat copy of a string. Parsed fields are V8 slices of the 256 KiB chunk
- * they were read from; keeping one (a map key, a sampled path) would keep the
- * whole chunk alive, and memory would grow with the file.
- */
-function own(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
-}
 
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
@@ -93,7 +85,6 @@ export interface BuildOptions extends RouteInferenceOptions {
  */
 export class ModelBuilder {
   private readonly inference: RouteInference;
-  private readonly routes = new Map<string, RouteAcc>();
   /** Per method, template → accumulator: two lookups instead of building a `METHOD route` key per line. */
   private readonly byMethod = new Map<string, Map<string, RouteAcc>>();
   private readonly stepMs: number;
@@ -146,17 +137,12 @@ export class ModelBuilder {
     if (o.route && o.route.includes(':')) { route = o.route; this.templated++; }
     else route = this.inference.observe(o.target);
     let perMethod = this.byMethod.get(o.method);
-    if (!perMethod) this.byMethod.set(own(o.method), (perMethod = new Map()));
+    if (!perMethod) this.byMethod.set(flatCopy(o.method), (perMethod = new Map()));
     let acc = perMethod.get(route);
     if (!acc) {
-      const key = own(`${o.method} ${route}`);
-      acc = this.routes.get(key);
-      if (!acc) {
-        acc = new RouteAcc(key, this.accs.length);
-        this.accs.push(acc);
-        this.routes.set(key, acc);
-      }
-      perMethod.set(own(route), acc);
+      acc = new RouteAcc(flatCopy(`${o.method} ${route}`), this.accs.length);
+      this.accs.push(acc);
+      perMethod.set(flatCopy(route), acc);
     }
     acc.requests++;
     const st = o.status;
@@ -175,12 +161,12 @@ export class ModelBuilder {
     // Reservoir sample of raw paths: parameter values for synthesis.
     acc.seenPaths++;
     acc.distinctPaths.add(hash30(q >= 0 ? o.target.slice(0, q) : o.target));
-    if (acc.paths.length < MAX_PATHS) acc.paths.push(own(o.target));
+    if (acc.paths.length < MAX_PATHS) acc.paths.push(flatCopy(o.target));
     else {
       const j = Math.floor(this.random() * acc.seenPaths);
-      if (j < MAX_PATHS) acc.paths[j] = own(o.target);
+      if (j < MAX_PATHS) acc.paths[j] = flatCopy(o.target);
     }
-    if (o.body && acc.exemplars.length < MAX_EXEMPLARS) acc.exemplars.push(own(o.body.slice(0, 4096)));
+    if (o.body && acc.exemplars.length < MAX_EXEMPLARS) acc.exemplars.push(flatCopy(o.body.slice(0, 4096)));
 
     const ts = o.ts;
     if (ts < this.minTs) this.minTs = ts;
@@ -202,7 +188,7 @@ export class ModelBuilder {
     if (client) {
       clientKey = hash30(client);
       this.distinctClients.add(clientKey);
-      if (this.clients.add(clientKey)) this.clientNames.set(clientKey, own(client));
+      if (this.clients.add(clientKey)) this.clientNames.set(clientKey, flatCopy(client));
     }
     if (o.session) this.session(hash30(o.session), acc, ts);
     else if (clientKey >= 0) this.session(clientKey, acc, ts);
@@ -261,10 +247,10 @@ export class ModelBuilder {
     this.open.clear();
     // Templates handed out before later collapses map to their final form.
     const merged = new Map<string, { route: string; method: string; acc: RouteAcc[] }>();
-    for (const [key, acc] of this.routes) {
-      const sp = key.indexOf(' ');
-      const method = key.slice(0, sp);
-      const route = this.inference.remap(key.slice(sp + 1));
+    for (const acc of this.accs) {
+      const sp = acc.key.indexOf(' ');
+      const method = acc.key.slice(0, sp);
+      const route = this.inference.remap(acc.key.slice(sp + 1));
       const k = `${method} ${route}`;
       const m = merged.get(k) ?? { route, method, acc: [] };
       m.acc.push(acc);
@@ -277,7 +263,7 @@ export class ModelBuilder {
     if (this.sessionsSeen) {
       const start: Record<string, number> = {};
       const transitions: Record<string, Record<string, number>> = {};
-      for (const acc of this.routes.values()) {
+      for (const acc of this.accs) {
         const from = remapKey(acc.key);
         if (acc.starts) start[from] = (start[from] ?? 0) + acc.starts;
         if (acc.next.size === 0 && acc.exits === 0) continue;

@@ -1,4 +1,5 @@
 import { classifySegment, compileTemplate } from '../../common/index.js';
+import { flatCopy } from '../flat-copy.js';
 
 interface Node {
   children: Map<string, Node>;
@@ -33,11 +34,6 @@ export function paramNameFor(parent: string | undefined): string {
   if (p.endsWith('ses')) return p.slice(0, -2);
   if (p.endsWith('s') && p.length > 3) return p.slice(0, -1);
   return p;
-}
-
-/** A flat copy (a concatenation would be flattened again on every hash). */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function mergeInto(target: Node, source: Node): void {
@@ -142,7 +138,7 @@ export class RouteInference {
       if (last) break;
       from = slash + 1;
     }
-    return (node.template ??= flat(out || '/'));
+    return (node.template ??= flatCopy(out || '/'));
   }
 
   private literalCount(node: Node): number {
