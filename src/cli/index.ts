@@ -3,7 +3,7 @@
 // a sidecar under load ~20 MB smaller at no measurable CPU cost (bench/proxy.ts).
 // It must be set at process start, hence the shebang (`env -S`, coreutils ≥ 8.30).
 import { Command } from 'commander';
-import { VERSION } from '../common/index.js';
+import { VERSION } from '../common/version.js';
 
 /**
  * Each command's module is imported only when that command runs: importing

@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
+import { parseDuration } from '../common/duration.js';
+import { EXIT } from '../common/error-codes.js';
+import { ShadowtwinError } from '../common/errors.js';
 import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 

@@ -1,4 +1,5 @@
-import { EXIT, isShadowtwinError } from '../common/index.js';
+import { EXIT } from '../common/error-codes.js';
+import { isShadowtwinError } from '../common/errors.js';
 
 /**
  * Runs a command body and turns errors into the fixed exit-code table:

@@ -7,6 +7,7 @@ export * from './redact.js';
 export * from './user-agent.js';
 export * from './route-normalizer.js';
 export * from './histogram.js';
+export * from './histogram-recorder.js';
 export * from './request-record.js';
 export * from './logger.js';
 export * from './version.js';

@@ -1,4 +1,4 @@
-import { SkipReport } from '../common/index.js';
+import { SkipReport } from '../common/capture-reader.js';
 import { readObservationBatches, type InputFormat } from './ingest/read-observations.js';
 import type { NginxJsonFieldMap } from './ingest/nginx-json.js';
 import { ModelBuilder, type BuildOptions } from './model/model-builder.js';

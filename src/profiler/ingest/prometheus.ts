@@ -1,4 +1,4 @@
-import { ShadowtwinError } from '../../common/index.js';
+import { ShadowtwinError } from '../../common/errors.js';
 
 export interface PromSeries {
   labels: Record<string, string>;

@@ -1,4 +1,6 @@
-import { failIfMostlyUnusable, readCapture, readLineBatches, ShadowtwinError, SkipReport, type RequestRecord } from '../../common/index.js';
+import { failIfMostlyUnusable, readCapture, readLineBatches, SkipReport } from '../../common/capture-reader.js';
+import { ShadowtwinError } from '../../common/errors.js';
+import { type RequestRecord } from '../../common/request-record.js';
 import { parseAccessLogLine } from './access-log.js';
 import { readGorPayloads, parseGorPayload } from './gor.js';
 import { DEFAULT_NGINX_JSON_FIELDS, parseNginxJsonLine, type NginxJsonFieldMap } from './nginx-json.js';

@@ -1,4 +1,4 @@
-import { fnv1a32 } from '../../common/index.js';
+import { fnv1a32 } from '../../common/hash.js';
 
 /**
  * HyperLogLog over 30-bit key hashes, with the small-range (linear counting)

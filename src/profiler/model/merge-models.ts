@@ -1,4 +1,5 @@
-import { createHistogram, encodeHistogram, mergeHistograms, ShadowtwinError } from '../../common/index.js';
+import { ShadowtwinError } from '../../common/errors.js';
+import { createHistogram, encodeHistogram, mergeHistograms } from '../../common/histogram.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { dispersionOf } from './model-builder.js';
 import type { RequestModel, RouteModel } from './request-model.js';

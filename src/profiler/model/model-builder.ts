@@ -1,4 +1,9 @@
-import { createHistogram, encodeHistogram, pseudonym, userAgentFamily, VERSION, type Histogram, type SkipReport } from '../../common/index.js';
+import { type SkipReport } from '../../common/capture-reader.js';
+import { pseudonym } from '../../common/hash.js';
+import { HistogramRecorder } from '../../common/histogram-recorder.js';
+import { createHistogram, encodeHistogram } from '../../common/histogram.js';
+import { userAgentFamily } from '../../common/user-agent.js';
+import { VERSION } from '../../common/version.js';
 import type { Observation } from '../ingest/observation.js';
 import { flatCopy } from '../flat-copy.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
@@ -39,11 +44,11 @@ class RouteAcc {
   requests = 0;
   /** Counts by status code (index = code): no string per line. */
   readonly statusCounts = new Uint32Array(600);
-  readonly reqBytes = createHistogram();
-  /** Requests of unknown size (access logs): added to reqBytes as 0 at build, not one recordValue per line. */
+  readonly reqBytes = new HistogramRecorder();
+  /** Requests of unknown size (access logs): added to reqBytes as 0 at build, not one record per line. */
   reqBytesUnknown = 0;
-  readonly resBytes = createHistogram();
-  latency: Histogram | undefined;
+  readonly resBytes = new HistogramRecorder();
+  latency: HistogramRecorder | undefined;
   readonly queryKeySets: Record<string, number> = {};
   readonly contentTypes: Record<string, number> = {};
   readonly userAgents: Record<string, number> = {};
@@ -110,8 +115,8 @@ export class ModelBuilder {
   private readonly open = new SessionTable();
   /** Open sessions are swept (idle ones closed) when the table reaches this size. */
   private sweepAt = 1 << 14;
-  private readonly sessionLength = createHistogram();
-  private readonly thinkTime = createHistogram();
+  private readonly sessionLength = new HistogramRecorder();
+  private readonly thinkTime = new HistogramRecorder();
   private sessionCount = 0;
   /** Requests whose source already named the route (sidecar captures with a route table). */
   private templated = 0;
@@ -148,9 +153,9 @@ export class ModelBuilder {
     const st = o.status;
     if (st >= 0 && st < 600) acc.statusCounts[st]!++;
     if (o.reqBytes === undefined) acc.reqBytesUnknown++;
-    else acc.reqBytes.recordValue(o.reqBytes + 1);
-    acc.resBytes.recordValue(o.resBytes + 1);
-    if (o.durationMs !== undefined) (acc.latency ??= createHistogram()).recordValue(Math.max(1, Math.round(o.durationMs * 1000)));
+    else acc.reqBytes.record(o.reqBytes + 1);
+    acc.resBytes.record(o.resBytes + 1);
+    if (o.durationMs !== undefined) (acc.latency ??= new HistogramRecorder()).record(Math.round(o.durationMs * 1000));
     const q = o.target.indexOf('?');
     if (q >= 0) bump(acc.queryKeySets, queryKeySet(o.target, q));
     if (o.contentType) bump(acc.contentTypes, o.contentType);
@@ -209,13 +214,13 @@ export class ModelBuilder {
     } else {
       const from = this.accs[this.open.state(slot)]!.next;
       from.set(acc, (from.get(acc) ?? 0) + 1);
-      this.thinkTime.recordValue(Math.max(1, Math.round(ts - this.open.last(slot))));
+      this.thinkTime.record(Math.round(ts - this.open.last(slot)));
       this.open.advance(slot, ts, acc.index);
     }
   }
 
   private close(lastAcc: number, length: number): void {
-    this.sessionLength.recordValue(length);
+    this.sessionLength.record(length);
     this.accs[lastAcc]!.exits++;
   }
 
@@ -271,7 +276,7 @@ export class ModelBuilder {
         for (const [to, v] of acc.next) f[remapKey(to.key)] = (f[remapKey(to.key)] ?? 0) + v;
         if (acc.exits) f[SESSION_EXIT] = (f[SESSION_EXIT] ?? 0) + acc.exits;
       }
-      sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength), thinkTimeMs: encodeHistogram(this.thinkTime), start, transitions };
+      sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
     }
 
     const base = Number.isFinite(this.base) ? this.base : 0;
@@ -316,18 +321,18 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
     for (const a of accs) for (const [kk, v] of Object.entries(a[k])) out[kk] = (out[kk] ?? 0) + v;
     return out;
   };
-  const hist = (pick: (a: RouteAcc) => Histogram | undefined): string | undefined => {
-    const parts = accs.map(pick).filter((h): h is Histogram => h !== undefined);
+  const hist = (pick: (a: RouteAcc) => HistogramRecorder | undefined): string | undefined => {
+    const parts = accs.map(pick).filter((h): h is HistogramRecorder => h !== undefined);
     if (parts.length === 0) return undefined;
     const h = createHistogram();
-    for (const p of parts) h.add(p);
+    for (const p of parts) h.add(p.toHistogram());
     return encodeHistogram(h);
   };
   const requests = accs.reduce((a, x) => a + x.requests, 0);
   const m: RouteModel = {
     route, method, requests, weight: requests / Math.max(1, total),
     status: statusOf(accs), reqBytes: hist((a) => {
-      if (a.reqBytesUnknown) { a.reqBytes.recordValueWithCount(1, a.reqBytesUnknown); a.reqBytesUnknown = 0; }
+      if (a.reqBytesUnknown) { a.reqBytes.recordWithCount(1, a.reqBytesUnknown); a.reqBytesUnknown = 0; }
       return a.reqBytes;
     })!, resBytes: hist((a) => a.resBytes)!,
     queryKeySets: sum('queryKeySets'), contentTypes: sum('contentTypes'), userAgents: sum('userAgents'), geo: sum('geo'),

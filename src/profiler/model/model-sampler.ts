@@ -1,4 +1,5 @@
-import { decodeHistogram, seededRandom, type Random } from '../../common/index.js';
+import { decodeHistogram } from '../../common/histogram.js';
+import { seededRandom, type Random } from '../../common/random.js';
 import { SESSION_EXIT, type RequestModel, type RouteModel } from './request-model.js';
 
 /** Inverse CDF of an HDR histogram at 0.1% resolution, linear in between. */

@@ -1,4 +1,4 @@
-import { decodeHistogram, summarizeMs } from '../../common/index.js';
+import { decodeHistogram, summarizeMs } from '../../common/histogram.js';
 import { DistinctCounter } from './distinct-counter.js';
 import type { RequestModel } from './request-model.js';
 

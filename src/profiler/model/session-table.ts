@@ -1,16 +1,29 @@
 /**
- * Open sessions keyed by a 30-bit key hash, in typed arrays with linear
+ * Slot layout: key + 1 (0 = empty, so a new table needs no fill), last
+ * request time, state (route index), length: one 32-byte record, so a
+ * lookup and its update touch one cache line.
+ */
+const KEY = 0;
+const LAST = 1;
+const STATE = 2;
+const LENGTH = 3;
+const STRIDE = 4;
+
+/**
+ * Open sessions keyed by a 30-bit key hash, in one typed array with linear
  * probing. Profiling touches this once per log line with tens of thousands
  * of sessions open; a JS Map of objects costs several cache misses per
- * lookup there, these arrays about one.
+ * lookup there, and so did separate arrays per field (one miss each): the
+ * fields of a slot sit together.
  */
 export class SessionTable {
-  private keys!: Int32Array;
-  private lasts!: Float64Array;
-  private states!: Int32Array;
-  private lengths!: Int32Array;
+  private slots!: Float64Array;
+  private capacity = 0;
   private mask = 0;
   private count = 0;
+  /** The empty slot where the last unsuccessful find stopped, and for which key: insert() right after it need not probe again. */
+  private vacant = -1;
+  private vacantFor = -1;
 
   constructor(capacity = 1 << 12) {
     this.allocate(1 << Math.ceil(Math.log2(Math.max(16, capacity))));
@@ -23,64 +36,72 @@ export class SessionTable {
   /** Slot of `key`, or -1. Keys are non-negative (30-bit hashes). */
   find(key: number): number {
     let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    const stored = key + 1;
     for (;;) {
-      const k = this.keys[i]!;
-      if (k === key) return i;
-      if (k === -1) return -1;
+      const k = this.slots[i * STRIDE]!;
+      if (k === stored) return i;
+      if (k === 0) { this.vacant = i; this.vacantFor = key; return -1; }
       i = (i + 1) & this.mask;
     }
   }
 
   /** Inserts a new session (the key must not be present); returns its slot. */
-  insert(key: number, last: number, state: number): number {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
-    while (this.keys[i] !== -1) i = (i + 1) & this.mask;
-    this.keys[i] = key;
-    this.lasts[i] = last;
-    this.states[i] = state;
-    this.lengths[i] = 1;
+  insert(key: number, last: number, state: number, length = 1): number {
+    if ((this.count + 1) * 2 > this.capacity) this.grow();
+    let i: number;
+    if (this.vacantFor === key && this.slots[this.vacant * STRIDE] === 0) i = this.vacant;
+    else {
+      i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+      while (this.slots[i * STRIDE] !== 0) i = (i + 1) & this.mask;
+    }
+    this.vacantFor = -1;
+    const o = i * STRIDE;
+    this.slots[o + KEY] = key + 1;
+    this.slots[o + LAST] = last;
+    this.slots[o + STATE] = state;
+    this.slots[o + LENGTH] = length;
     this.count++;
     return i;
   }
 
-  last(slot: number): number { return this.lasts[slot]!; }
-  state(slot: number): number { return this.states[slot]!; }
-  length(slot: number): number { return this.lengths[slot]!; }
+  last(slot: number): number { return this.slots[slot * STRIDE + LAST]!; }
+  state(slot: number): number { return this.slots[slot * STRIDE + STATE]!; }
+  length(slot: number): number { return this.slots[slot * STRIDE + LENGTH]!; }
 
   /** Records one more request of the session in `slot`. */
   advance(slot: number, last: number, state: number): void {
-    this.lasts[slot] = last;
-    this.states[slot] = state;
-    this.lengths[slot]!++;
+    const o = slot * STRIDE;
+    this.slots[o + LAST] = last;
+    this.slots[o + STATE] = state;
+    this.slots[o + LENGTH]!++;
   }
 
   /** Restarts the session in `slot` (after an inactivity gap). */
   restart(slot: number, last: number, state: number): void {
-    this.lasts[slot] = last;
-    this.states[slot] = state;
-    this.lengths[slot] = 1;
+    const o = slot * STRIDE;
+    this.slots[o + LAST] = last;
+    this.slots[o + STATE] = state;
+    this.slots[o + LENGTH] = 1;
   }
 
   /** Removes the entry in `slot` (backward-shift deletion: no tombstones to slow later probes). */
   remove(slot: number): void {
+    const s = this.slots;
+    this.vacantFor = -1;
     let hole = slot;
     let i = slot;
     for (;;) {
       i = (i + 1) & this.mask;
-      const k = this.keys[i]!;
-      if (k === -1) break;
-      const home = (Math.imul(k, 0x9e3779b1) >>> 0) & this.mask;
+      const k = s[i * STRIDE]!;
+      if (k === 0) break;
+      const home = (Math.imul(k - 1, 0x9e3779b1) >>> 0) & this.mask;
       // Move the entry back only if its home is not cyclically within (hole, i].
       if (((i - home) & this.mask) >= ((i - hole) & this.mask)) {
-        this.keys[hole] = k;
-        this.lasts[hole] = this.lasts[i]!;
-        this.states[hole] = this.states[i]!;
-        this.lengths[hole] = this.lengths[i]!;
+        s.copyWithin(hole * STRIDE, i * STRIDE, i * STRIDE + STRIDE);
         hole = i;
       }
     }
-    this.keys[hole] = -1;
+    s[hole * STRIDE] = 0;
     this.count--;
   }
 
@@ -92,43 +113,43 @@ export class SessionTable {
    */
   sweep(cutoff: number, closed: (state: number, length: number) => void, roomFor = 0): void {
     let live = 0;
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1 && this.lasts[i]! > cutoff) live++;
+    const s = this.slots;
+    for (let o = 0; o < s.length; o += STRIDE) if (s[o] !== 0 && s[o + LAST]! > cutoff) live++;
     // Room for `roomFor` sessions at half load, so the table need not grow before the next sweep.
     this.rehash(1 << Math.ceil(Math.log2(Math.max(16, live * 2, roomFor * 2))), cutoff, closed);
   }
 
   /** Every open session's (state, length). */
   *entries(): Generator<{ state: number; length: number }> {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) yield { state: this.states[i]!, length: this.lengths[i]! };
+    const s = this.slots;
+    for (let o = 0; o < s.length; o += STRIDE) if (s[o] !== 0) yield { state: s[o + STATE]!, length: s[o + LENGTH]! };
   }
 
   clear(): void {
-    this.keys.fill(-1);
+    this.slots.fill(0);
     this.count = 0;
   }
 
   private grow(): void {
-    this.rehash(this.keys.length * 2, -Infinity);
+    this.rehash(this.capacity * 2, -Infinity);
   }
 
   private allocate(size: number): void {
-    this.keys = new Int32Array(size).fill(-1);
-    this.lasts = new Float64Array(size);
-    this.states = new Int32Array(size);
-    this.lengths = new Int32Array(size);
+    this.slots = new Float64Array(size * STRIDE);
+    this.capacity = size;
     this.mask = size - 1;
+    this.vacantFor = -1;
     this.count = 0;
   }
 
   /** Re-inserts every entry into a table of `size` slots; entries last seen at or before `cutoff` are closed instead. */
   private rehash(size: number, cutoff: number, closed?: (state: number, length: number) => void): void {
-    const { keys, lasts, states, lengths } = this;
+    const old = this.slots;
     this.allocate(size);
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === -1) continue;
-      if (lasts[i]! <= cutoff) { closed?.(states[i]!, lengths[i]!); continue; }
-      const slot = this.insert(keys[i]!, lasts[i]!, states[i]!);
-      this.lengths[slot] = lengths[i]!;
+    for (let o = 0; o < old.length; o += STRIDE) {
+      if (old[o] === 0) continue;
+      if (old[o + LAST]! <= cutoff) { closed?.(old[o + STATE]!, old[o + LENGTH]!); continue; }
+      this.insert(old[o + KEY]! - 1, old[o + LAST]!, old[o + STATE]!, old[o + LENGTH]!);
     }
   }
 }

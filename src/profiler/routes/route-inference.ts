@@ -1,4 +1,4 @@
-import { classifySegment, compileTemplate } from '../../common/index.js';
+import { classifySegment, compileTemplate } from '../../common/route-normalizer.js';
 import { flatCopy } from '../flat-copy.js';
 
 interface Node {
