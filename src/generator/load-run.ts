@@ -61,8 +61,13 @@ export interface Progress {
   multiplier: number;
 }
 
-/** How long before an arrival the pacer stops sleeping on timers and checks every loop turn. */
+/** How long before an arrival the pacer stops sleeping on timers and switches to short precise sleeps. */
 const PRECISE_MS = 2;
+/** Longest precise sleep: the most a response can wait to be read because of the pacer. */
+const SLEEP_SLICE_MS = 0.25;
+/** A futex sleep overshoots by ~0.1 ms (timer slack and wake-up): asked for that much less. */
+const SLEEP_OVERSHOOT_MS = 0.1;
+const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 class FaultError extends Error {
   constructor(readonly code: string, message: string) { super(message); }
@@ -205,13 +210,19 @@ export class LoadRun extends EventEmitter {
       return;
     }
     const wait = this.nextAt - (performance.now() - this.t0);
-    // Node's timers have 1 ms granularity and fire up to ~1 ms late (and a
-    // 0 ms timeout is 1 ms): sleep on a timer until ~2 ms before the next
-    // arrival, then re-check on every event-loop turn (setImmediate runs
-    // after I/O polling, so responses are still read). With a timer alone,
-    // arrivals 0.2 ms apart (5,000/s) were sent ~1 ms late as a rule.
+    // Node's timers have 1 ms granularity and fire up to ~1 ms late (a 0 ms
+    // timeout is 1 ms): with timers alone, arrivals 0.2 ms apart (5,000/s)
+    // left ~1 ms late as a rule. So: a timer until ~2 ms before the next
+    // arrival, then short futex sleeps (Atomics.wait takes fractional ms)
+    // with an event-loop turn between them, so responses are still read
+    // (a sleep never exceeds SLEEP_SLICE_MS). Spinning on setImmediate
+    // instead cost a core, and on two cores shared with the target the
+    // scheduler then preempted the generator for whole time slices.
     if (wait > PRECISE_MS) this.timer = setTimeout(this.tick, wait - PRECISE_MS);
-    else this.immediate = setImmediate(this.tick);
+    else {
+      if (wait > SLEEP_OVERSHOOT_MS) Atomics.wait(SLEEP_CELL, 0, 0, Math.min(wait - SLEEP_OVERSHOOT_MS, SLEEP_SLICE_MS));
+      this.immediate = setImmediate(this.tick);
+    }
   };
 
   // ---- closed model ----

@@ -38,9 +38,11 @@ export interface TimelinePoint {
   dropped: number;
   p50: number;
   p99: number;
+  /** The pacer's worst lateness in this second (ms): shows when and how far the generator itself fell behind. */
+  lagMax: number;
 }
 
-interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram | undefined; p50: number; p99: number }
+interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram | undefined; p50: number; p99: number; lagMax: number }
 
 /**
  * Seconds keep their latency histogram this long, then only its p50/p99:
@@ -79,14 +81,16 @@ export class RunRecorder {
         old.p99 = l.p99;
         old.latency = undefined;
       }
-      this.seconds.push({ intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, latency: createHistogram(), p50: 0, p99: 0 });
+      this.seconds.push({ intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, latency: createHistogram(), p50: 0, p99: 0, lagMax: 0 });
     }
     return this.seconds[i]!;
   }
 
   arrival(intendedMs: number, lagMs: number): void {
     this.intended++;
-    this.second(intendedMs).intended++;
+    const s = this.second(intendedMs);
+    s.intended++;
+    if (lagMs > s.lagMax) s.lagMax = lagMs;
     recordMs(this.lag, lagMs);
   }
 
@@ -135,7 +139,7 @@ export class RunRecorder {
   timeline(): TimelinePoint[] {
     return this.seconds.map((s, t) => {
       const l = s.latency ? summarizeMs(s.latency) : s;
-      return { t, intended: s.intended, sent: s.sent, completed: s.completed, errors: s.errors, dropped: s.dropped, p50: l.p50, p99: l.p99 };
+      return { t, intended: s.intended, sent: s.sent, completed: s.completed, errors: s.errors, dropped: s.dropped, p50: l.p50, p99: l.p99, lagMax: Math.round(s.lagMax * 1000) / 1000 };
     });
   }
 }

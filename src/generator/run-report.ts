@@ -142,10 +142,11 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
       for (const [o, v] of Object.entries(f.outcomes)) m.outcomes[o] = (m.outcomes[o] ?? 0) + v;
     }
     for (const p of r.timeline) {
-      const m = timeline.get(p.t) ?? { t: p.t, intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, p50: 0, p99: 0 };
+      const m = timeline.get(p.t) ?? { t: p.t, intended: 0, sent: 0, completed: 0, errors: 0, dropped: 0, p50: 0, p99: 0, lagMax: 0 };
       m.intended += p.intended; m.sent += p.sent; m.completed += p.completed; m.errors += p.errors; m.dropped += p.dropped;
       // Per-second percentiles are not mergeable exactly; keep the worst (conservative).
       m.p50 = Math.max(m.p50, p.p50); m.p99 = Math.max(m.p99, p.p99);
+      m.lagMax = Math.max(m.lagMax, p.lagMax ?? 0); // max merges exactly; reports from before lagMax existed count 0
       timeline.set(p.t, m);
     }
   }

@@ -20,4 +20,15 @@ describe('RunRecorder', () => {
     expect(tl[5]).toMatchObject({ completed: 10, p50: expect.closeTo(55, 0), p99: expect.closeTo(60, 0) });
     expect(tl[298]).toMatchObject({ completed: 10, p50: expect.closeTo(45, 0), p99: expect.closeTo(50, 0) });
   });
+
+  it('reports the worst schedule lag of each second in the timeline', () => {
+    const r = new RunRecorder();
+    r.arrival(100, 0.2);
+    r.arrival(900, 3.5);
+    r.arrival(1500, 0.05);
+    r.arrival(3200, 12.25);
+    const tl = r.timeline();
+    expect(tl.map((p) => p.lagMax)).toEqual([3.5, 0.05, 0, 12.25]);
+    expect(r.lag.totalCount).toBe(4);
+  });
 });
