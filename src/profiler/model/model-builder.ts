@@ -7,6 +7,7 @@ import { VERSION } from '../../common/version.js';
 import type { Observation } from '../ingest/observation.js';
 import { flatCopy } from '../flat-copy.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
+import { DenseCounts } from './dense-counts.js';
 import { DistinctCounter, hash30 } from './distinct-counter.js';
 import { KeyCounter } from './key-counter.js';
 import { SessionTable } from './session-table.js';
@@ -35,9 +36,18 @@ export function queryKeySet(target: string, q: number): string {
   return keys.length === 1 ? keys[0]! : keys.sort().join('&');
 }
 
-function bump(map: Record<string, number>, key: string, n = 1, cap = MAX_KEYS): void {
-  if (map[key] !== undefined || Object.keys(map).length < cap) map[key] = (map[key] ?? 0) + n;
-  else map.other = (map.other ?? 0) + n;
+/**
+ * Counts `key` in a bounded map (past `MAX_KEYS` keys, new ones count as
+ * `other`). Maps, not plain objects: a keyed property access on many
+ * differently shaped objects is a megamorphic lookup, ~3% of a log line.
+ * New keys are flat copies: a Map keeps the string it is given, and a
+ * parsed field would keep its whole read chunk alive.
+ */
+function bump(map: Map<string, number>, key: string): void {
+  const v = map.get(key);
+  if (v !== undefined) map.set(key, v + 1);
+  else if (map.size < MAX_KEYS) map.set(flatCopy(key), 1);
+  else map.set('other', (map.get('other') ?? 0) + 1);
 }
 
 class RouteAcc {
@@ -49,10 +59,10 @@ class RouteAcc {
   reqBytesUnknown = 0;
   readonly resBytes = new HistogramRecorder();
   latency: HistogramRecorder | undefined;
-  readonly queryKeySets: Record<string, number> = {};
-  readonly contentTypes: Record<string, number> = {};
-  readonly userAgents: Record<string, number> = {};
-  readonly geo: Record<string, number> = {};
+  readonly queryKeySets = new Map<string, number>();
+  readonly contentTypes = new Map<string, number>();
+  readonly userAgents = new Map<string, number>();
+  readonly geo = new Map<string, number>();
   readonly paths: string[] = [];
   seenPaths = 0;
   /** Distinct raw paths grouped under this template (the "largest groups" report). */
@@ -102,11 +112,11 @@ export class ModelBuilder {
    * these two lookups per line cheap.
    */
   private base = NaN;
-  private readonly steps = new Map<number, number>();
-  private readonly seconds = new Map<number, number>();
+  private readonly steps = new DenseCounts();
+  private readonly seconds = new DenseCounts();
   private readonly hour = new Array<number>(24).fill(0);
   private readonly dow = new Array<number>(7).fill(0);
-  private readonly uas: Record<string, number> = {};
+  private readonly uas = new Map<string, number>();
   /** Requests per client key hash (bounded), and the raw key of each for pseudonymising the top ones. */
   private readonly clients = new KeyCounter(10_000);
   private readonly clientNames = new Map<number, string>();
@@ -179,9 +189,9 @@ export class ModelBuilder {
     if (this.base !== this.base) this.base = Math.floor(ts / 86_400_000) * 86_400_000; // NaN: first record; a UTC midnight keeps step boundaries
     const rel = ts - this.base;
     const step = Math.floor(rel / this.stepMs);
-    this.steps.set(step, (this.steps.get(step) ?? 0) + 1);
+    this.steps.add(step);
     const sec = Math.floor(rel / 1000);
-    this.seconds.set(sec, (this.seconds.get(sec) ?? 0) + 1);
+    this.seconds.add(sec);
     // UTC hour and weekday without a Date object (1970-01-01 was a Thursday).
     const hours = Math.floor(ts / 3_600_000);
     this.hour[((hours % 24) + 24) % 24]!++;
@@ -283,7 +293,7 @@ export class ModelBuilder {
     const first = Number.isFinite(this.minTs) ? Math.floor((this.minTs - base) / this.stepMs) : 0;
     const last = Number.isFinite(this.maxTs) ? Math.floor((this.maxTs - base) / this.stepMs) : -1;
     const counts: number[] = [];
-    for (let s = first; s <= last; s++) counts.push(this.steps.get(s) ?? 0);
+    for (let s = first; s <= last; s++) counts.push(this.steps.get(s));
     const seconds = secondCounts(this.seconds, base, this.minTs, this.maxTs);
     const total = Math.max(1, this.records);
     const top = this.clients.top(20)
@@ -308,7 +318,7 @@ export class ModelBuilder {
         hourOfDay: this.hour.map((h) => h / total), dayOfWeek: this.dow.map((d) => d / total),
         dispersion: dispersionOf(seconds.counts), seconds,
       },
-      userAgents: { ...this.uas },
+      userAgents: Object.fromEntries(this.uas),
       clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64() },
       routeSources: { table: this.inference.tableHits, source: this.templated, inferred: this.records - this.inference.tableHits - this.templated },
     };
@@ -318,7 +328,7 @@ export class ModelBuilder {
 function routeModel(route: string, method: string, accs: RouteAcc[], total: number): RouteModel {
   const sum = <K extends 'queryKeySets' | 'contentTypes' | 'userAgents' | 'geo'>(k: K): Record<string, number> => {
     const out: Record<string, number> = {};
-    for (const a of accs) for (const [kk, v] of Object.entries(a[k])) out[kk] = (out[kk] ?? 0) + v;
+    for (const a of accs) for (const [kk, v] of a[k]) out[kk] = (out[kk] ?? 0) + v;
     return out;
   };
   const hist = (pick: (a: RouteAcc) => HistogramRecorder | undefined): string | undefined => {
@@ -354,11 +364,11 @@ function statusOf(accs: RouteAcc[]): Record<string, number> {
 }
 
 /** Dense per-second counts over the window (empty seconds are 0). */
-function secondCounts(seconds: Map<number, number>, base: number, minTs: number, maxTs: number): { start: number; counts: number[] } {
+function secondCounts(seconds: DenseCounts, base: number, minTs: number, maxTs: number): { start: number; counts: number[] } {
   if (!Number.isFinite(minTs)) return { start: 0, counts: [] };
   const first = Math.floor((minTs - base) / 1000);
-  const counts = new Array<number>(Math.floor((maxTs - base) / 1000) - first + 1).fill(0);
-  for (const [s, c] of seconds) counts[s - first] = c;
+  const counts = new Array<number>(Math.floor((maxTs - base) / 1000) - first + 1);
+  for (let i = 0; i < counts.length; i++) counts[i] = seconds.get(first + i);
   return { start: base / 1000 + first, counts };
 }
 
