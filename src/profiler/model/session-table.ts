@@ -107,16 +107,29 @@ export class SessionTable {
 
   /**
    * Removes every session whose last request is at or before `cutoff`,
-   * calling `closed(state, length)` for each, by rebuilding the table from
-   * the survivors: a sequential pass, cheaper than finding entries one by
-   * one in time order.
+   * calling `closed(state, length)` for each. When the table already has
+   * the right size (room for `roomFor` sessions at half load, and not more
+   * than four times that) it is swept in place: one sequential pass with
+   * backward-shift removal. Otherwise it is rebuilt from the survivors.
+   * Rebuilding every time allocated and zeroed the whole table per sweep,
+   * ~8% of profiling a log with many short sessions.
    */
   sweep(cutoff: number, closed: (state: number, length: number) => void, roomFor = 0): void {
     let live = 0;
     const s = this.slots;
     for (let o = 0; o < s.length; o += STRIDE) if (s[o] !== 0 && s[o + LAST]! > cutoff) live++;
-    // Room for `roomFor` sessions at half load, so the table need not grow before the next sweep.
-    this.rehash(1 << Math.ceil(Math.log2(Math.max(16, live * 2, roomFor * 2))), cutoff, closed);
+    const size = 1 << Math.ceil(Math.log2(Math.max(16, live * 2, roomFor * 2)));
+    if (size > this.capacity || size * 4 < this.capacity) { this.rehash(size, cutoff, closed); return; }
+    this.vacantFor = -1;
+    // Removal shifts later entries of a probe run back into the freed slot, so the slot is
+    // looked at again. Entries only ever move into the freed slot or (after the hole wraps
+    // past the end) among slots already passed, whose entries are all live: one pass suffices.
+    for (let i = 0; i < this.capacity; i++) {
+      while (s[i * STRIDE] !== 0 && s[i * STRIDE + LAST]! <= cutoff) {
+        closed(s[i * STRIDE + STATE]!, s[i * STRIDE + LENGTH]!);
+        this.remove(i);
+      }
+    }
   }
 
   /** Every open session's (state, length). */

@@ -59,4 +59,28 @@ describe('SessionTable.sweep', () => {
     for (let k = 0; k < 1000; k++) expect(table.find(k) >= 0).toBe(k % 2 === 0);
     expect(table.length(table.find(10))).toBe(2);
   });
+
+  it('sweeps in place (heavy collisions, runs wrapping past the end) exactly like a reference', () => {
+    const rnd = seededRandom(11);
+    for (let round = 0; round < 20; round++) {
+      const table = new SessionTable(64);
+      const ref = new Map<number, { last: number; state: number; length: number }>();
+      // Up to 30 keys in 64 slots: long probe runs; keys spread so runs wrap.
+      for (let step = 0; step < 400; step++) {
+        const key = Math.floor(rnd() * 2 ** 30);
+        if (ref.size >= 30) break;
+        if (table.find(key) >= 0) continue;
+        table.insert(key, step, step % 4);
+        ref.set(key, { last: step, state: step % 4, length: 1 });
+      }
+      const cutoff = Math.floor(rnd() * 30);
+      const closed: number[] = [];
+      // roomFor 16 keeps the size (64 slots): the in-place path.
+      table.sweep(cutoff, (state) => closed.push(state), 16);
+      const expected = [...ref.values()].filter((r) => r.last <= cutoff).map((r) => r.state).sort();
+      expect(closed.sort()).toEqual(expected);
+      for (const [key, r] of ref) expect(table.find(key) >= 0).toBe(r.last > cutoff);
+      expect(table.size).toBe(ref.size - expected.length);
+    }
+  });
 });
