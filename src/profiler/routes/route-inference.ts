@@ -3,9 +3,14 @@ import { flatCopy } from '../flat-copy.js';
 
 interface Node {
   children: Map<string, Node>;
+  /** The node above (undefined for the root), and this node's key there (param nodes are labelled by their parent's paramName). */
+  up: Node | undefined;
+  key: string;
   /** Set once siblings exceed the threshold: every value here is one parameter. */
   param: Node | undefined;
   paramName: string;
+  /** `:` + paramName, made once per rename rather than per line. */
+  paramLabel: string;
   count: number;
   /**
    * The template of paths ending here, kept once built: callers key maps by
@@ -15,7 +20,22 @@ interface Node {
   template: string | undefined;
 }
 
-const newNode = (): Node => ({ children: new Map(), param: undefined, paramName: 'param', count: 0, template: undefined });
+const newNode = (up?: Node, key = ''): Node => ({ children: new Map(), up, key, param: undefined, paramName: 'param', paramLabel: ':param', count: 0, template: undefined });
+
+/** Labels of the built-in segment kinds, made once (a literal per line would be built and hashed per line). */
+const KIND_LABELS: Record<string, string> = {};
+const kindLabel = (kind: string): string => (KIND_LABELS[kind] ??= `:${kind}`);
+
+/**
+ * The template of the paths ending at `node`, from the labels on the way up.
+ * Built only when a node is first reached (or after a collapse renamed its
+ * ancestors): observe() no longer concatenates a template per line.
+ */
+function templateOf(node: Node): string {
+  const labels: string[] = [];
+  for (let n = node; n.up; n = n.up) labels.push(n === n.up.param ? n.up.paramLabel : n.key);
+  return labels.length ? '/' + labels.reverse().join('/') : '/';
+}
 
 function forgetTemplates(node: Node): void {
   node.template = undefined;
@@ -41,10 +61,13 @@ function mergeInto(target: Node, source: Node): void {
   for (const [k, child] of source.children) {
     const t = target.children.get(k);
     if (t) mergeInto(t, child);
-    else target.children.set(k, child);
+    else {
+      target.children.set(k, child);
+      child.up = target;
+    }
   }
   if (source.param) {
-    target.param ??= newNode();
+    target.param ??= newNode(target);
     mergeInto(target.param, source.param);
   }
 }
@@ -95,7 +118,6 @@ export class RouteInference {
     }
     let node = this.root;
     node.count++;
-    let out = '';
     let parent: string | undefined;
     // Segments are walked with indexOf rather than split(): this runs once per log line.
     let from = target.charCodeAt(0) === 47 ? 1 : 0;
@@ -108,11 +130,11 @@ export class RouteInference {
       let label: string;
       let staticExt: RegExpExecArray | null = null;
       if (kind) {
-        label = `:${kind}`;
+        label = kindLabel(kind);
       } else if (last && seg.includes('.') && (staticExt = STATIC.exec(seg))) {
         label = `:file.${staticExt[2]!.toLowerCase()}`;
       } else if (node.param) {
-        label = `:${node.paramName}`;
+        label = node.paramLabel;
       } else {
         label = seg;
       }
@@ -123,22 +145,21 @@ export class RouteInference {
         if (!child) {
           if (label.charCodeAt(0) !== 58 && this.literalCount(node) >= this.maxSiblings) {
             this.collapse(node, parent);
-            label = `:${node.paramName}`;
+            label = node.paramLabel;
             child = node.param!;
           } else {
-            child = newNode();
+            child = newNode(node, label);
             node.children.set(label, child);
           }
         }
         node = child;
       }
       node.count++;
-      out += '/' + label;
       parent = label;
       if (last) break;
       from = slash + 1;
     }
-    return (node.template ??= flatCopy(out || '/'));
+    return (node.template ??= flatCopy(templateOf(node)));
   }
 
   private literalCount(node: Node): number {
@@ -148,8 +169,9 @@ export class RouteInference {
   }
 
   private collapse(node: Node, parent: string | undefined): void {
-    node.param ??= newNode();
+    node.param ??= newNode(node);
     node.paramName = paramNameFor(parent);
+    node.paramLabel = `:${node.paramName}`;
     for (const [k, child] of [...node.children]) {
       if (k.startsWith(':')) continue;
       mergeInto(node.param, child);
