@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
-import { summarizeMs, type Random } from '../common/index.js';
+import { seededRandom, summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
-import { warmUpHttpClient } from './warm-up.js';
+import { warmUp } from './warm-up.js';
 import { Http1Connection, renderRequest } from './http1-connection.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
-import type { RequestSource, RequestSpec } from './sources/request-source.js';
+import { fixedSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
 
 export interface Arrivals {
   next(): number | undefined;
@@ -133,7 +133,17 @@ export class LoadRun extends EventEmitter {
 
   async run(): Promise<RunRecorder> {
     // The warm-up is undici's; the raw closed loop does not use undici.
-    if (this.opts.warmUp !== false && !(this.opts.closed && this.rawClosedLoop)) await warmUpHttpClient();
+    if (this.opts.warmUp !== false && !(this.opts.closed && this.rawClosedLoop)) {
+      // Our own open-model path against a loopback server, with the run's HTTP options (not h2/TLS:
+      // the throwaway server is plain http), headers and no faults; a fixed request and its own
+      // random, so the run's request sequence is the same with or without a warm-up.
+      await warmUp((target, arrivals, durationMs) => new LoadRun({
+        target, arrivals, durationMs, warmUp: false, random: seededRandom(1),
+        source: fixedSource({ path: '/warm-up', headers: { 'user-agent': 'shadowtwin-warm-up' } }),
+        http: { ...this.opts.http, http2: false, tlsInsecure: false, ca: undefined, maxInFlight: Math.max(64, this.opts.http.maxInFlight) },
+        ...(this.opts.headers ? { headers: this.opts.headers } : {}),
+      }).run());
+    }
     this.t0 = performance.now();
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     // Percentiles over every route each second are not free: only when someone listens.

@@ -1,37 +1,36 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool, type Dispatcher } from 'undici';
+
+/** Warm-up length: arrivals at WARM_UP_RATE for WARM_UP_MS (2,000 requests). */
+const WARM_UP_RATE = 4000;
+const WARM_UP_MS = 500;
+
+/** What the warm-up needs of a load run: run one like yourself against `target` (a throwaway loopback server). */
+export type WarmUpRun = (target: string, arrivals: { next(): number | undefined }, durationMs: number) => Promise<unknown>;
 
 /**
- * Warms the HTTP client before the clock starts: a few thousand requests to
- * a throwaway server in this process on loopback, never to the target. The
- * first requests of a cold process run undici's parser (WASM compile) and
- * our send path in the interpreter; at 5,000 req/s that made the first
- * second's p50 latency 120 ms against nginx, which is the tool's cost, not
- * the target's, and it is a tenth of a 10-second run's samples.
+ * Warms the generator before the clock starts: a short open-model run of
+ * our own send path (pacer, undici, recorder) against a throwaway server in
+ * this process on loopback, never against the target. A cold process runs
+ * undici's parser (WASM compile) and our per-request code in the
+ * interpreter: at 5,000 req/s the first 300 ms of a run fell behind its
+ * schedule (every arrival late, up to 40 ms) and that was 3% of a 10-second
+ * run's samples, i.e. its p99. Warming undici alone (the earlier version)
+ * left our own path cold.
  */
-export async function warmUpHttpClient(requests = 3000, concurrency = 64): Promise<void> {
-  const server = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: concurrency });
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    let done = 0;
-    const one = (): void => {
-      if (sent >= requests) return;
-      sent++;
-      const handler: Dispatcher.DispatchHandler = {
-        onConnect: () => undefined,
-        onHeaders: () => true,
-        onData: () => true,
-        onComplete: () => { if (++done === requests) resolve(); else one(); },
-        onError: () => { if (++done === requests) resolve(); else one(); },
-      };
-      pool.dispatch({ path: '/warm-up', method: 'GET', headers: { 'user-agent': 'shadowtwin-warm-up' } }, handler);
-    };
-    for (let i = 0; i < concurrency; i++) one();
+export async function warmUp(run: WarmUpRun): Promise<void> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
   });
-  await pool.close();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const gap = 1000 / WARM_UP_RATE;
+    let t = gap / 2;
+    const arrivals = { next: (): number | undefined => (t < WARM_UP_MS ? (t += gap) - gap : undefined) };
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, WARM_UP_MS);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
