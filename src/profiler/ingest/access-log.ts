@@ -130,7 +130,9 @@ export function parseAccessLogLine(line: string): Observation {
   // Request line: METHOD SP target [SP protocol]
   const m1 = line.indexOf(' ', q0 + 1);
   if (m1 < 0 || m1 > q1 || !isMethod(line, q0 + 1, m1)) throw new LineError('bad_request_line');
-  let t1 = line.lastIndexOf(' ', q1 - 1);
+  // The protocol is short: a backward char scan (lastIndexOf with a position was ~10% of the parser).
+  let t1 = q1 - 1;
+  while (t1 > m1 && line.charCodeAt(t1) !== 32) t1--;
   if (t1 <= m1) t1 = q1;
   if (line.charCodeAt(m1 + 1) !== 47) throw new LineError('bad_request_line');
   const rawTarget = line.slice(m1 + 1, t1);
