@@ -132,7 +132,7 @@ export class LoadRun extends EventEmitter {
   }
 
   async run(): Promise<RunRecorder> {
-    // The warm-up is undici's; the raw closed loop does not use undici.
+    // The warm-up exercises the open-model path over undici; the raw closed loop uses neither.
     if (this.opts.warmUp !== false && !(this.opts.closed && this.rawClosedLoop)) {
       // Our own open-model path against a loopback server, with the run's HTTP options (not h2/TLS:
       // the throwaway server is plain http), headers and no faults; a fixed request and its own
@@ -198,12 +198,11 @@ export class LoadRun extends EventEmitter {
     this.timer = undefined;
     this.immediate = undefined;
     if (this.stopped) return;
-    let now = performance.now() - this.t0;
     const seg = this.opts.segment;
     const max = this.opts.http.maxInFlight;
-    while (this.nextAt !== undefined && this.nextAt <= now) {
-      // The clock is read per arrival: in a burst, later arrivals leave later, and their lag says so.
-      now = performance.now() - this.t0;
+    // The clock is read per arrival: in a burst, later arrivals leave later, and their lag says so.
+    let now = performance.now() - this.t0;
+    for (; this.nextAt !== undefined && this.nextAt <= now; now = performance.now() - this.t0) {
       const intended = this.nextAt;
       const index = this.arrivalIndex++;
       this.nextAt = this.opts.arrivals!.next();
@@ -219,7 +218,7 @@ export class LoadRun extends EventEmitter {
       this.maybeFinish();
       return;
     }
-    const wait = this.nextAt - (performance.now() - this.t0);
+    const wait = this.nextAt - now;
     // Node's timers have 1 ms granularity and fire up to ~1 ms late (a 0 ms
     // timeout is 1 ms): with timers alone, arrivals 0.2 ms apart (5,000/s)
     // left ~1 ms late as a rule. So: a timer until ~2 ms before the next

@@ -22,6 +22,13 @@ export class DenseCounts {
     return i >= 0 && i < this.counts.length ? this.counts[i]! : 0;
   }
 
+  /** Counts of indices first..last inclusive (0 where nothing was added). */
+  range(first: number, last: number): number[] {
+    const out = new Array<number>(Math.max(0, last - first + 1));
+    for (let i = 0; i < out.length; i++) out[i] = this.get(first + i);
+    return out;
+  }
+
   /** Doubles until `index` fits, keeping room on the side it grew; returns its slot. */
   private grow(index: number): number {
     const hi = this.lo + this.counts.length;

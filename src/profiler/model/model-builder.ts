@@ -55,8 +55,6 @@ class RouteAcc {
   /** Counts by status code (index = code): no string per line. */
   readonly statusCounts = new Uint32Array(600);
   readonly reqBytes = new HistogramRecorder();
-  /** Requests of unknown size (access logs): added to reqBytes as 0 at build, not one record per line. */
-  reqBytesUnknown = 0;
   readonly resBytes = new HistogramRecorder();
   latency: HistogramRecorder | undefined;
   readonly queryKeySets = new Map<string, number>();
@@ -107,9 +105,8 @@ export class ModelBuilder {
   private readonly random: () => number;
   private readonly salt: string;
   /**
-   * Counts per step and per second, keyed relative to the first timestamp
-   * seen: small integers stay V8 Smis (epoch seconds do not), which keeps
-   * these two lookups per line cheap.
+   * Counts per step and per second, indexed relative to a UTC midnight
+   * before the first timestamp seen (dense arrays, not keyed by epoch time).
    */
   private base = NaN;
   private readonly steps = new DenseCounts();
@@ -162,8 +159,7 @@ export class ModelBuilder {
     acc.requests++;
     const st = o.status;
     if (st >= 0 && st < 600) acc.statusCounts[st]!++;
-    if (o.reqBytes === undefined) acc.reqBytesUnknown++;
-    else acc.reqBytes.record(o.reqBytes + 1);
+    acc.reqBytes.record((o.reqBytes ?? 0) + 1); // unknown (access logs) counts as 0 bytes
     acc.resBytes.record(o.resBytes + 1);
     if (o.durationMs !== undefined) (acc.latency ??= new HistogramRecorder()).record(Math.round(o.durationMs * 1000));
     const q = o.target.indexOf('?');
@@ -292,8 +288,7 @@ export class ModelBuilder {
     const base = Number.isFinite(this.base) ? this.base : 0;
     const first = Number.isFinite(this.minTs) ? Math.floor((this.minTs - base) / this.stepMs) : 0;
     const last = Number.isFinite(this.maxTs) ? Math.floor((this.maxTs - base) / this.stepMs) : -1;
-    const counts: number[] = [];
-    for (let s = first; s <= last; s++) counts.push(this.steps.get(s));
+    const counts = this.steps.range(first, last);
     const seconds = secondCounts(this.seconds, base, this.minTs, this.maxTs);
     const total = Math.max(1, this.records);
     const top = this.clients.top(20)
@@ -341,10 +336,7 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
   const requests = accs.reduce((a, x) => a + x.requests, 0);
   const m: RouteModel = {
     route, method, requests, weight: requests / Math.max(1, total),
-    status: statusOf(accs), reqBytes: hist((a) => {
-      if (a.reqBytesUnknown) { a.reqBytes.recordWithCount(1, a.reqBytesUnknown); a.reqBytesUnknown = 0; }
-      return a.reqBytes;
-    })!, resBytes: hist((a) => a.resBytes)!,
+    status: statusOf(accs), reqBytes: hist((a) => a.reqBytes)!, resBytes: hist((a) => a.resBytes)!,
     queryKeySets: sum('queryKeySets'), contentTypes: sum('contentTypes'), userAgents: sum('userAgents'), geo: sum('geo'),
     paths: accs.flatMap((a) => a.paths).slice(0, MAX_PATHS),
     exemplars: accs.flatMap((a) => a.exemplars).slice(0, MAX_EXEMPLARS),
@@ -367,9 +359,7 @@ function statusOf(accs: RouteAcc[]): Record<string, number> {
 function secondCounts(seconds: DenseCounts, base: number, minTs: number, maxTs: number): { start: number; counts: number[] } {
   if (!Number.isFinite(minTs)) return { start: 0, counts: [] };
   const first = Math.floor((minTs - base) / 1000);
-  const counts = new Array<number>(Math.floor((maxTs - base) / 1000) - first + 1);
-  for (let i = 0; i < counts.length; i++) counts[i] = seconds.get(first + i);
-  return { start: base / 1000 + first, counts };
+  return { start: base / 1000 + first, counts: seconds.range(first, Math.floor((maxTs - base) / 1000)) };
 }
 
 /** Index of dispersion (variance / mean) of counts. */

@@ -35,7 +35,7 @@ export class SessionTable {
 
   /** Slot of `key`, or -1. Keys are non-negative (30-bit hashes). */
   find(key: number): number {
-    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    let i = this.home(key);
     const stored = key + 1;
     for (;;) {
       const k = this.slots[i * STRIDE]!;
@@ -51,7 +51,7 @@ export class SessionTable {
     let i: number;
     if (this.vacantFor === key && this.slots[this.vacant * STRIDE] === 0) i = this.vacant;
     else {
-      i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+      i = this.home(key);
       while (this.slots[i * STRIDE] !== 0) i = (i + 1) & this.mask;
     }
     this.vacantFor = -1;
@@ -94,7 +94,7 @@ export class SessionTable {
       i = (i + 1) & this.mask;
       const k = s[i * STRIDE]!;
       if (k === 0) break;
-      const home = (Math.imul(k - 1, 0x9e3779b1) >>> 0) & this.mask;
+      const home = this.home(k - 1);
       // Move the entry back only if its home is not cyclically within (hole, i].
       if (((i - home) & this.mask) >= ((i - hole) & this.mask)) {
         s.copyWithin(hole * STRIDE, i * STRIDE, i * STRIDE + STRIDE);
@@ -141,6 +141,11 @@ export class SessionTable {
   clear(): void {
     this.slots.fill(0);
     this.count = 0;
+  }
+
+  /** The slot where probing for `key` starts (Fibonacci hashing: similar keys spread out). */
+  private home(key: number): number {
+    return (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
   }
 
   private grow(): void {

@@ -3,13 +3,12 @@ import { flatCopy } from '../flat-copy.js';
 
 interface Node {
   children: Map<string, Node>;
-  /** The node above (undefined for the root), and this node's key there (param nodes are labelled by their parent's paramName). */
+  /** The node above (undefined for the root), and this node's key there (param nodes are labelled by their parent's paramLabel). */
   up: Node | undefined;
   key: string;
   /** Set once siblings exceed the threshold: every value here is one parameter. */
   param: Node | undefined;
-  paramName: string;
-  /** `:` + paramName, made once per rename rather than per line. */
+  /** `:user` for `/users/:user`: the label of `param`, made once per collapse rather than per line. */
   paramLabel: string;
   count: number;
   /**
@@ -20,7 +19,7 @@ interface Node {
   template: string | undefined;
 }
 
-const newNode = (up?: Node, key = ''): Node => ({ children: new Map(), up, key, param: undefined, paramName: 'param', paramLabel: ':param', count: 0, template: undefined });
+const newNode = (up?: Node, key = ''): Node => ({ children: new Map(), up, key, param: undefined, paramLabel: ':param', count: 0, template: undefined });
 
 /** Labels of the built-in segment kinds, made once (a literal per line would be built and hashed per line). */
 const KIND_LABELS: Record<string, string> = {};
@@ -170,8 +169,7 @@ export class RouteInference {
 
   private collapse(node: Node, parent: string | undefined): void {
     node.param ??= newNode(node);
-    node.paramName = paramNameFor(parent);
-    node.paramLabel = `:${node.paramName}`;
+    node.paramLabel = `:${paramNameFor(parent)}`;
     for (const [k, child] of [...node.children]) {
       if (k.startsWith(':')) continue;
       mergeInto(node.param, child);
@@ -188,7 +186,7 @@ export class RouteInference {
     let out = '';
     for (const seg of segments) {
       let label = seg;
-      if (node && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = `:${node.paramName}`;
+      if (node && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = node.paramLabel;
       out += '/' + label;
       node = node ? (label.startsWith(':') && !node.children.has(label) ? node.param : node.children.get(label)) : undefined;
     }
