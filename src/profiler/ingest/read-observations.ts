@@ -55,17 +55,17 @@ export async function* readObservationBatches(file: string, format: InputFormat,
   }
   let n = 0;
   let good = 0;
-  const judge = (): void => {
-    if (n === JUDGE_AFTER) failIfMostlyUnusable(file, FORMAT_NAMES[format], n, good, skips);
-  };
+  // Chosen once, not per line: this loop runs for every line of multi-GB inputs.
+  const parse: (text: string) => Observation | undefined | null = format === 'gor' ? parseGorPayload : format === 'nginx-json' ? (text) => parseNginxJsonLine(text, fields) : parseAccessLogLine;
+  const skipEmpty = format !== 'gor';
   const source: AsyncIterable<string[]> = format === 'gor' ? batched(readGorPayloads(file)) : readLineBatches(file);
   for await (const texts of source) {
     const out: Observation[] = [];
     for (const text of texts) {
       n++;
-      if (format !== 'gor' && text.length === 0) { n--; continue; }
+      if (skipEmpty && text.length === 0) { n--; continue; }
       try {
-        const obs = format === 'gor' ? parseGorPayload(text) : format === 'nginx-json' ? parseNginxJsonLine(text, fields) : parseAccessLogLine(text);
+        const obs = parse(text);
         if (obs) {
           good++;
           out.push(obs);
@@ -74,7 +74,7 @@ export async function* readObservationBatches(file: string, format: InputFormat,
         if (!(err instanceof LineError)) throw err;
         skips.skip(n, err.reason, text);
       }
-      judge();
+      if (n === JUDGE_AFTER) failIfMostlyUnusable(file, FORMAT_NAMES[format], n, good, skips);
     }
     if (out.length) yield out;
   }
