@@ -62,6 +62,14 @@ export class Http1Connection {
     this.socket = undefined;
   }
 
+  /** Gives up on the request in flight (its promise rejects with `err`) and drops the connection. */
+  abort(err: NodeJS.ErrnoException): void {
+    const p = this.pending;
+    this.pending = undefined;
+    this.close();
+    p?.reject(err);
+  }
+
   private open(): void {
     const s = connect({ host: this.host, port: this.port });
     s.setNoDelay(true);

@@ -4,7 +4,8 @@ import { seededRandom, summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { warmUp } from './warm-up.js';
-import { Http1Connection, renderRequest } from './http1-connection.js';
+import { Http1Connection, renderRequest, type Http1Response } from './http1-connection.js';
+import { Http1Pool } from './http1-pool.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
 import { fixedSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
 
@@ -43,8 +44,12 @@ export interface LoadRunOptions {
   segment?: { index: number; count: number };
   /** Warm the HTTP client against an in-process server before the clock starts (default true). */
   warmUp?: boolean;
-  /** Closed model over raw keep-alive connections (default true for plain http without faults). */
-  rawClosedLoop?: boolean;
+  /**
+   * Plain-http runs without faults or pipelining go over raw keep-alive
+   * HTTP/1.1 connections (default true); undici serves TLS, h2, pipelining
+   * and faults.
+   */
+  rawHttp1?: boolean;
 }
 
 export interface Progress {
@@ -69,6 +74,8 @@ const SLEEP_SLICE_MS = 0.25;
 const SLEEP_OVERSHOOT_MS = 0.1;
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
+type H1Send = (bytes: Buffer, isHead: boolean, done: (err: NodeJS.ErrnoException | undefined, r: Http1Response | undefined) => void) => void;
+
 class FaultError extends Error {
   constructor(readonly code: string, message: string) { super(message); }
 }
@@ -86,6 +93,10 @@ export class LoadRun extends EventEmitter {
   private readonly opts: LoadRunOptions;
   private readonly pool: Pool;
   private readonly churnPool: Pool;
+  /** The open model's raw HTTP/1.1 connections (when `raw`). */
+  private readonly h1Pool: Http1Pool | undefined;
+  /** Whether requests go over raw HTTP/1.1 rather than undici. */
+  private readonly raw: boolean;
   private inFlight = 0;
   private t0 = 0;
   private arrivalIndex = 0;
@@ -111,6 +122,8 @@ export class LoadRun extends EventEmitter {
     this.churnPool = new Pool(opts.target, { ...common, connections: 16, pipelining: 1 });
     this.pool.on('connectionError', () => undefined);
     this.churnPool.on('connectionError', () => undefined);
+    this.raw = this.targetUrl.protocol === 'http:' && !h.http2 && h.pipelining <= 1 && !opts.faults?.length && opts.rawHttp1 !== false;
+    this.h1Pool = this.raw && !opts.closed ? new Http1Pool(this.targetUrl.hostname, Number(this.targetUrl.port || 80), h.connections, h.timeoutMs) : undefined;
   }
 
   /** The intensity knob (effective at the next arrival). */
@@ -132,13 +145,13 @@ export class LoadRun extends EventEmitter {
   }
 
   async run(): Promise<RunRecorder> {
-    // The warm-up exercises the open-model path over undici; the raw closed loop uses neither.
-    if (this.opts.warmUp !== false && !(this.opts.closed && this.rawClosedLoop)) {
+    // The warm-up exercises the open-model path (raw or undici); the raw closed loop uses neither.
+    if (this.opts.warmUp !== false && !(this.opts.closed && this.raw)) {
       // Our own open-model path against a loopback server, with the run's HTTP options (not h2/TLS:
       // the throwaway server is plain http), headers and no faults; a fixed request and its own
       // random, so the run's request sequence is the same with or without a warm-up.
       await warmUp((target, arrivals, durationMs) => new LoadRun({
-        target, arrivals, durationMs, warmUp: false, random: seededRandom(1),
+        target, arrivals, durationMs, warmUp: false, random: seededRandom(1), rawHttp1: this.raw,
         source: fixedSource({ path: '/warm-up', headers: { 'user-agent': 'shadowtwin-warm-up' } }),
         http: { ...this.opts.http, http2: false, tlsInsecure: false, ca: undefined, maxInFlight: Math.max(64, this.opts.http.maxInFlight) },
         ...(this.opts.headers ? { headers: this.opts.headers } : {}),
@@ -156,6 +169,7 @@ export class LoadRun extends EventEmitter {
     await done;
     clearInterval(this.progressTimer);
     if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
+    this.h1Pool?.close();
     await Promise.all([this.pool.close(), this.churnPool.close()]);
     this.emit('done', this.recorder);
     return this.recorder;
@@ -236,17 +250,9 @@ export class LoadRun extends EventEmitter {
 
   // ---- closed model ----
 
-  /**
-   * The closed model's raw HTTP/1.1 path (plain http, no faults, no h2): one
-   * keep-alive connection per loop and pre-rendered request bytes, as
-   * autocannon does; undici's per-request work capped the loop at ~0.8× of it.
-   */
-  private get rawClosedLoop(): boolean {
-    return this.targetUrl.protocol === 'http:' && !this.opts.http.http2 && !this.opts.faults?.length && this.opts.rawClosedLoop !== false;
-  }
-
   private startClosed(vus: number): void {
-    const conns = this.rawClosedLoop
+    // One keep-alive connection per loop on the raw path, as autocannon does.
+    const conns = this.raw
       ? Array.from({ length: vus }, () => new Http1Connection(this.targetUrl.hostname, Number(this.targetUrl.port || 80)))
       : undefined;
     const loop = (vu: number, i: number): void => {
@@ -258,31 +264,14 @@ export class LoadRun extends EventEmitter {
       const now = this.elapsedMs;
       this.recorder.arrival(now, 0);
       const next = (): void => loop(vu, i + 1);
-      if (conns) this.sendClosedRaw(conns[vu]!, vu + i * vus, now, next);
-      else this.start(vu + i * vus, now, next);
+      if (conns) {
+        const conn = conns[vu]!;
+        this.sendH1(this.opts.source.next(vu + i * vus, now), now, next, (bytes, isHead, done) => {
+          conn.send(bytes, isHead).then((r) => done(undefined, r), (err: NodeJS.ErrnoException) => done(err, undefined));
+        });
+      } else this.start(vu + i * vus, now, next);
     };
     for (let vu = 0; vu < vus; vu++) loop(vu, 0);
-  }
-
-  /** Request bytes rendered once per spec (specs are reused) for the raw closed loop. */
-  private readonly rendered = new WeakMap<RequestSpec, Buffer>();
-
-  private sendClosedRaw(conn: Http1Connection, index: number, intended: number, after: () => void): void {
-    const spec = this.opts.source.next(index, intended);
-    let bytes = this.rendered.get(spec);
-    if (!bytes) { bytes = renderRequest(spec.method, spec.path, this.targetUrl.host, this.headersFor(spec), spec.body); this.rendered.set(spec, bytes); }
-    const reqBytes = spec.body?.length ?? 0;
-    this.recorder.send(intended, reqBytes);
-    this.inFlight++;
-    const settle = (outcome: Outcome, status: number, resBytes: number): void => {
-      this.recorder.complete(spec.route, spec.method, intended, this.elapsedMs - intended, outcome, status, reqBytes, resBytes, undefined);
-      this.inFlight--;
-      after();
-    };
-    conn.send(bytes, spec.method === 'HEAD').then(
-      (r) => settle(statusClass(r.status), r.status, r.bytes),
-      (err: NodeJS.ErrnoException) => settle(errorOutcome(err), 0, 0),
-    );
   }
 
   // ---- dispatch ----
@@ -320,7 +309,30 @@ export class LoadRun extends EventEmitter {
     return h;
   }
 
+  /** Request bytes rendered once per spec (specs are reused) for the raw HTTP/1.1 path. */
+  private readonly rendered = new WeakMap<RequestSpec, Buffer>();
+
+  private readonly poolSend: H1Send = (bytes, isHead, done) => this.h1Pool!.send(bytes, isHead, done);
+
+  /** The raw HTTP/1.1 path (plain http, no faults): pre-rendered bytes over `via`. */
+  private sendH1(spec: RequestSpec, intendedMs: number, after: () => void, via: H1Send): void {
+    let bytes = this.rendered.get(spec);
+    if (!bytes) { bytes = renderRequest(spec.method, spec.path, this.targetUrl.host, this.headersFor(spec), spec.body); this.rendered.set(spec, bytes); }
+    const reqBytes = spec.body?.length ?? 0;
+    this.recorder.send(intendedMs, reqBytes);
+    this.inFlight++;
+    via(bytes, spec.method === 'HEAD', (err, r) => {
+      const latency = performance.now() - this.t0 - intendedMs;
+      const outcome = r ? statusClass(r.status) : errorOutcome(err!);
+      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, r?.status ?? 0, reqBytes, r?.bytes ?? 0, undefined);
+      this.inFlight--;
+      after();
+      this.maybeFinish();
+    });
+  }
+
   private send(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, after: () => void): void {
+    if (this.h1Pool) { this.sendH1(spec, intendedMs, after, this.poolSend); return; } // raw runs have no faults
     this.inFlight++;
     const headers = this.headersFor(spec);
     let body: Dispatcher.DispatchOptions['body'] = spec.body;

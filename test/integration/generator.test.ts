@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mergeReports, parseScenario, prepareRun, type ScenarioInput } from '../../src/generator/index.js';
+import { seededRandom } from '../../src/common/index.js';
+import { LoadRun, mergeReports, parseScenario, prepareRun, type ScenarioInput } from '../../src/generator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 
@@ -45,6 +46,51 @@ describe('generator against real servers', () => {
     expect(open.summary.latencyMs.p90).toBeGreaterThan(100);
     expect(open.summary.latencyMs.p50).toBeLessThan(50);
     expect(open.summary.dropped).toBe(0);
+  });
+
+  it('raw HTTP/1.1 and undici report the same: statuses, bytes both ways, bodies delivered', async () => {
+    const bodies: string[] = [];
+    const s = await server((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        bodies.push(`${req.method} ${req.headers['x-run']} ${body}`);
+        res.statusCode = req.url === '/missing' ? 404 : 201;
+        if (req.url === '/chunked') { res.write('a'.repeat(3000)); res.end('b'); } else res.end('created');
+      });
+    });
+    const reports = [];
+    for (const raw of [true, false]) {
+      let t = 0;
+      const run = new LoadRun({
+        target: s.url, durationMs: 500, rawHttp1: raw, random: seededRandom(1), warmUp: false, headers: { 'x-run': String(raw) },
+        arrivals: { next: () => (t < 500 ? (t += 10) - 10 : undefined) },
+        source: { kind: 'test', next: (i) => [
+          { method: 'POST', path: '/items', route: '/items', headers: { 'content-type': 'text/plain' }, body: Buffer.from(`item-${i}`) },
+          { method: 'GET', path: '/missing', route: '/missing', headers: {}, body: null },
+          { method: 'GET', path: '/chunked', route: '/chunked', headers: {}, body: null },
+        ][i % 3]! },
+        http: { connections: 8, pipelining: 1, timeoutMs: 5000, maxInFlight: 1000 },
+      });
+      const rec = await run.run();
+      reports.push({ completed: rec.completed, errors: rec.errors, outcomes: rec.outcomes, bytesSent: rec.bytesSent, bytesReceived: rec.bytesReceived });
+    }
+    expect(reports[0]).toEqual(reports[1]);
+    expect(reports[0]).toMatchObject({ completed: 50, errors: 0, outcomes: { '2xx': 33, '4xx': 17 } });
+    expect(bodies.filter((b) => b.startsWith('POST true item-')).length).toBe(17);
+    expect(bodies.filter((b) => b.startsWith('POST false item-')).length).toBe(17);
+  });
+
+  it('a target that is down or never answers: every arrival is reported as refused or timed out, none lost', async () => {
+    const down = await startServer(() => undefined);
+    await down.close();
+    const refused = await (await prepareRun(scenario(down.url, { duration: '1s', load: { executor: 'constant-rate', rate: 100 } }))).execute();
+    expect(refused.summary).toMatchObject({ intended: 100, requests: 100, errors: 100, dropped: 0 });
+    expect(refused.summary.outcomes).toEqual({ refused: 100 });
+    const hang = await server(() => undefined);
+    const timedOut = await (await prepareRun(scenario(hang.url, { duration: '1s', load: { executor: 'constant-rate', rate: 50 }, http: { timeout: '300ms', connections: 4 } }))).execute();
+    expect(timedOut.summary).toMatchObject({ intended: 50, requests: 50, errors: 50, dropped: 0 });
+    expect(timedOut.summary.outcomes).toEqual({ timeout: 50 });
   });
 
   it('drops and counts arrivals beyond maxInFlight instead of delaying them', async () => {
