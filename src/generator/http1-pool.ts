@@ -17,8 +17,8 @@ function timeoutError(): NodeJS.ErrnoException {
 }
 
 /**
- * Keep-alive HTTP/1.1 connections to one origin for the open model (plain
- * http, no faults): pre-rendered request bytes over `Http1Connection`s, at
+ * Keep-alive HTTP/1.1 connections to one origin for plain-http runs without
+ * faults (both models): pre-rendered request bytes over `Http1Connection`s, at
  * most `max` of them, the most recently used idle one first, so only as many
  * connections are opened as requests are outstanding at once (undici's pool
  * opened ~150 in bursts in a run's first second at 5,000 req/s). A request

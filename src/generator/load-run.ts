@@ -4,7 +4,7 @@ import { seededRandom, summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { warmUp } from './warm-up.js';
-import { Http1Connection, renderRequest, type Http1Response } from './http1-connection.js';
+import { renderRequest } from './http1-connection.js';
 import { Http1Pool } from './http1-pool.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
 import { fixedSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
@@ -74,8 +74,6 @@ const SLEEP_SLICE_MS = 0.25;
 const SLEEP_OVERSHOOT_MS = 0.1;
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
-type H1Send = (bytes: Buffer, isHead: boolean, done: (err: NodeJS.ErrnoException | undefined, r: Http1Response | undefined) => void) => void;
-
 class FaultError extends Error {
   constructor(readonly code: string, message: string) { super(message); }
 }
@@ -93,7 +91,7 @@ export class LoadRun extends EventEmitter {
   private readonly opts: LoadRunOptions;
   private readonly pool: Pool;
   private readonly churnPool: Pool;
-  /** The open model's raw HTTP/1.1 connections (when `raw`). */
+  /** Raw HTTP/1.1 connections (when `raw`). */
   private readonly h1Pool: Http1Pool | undefined;
   /** Whether requests go over raw HTTP/1.1 rather than undici. */
   private readonly raw: boolean;
@@ -123,7 +121,8 @@ export class LoadRun extends EventEmitter {
     this.pool.on('connectionError', () => undefined);
     this.churnPool.on('connectionError', () => undefined);
     this.raw = this.targetUrl.protocol === 'http:' && !h.http2 && h.pipelining <= 1 && !opts.faults?.length && opts.rawHttp1 !== false;
-    this.h1Pool = this.raw && !opts.closed ? new Http1Pool(this.targetUrl.hostname, Number(this.targetUrl.port || 80), h.connections, h.timeoutMs) : undefined;
+    // The closed model: one connection per loop (as autocannon does), each loop sending one request at a time.
+    this.h1Pool = this.raw ? new Http1Pool(this.targetUrl.hostname, Number(this.targetUrl.port || 80), opts.closed ? opts.closed.vus : h.connections, h.timeoutMs) : undefined;
   }
 
   /** The intensity knob (effective at the next arrival). */
@@ -251,25 +250,16 @@ export class LoadRun extends EventEmitter {
   // ---- closed model ----
 
   private startClosed(vus: number): void {
-    // One keep-alive connection per loop on the raw path, as autocannon does.
-    const conns = this.raw
-      ? Array.from({ length: vus }, () => new Http1Connection(this.targetUrl.hostname, Number(this.targetUrl.port || 80)))
-      : undefined;
     const loop = (vu: number, i: number): void => {
       if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
-        conns?.[vu]!.close();
         this.maybeFinish();
         return;
       }
       const now = this.elapsedMs;
       this.recorder.arrival(now, 0);
       const next = (): void => loop(vu, i + 1);
-      if (conns) {
-        const conn = conns[vu]!;
-        this.sendH1(this.opts.source.next(vu + i * vus, now), now, next, (bytes, isHead, done) => {
-          conn.send(bytes, isHead).then((r) => done(undefined, r), (err: NodeJS.ErrnoException) => done(err, undefined));
-        });
-      } else this.start(vu + i * vus, now, next);
+      if (this.h1Pool) this.sendH1(this.opts.source.next(vu + i * vus, now), now, next);
+      else this.start(vu + i * vus, now, next);
     };
     for (let vu = 0; vu < vus; vu++) loop(vu, 0);
   }
@@ -312,16 +302,14 @@ export class LoadRun extends EventEmitter {
   /** Request bytes rendered once per spec (specs are reused) for the raw HTTP/1.1 path. */
   private readonly rendered = new WeakMap<RequestSpec, Buffer>();
 
-  private readonly poolSend: H1Send = (bytes, isHead, done) => this.h1Pool!.send(bytes, isHead, done);
-
-  /** The raw HTTP/1.1 path (plain http, no faults): pre-rendered bytes over `via`. */
-  private sendH1(spec: RequestSpec, intendedMs: number, after: () => void, via: H1Send): void {
+  /** The raw HTTP/1.1 path (plain http, no faults): pre-rendered bytes over the pool. */
+  private sendH1(spec: RequestSpec, intendedMs: number, after: () => void): void {
     let bytes = this.rendered.get(spec);
     if (!bytes) { bytes = renderRequest(spec.method, spec.path, this.targetUrl.host, this.headersFor(spec), spec.body); this.rendered.set(spec, bytes); }
     const reqBytes = spec.body?.length ?? 0;
     this.recorder.send(intendedMs, reqBytes);
     this.inFlight++;
-    via(bytes, spec.method === 'HEAD', (err, r) => {
+    this.h1Pool!.send(bytes, spec.method === 'HEAD', (err, r) => {
       const latency = performance.now() - this.t0 - intendedMs;
       const outcome = r ? statusClass(r.status) : errorOutcome(err!);
       this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, r?.status ?? 0, reqBytes, r?.bytes ?? 0, undefined);
@@ -332,7 +320,7 @@ export class LoadRun extends EventEmitter {
   }
 
   private send(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, after: () => void): void {
-    if (this.h1Pool) { this.sendH1(spec, intendedMs, after, this.poolSend); return; } // raw runs have no faults
+    if (this.h1Pool) { this.sendH1(spec, intendedMs, after); return; } // raw runs have no faults
     this.inFlight++;
     const headers = this.headersFor(spec);
     let body: Dispatcher.DispatchOptions['body'] = spec.body;

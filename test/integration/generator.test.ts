@@ -91,6 +91,11 @@ describe('generator against real servers', () => {
     const timedOut = await (await prepareRun(scenario(hang.url, { duration: '1s', load: { executor: 'constant-rate', rate: 50 }, http: { timeout: '300ms', connections: 4 } }))).execute();
     expect(timedOut.summary).toMatchObject({ intended: 50, requests: 50, errors: 50, dropped: 0 });
     expect(timedOut.summary.outcomes).toEqual({ timeout: 50 });
+    // Closed loops time out too, and the run ends.
+    const closed = await (await prepareRun(scenario(hang.url, { duration: '500ms', load: { executor: 'concurrency', vus: 2 }, http: { timeout: '200ms' } }))).execute();
+    expect(closed.summary.errors).toBe(closed.summary.requests);
+    expect(closed.summary.requests).toBeGreaterThanOrEqual(4);
+    expect(closed.summary.outcomes).toEqual({ timeout: closed.summary.requests });
   });
 
   it('drops and counts arrivals beyond maxInFlight instead of delaying them', async () => {
