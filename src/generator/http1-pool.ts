@@ -1,19 +1,29 @@
-import { Http1Connection, type Http1Response } from './http1-connection.js';
+import { Http1Connection, type Http1Callback } from './http1-connection.js';
 
 interface Waiting {
   request: Buffer;
   isHead: boolean;
   since: number;
-  done: (err: NodeJS.ErrnoException | undefined, r: Http1Response | undefined) => void;
+  done: Http1Callback;
 }
 
-interface Busy {
-  since: number;
-  done: Waiting['done'];
+/** One connection and the request it is serving (made once per connection, reused for every request). */
+class Slot {
+  readonly conn: Http1Connection;
+  /** The caller's callback while busy; undefined when idle. */
+  done: Http1Callback | undefined;
+  since = 0;
+  /** Given to the connection: made once, so a request costs no closure here. */
+  readonly onDone: Http1Callback;
+
+  constructor(host: string, port: number, pool: Http1Pool) {
+    this.conn = new Http1Connection(host, port);
+    this.onDone = (err, status, bytes) => pool.settle(this, err, status, bytes);
+  }
 }
 
-function timeoutError(): NodeJS.ErrnoException {
-  return Object.assign(new Error('request timed out'), { code: 'ST_TIMEOUT' });
+function poolError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
 }
 
 /**
@@ -25,15 +35,14 @@ function timeoutError(): NodeJS.ErrnoException {
  * finding every connection busy waits in FIFO order. Timeouts are checked
  * by one sweep timer rather than a timer per request; a timed-out
  * connection is dropped (its response could still arrive). undici's
- * per-request objects were ~6 KB of garbage a request: young-generation
- * scavenges every ~70 ms at 5,000 req/s, each a pause the pacer felt.
+ * per-request objects were ~6 KB of garbage a request; here a request
+ * allocates nothing in the pool.
  */
 export class Http1Pool {
-  private readonly idle: Http1Connection[] = [];
-  private readonly busy = new Map<Http1Connection, Busy>();
-  private readonly waiting: Waiting[] = [];
+  private readonly idle: Slot[] = [];
+  private readonly slots = new Set<Slot>();
+  private readonly waiting: Array<Waiting | undefined> = [];
   private waitingHead = 0;
-  private opened = 0;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -45,70 +54,73 @@ export class Http1Pool {
 
   /** Connections open or being opened. */
   get size(): number {
-    return this.opened;
+    return this.slots.size;
   }
 
-  /** Sends `request`; `done` gets the response or an error (`ST_TIMEOUT`, `ECONNREFUSED`, `ECONNRESET`…). */
-  send(request: Buffer, isHead: boolean, done: Waiting['done']): void {
-    if (this.closed) { done(Object.assign(new Error('pool closed'), { code: 'UND_ERR_DESTROYED' }), undefined); return; }
-    let conn = this.idle.pop();
-    if (!conn && this.opened < this.max) {
-      conn = new Http1Connection(this.host, this.port);
-      this.opened++;
-    }
-    if (!conn) { this.waiting.push({ request, isHead, since: performance.now(), done }); return; }
-    this.dispatch(conn, request, isHead, performance.now(), done);
+  /** Sends `request`; `done` gets the status and body bytes, or an error (`ST_TIMEOUT`, `ECONNREFUSED`, `ECONNRESET`…). */
+  send(request: Buffer, isHead: boolean, done: Http1Callback): void {
+    if (this.closed) { done(poolError('UND_ERR_DESTROYED', 'pool closed'), 0, 0); return; }
+    const slot = this.idle.pop() ?? (this.slots.size < this.max ? this.open() : undefined);
+    if (slot) this.dispatch(slot, request, isHead, performance.now(), done);
+    else this.waiting.push({ request, isHead, since: performance.now(), done });
   }
 
-  private dispatch(conn: Http1Connection, request: Buffer, isHead: boolean, since: number, done: Waiting['done']): void {
-    this.busy.set(conn, { since, done });
-    conn.send(request, isHead).then(
-      (r) => this.settle(conn, undefined, r),
-      (err: NodeJS.ErrnoException) => this.settle(conn, err, undefined),
-    );
+  private open(): Slot {
+    const slot = new Slot(this.host, this.port, this);
+    this.slots.add(slot);
+    return slot;
   }
 
-  private settle(conn: Http1Connection, err: NodeJS.ErrnoException | undefined, r: Http1Response | undefined): void {
-    const b = this.busy.get(conn);
-    if (!b) return; // already timed out and answered
-    this.busy.delete(conn);
-    this.release(conn);
-    b.done(err, r);
+  private dispatch(slot: Slot, request: Buffer, isHead: boolean, since: number, done: Http1Callback): void {
+    slot.done = done;
+    slot.since = since;
+    slot.conn.exchange(request, isHead, slot.onDone);
+  }
+
+  /** @internal A connection's request ended (called through its slot). */
+  settle(slot: Slot, err: NodeJS.ErrnoException | undefined, status: number, bytes: number): void {
+    const done = slot.done;
+    if (!done) return; // timed out or closed, and already answered
+    slot.done = undefined;
+    this.release(slot);
+    done(err, status, bytes);
+  }
+
+  private takeWaiting(): Waiting | undefined {
+    if (this.waitingHead >= this.waiting.length) return undefined;
+    const w = this.waiting[this.waitingHead];
+    this.waiting[this.waitingHead++] = undefined;
+    // Compact now and then so the queue does not grow forever.
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) { this.waiting.splice(0, this.waitingHead); this.waitingHead = 0; }
+    return w;
   }
 
   /** A connection free again: the oldest waiting request takes it, or it goes idle. */
-  private release(conn: Http1Connection): void {
-    if (this.closed) { conn.close(); return; }
-    if (this.waitingHead < this.waiting.length) {
-      const w = this.waiting[this.waitingHead]!;
-      this.waiting[this.waitingHead++] = undefined as unknown as Waiting;
-      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) { this.waiting.splice(0, this.waitingHead); this.waitingHead = 0; }
-      this.dispatch(conn, w.request, w.isHead, w.since, w.done);
-      return;
-    }
-    this.idle.push(conn);
+  private release(slot: Slot): void {
+    if (this.closed) { slot.conn.close(); return; }
+    const w = this.takeWaiting();
+    if (w) this.dispatch(slot, w.request, w.isHead, w.since, w.done);
+    else this.idle.push(slot);
   }
 
   private sweep(): void {
     const deadline = performance.now() - this.timeoutMs;
-    for (const [conn, b] of this.busy) {
-      if (b.since > deadline) continue;
-      this.busy.delete(conn);
-      conn.abort(timeoutError());
-      this.opened--;
-      b.done(timeoutError(), undefined);
+    for (const slot of this.slots) {
+      const done = slot.done;
+      if (!done || slot.since > deadline) continue;
+      slot.done = undefined;
+      this.slots.delete(slot);
+      slot.conn.abort(poolError('ST_TIMEOUT', 'request timed out'));
+      done(poolError('ST_TIMEOUT', 'request timed out'), 0, 0);
     }
     while (this.waitingHead < this.waiting.length && this.waiting[this.waitingHead]!.since <= deadline) {
-      const w = this.waiting[this.waitingHead]!;
-      this.waiting[this.waitingHead++] = undefined as unknown as Waiting;
-      w.done(timeoutError(), undefined);
+      this.takeWaiting()!.done(poolError('ST_TIMEOUT', 'request timed out'), 0, 0);
     }
     // Connections dropped above are replaced for whoever still waits.
-    while (this.waitingHead < this.waiting.length && this.opened < this.max) {
-      const w = this.waiting[this.waitingHead]!;
-      this.waiting[this.waitingHead++] = undefined as unknown as Waiting;
-      this.opened++;
-      this.dispatch(new Http1Connection(this.host, this.port), w.request, w.isHead, w.since, w.done);
+    while (this.slots.size < this.max) {
+      const w = this.takeWaiting();
+      if (!w) break;
+      this.dispatch(this.open(), w.request, w.isHead, w.since, w.done);
     }
   }
 
@@ -116,15 +128,19 @@ export class Http1Pool {
   close(): void {
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const c of this.idle.splice(0)) c.close();
-    const err = Object.assign(new Error('pool closed'), { code: 'UND_ERR_DESTROYED' });
-    const busy = [...this.busy];
-    this.busy.clear();
-    for (const [conn, b] of busy) { conn.abort(err); b.done(err, undefined); }
+    const err = poolError('UND_ERR_DESTROYED', 'pool closed');
+    const busy: Array<[Slot, Http1Callback]> = [];
+    for (const slot of this.slots) {
+      if (slot.done) busy.push([slot, slot.done]);
+      slot.done = undefined;
+      slot.conn.abort(err);
+    }
+    this.slots.clear();
+    this.idle.length = 0;
     const waiting = this.waiting.slice(this.waitingHead);
     this.waiting.length = 0;
     this.waitingHead = 0;
-    for (const w of waiting) w.done(err, undefined);
-    this.opened = 0;
+    for (const [, done] of busy) done(err, 0, 0);
+    for (const w of waiting) w!.done(err, 0, 0);
   }
 }

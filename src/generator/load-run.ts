@@ -309,10 +309,10 @@ export class LoadRun extends EventEmitter {
     const reqBytes = spec.body?.length ?? 0;
     this.recorder.send(intendedMs, reqBytes);
     this.inFlight++;
-    this.h1Pool!.send(bytes, spec.method === 'HEAD', (err, r) => {
+    this.h1Pool!.send(bytes, spec.method === 'HEAD', (err, status, resBytes) => {
       const latency = performance.now() - this.t0 - intendedMs;
-      const outcome = r ? statusClass(r.status) : errorOutcome(err!);
-      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, r?.status ?? 0, reqBytes, r?.bytes ?? 0, undefined);
+      const outcome = err ? errorOutcome(err) : statusClass(status);
+      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, status, reqBytes, resBytes, undefined);
       this.inFlight--;
       after();
       this.maybeFinish();

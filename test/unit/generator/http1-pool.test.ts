@@ -28,8 +28,8 @@ type Result = { err?: string; r?: Http1Response; at: number };
 
 function send(p: Http1Pool, port: number, path: string): Promise<Result> {
   const t0 = performance.now();
-  return new Promise((resolve) => p.send(renderRequest('GET', path, `127.0.0.1:${port}`, {}, null), false, (err, r) => {
-    resolve({ ...(err ? { err: err.code } : {}), ...(r ? { r } : {}), at: performance.now() - t0 });
+  return new Promise((resolve) => p.send(renderRequest('GET', path, `127.0.0.1:${port}`, {}, null), false, (err, status, bytes) => {
+    resolve({ ...(err ? { err: err.code } : { r: { status, bytes } }), at: performance.now() - t0 });
   }));
 }
 
