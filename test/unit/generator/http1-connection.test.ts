@@ -57,4 +57,30 @@ describe('Http1Connection (the closed model\'s raw client)', () => {
     await expect(c.send(req, false)).rejects.toMatchObject({ code: 'ECONNRESET' });
     c.close();
   });
+
+  it('reads header names in any case, honours HTTP/1.0 and Connection: close, and fails malformed responses', async () => {
+    const answers = [
+      'HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 3\r\nX-Other: 1\r\n\r\nabc',
+      'HTTP/1.1 201 Created\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+      'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok', // 1.0 without keep-alive: the connection closes after
+      'HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n',
+      'SSH-2.0-OpenSSH_9.2\r\n\r\n',
+    ];
+    let connections = 0;
+    let n = 0;
+    const port = await listen(createNetServer((sock: Socket) => {
+      connections++;
+      sock.on('data', () => { sock.write(answers[n++]!); });
+    }));
+    const c = new Http1Connection('127.0.0.1', port);
+    const req = renderRequest('GET', '/', `127.0.0.1:${port}`, {}, null);
+    expect(await c.send(req, false)).toEqual({ status: 200, bytes: 3 });
+    expect(await c.send(req, false)).toEqual({ status: 201, bytes: 2 });
+    expect(await c.send(req, false)).toEqual({ status: 200, bytes: 2 });
+    expect(connections).toBe(1);
+    await expect(c.send(req, false)).rejects.toMatchObject({ code: 'HPE_INVALID_CONTENT_LENGTH' });
+    expect(connections).toBe(2); // the HTTP/1.0 answer closed the first connection
+    await expect(c.send(req, false)).rejects.toMatchObject({ code: 'HPE_INVALID_CONSTANT' });
+    c.close();
+  });
 });
