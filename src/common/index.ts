@@ -18,4 +18,5 @@ export * from './config/sidecar-config.js';
 export * from './config/load-sidecar-config.js';
 export * from './route-stats.js';
 export * from './random.js';
+export * from './decimal-at.js';
 export * from './capture-reader.js';

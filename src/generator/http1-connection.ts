@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { decimalAt } from '../common/index.js';
 
 export interface Http1Response {
   status: number;
@@ -189,7 +190,7 @@ export class Http1Connection {
    */
   private parseHead(head: string): boolean {
     const minor = head.charCodeAt(7) - 48;
-    const status = head.length >= 12 && head.charCodeAt(8) === 32 && head.startsWith('HTTP/1.') && (minor === 0 || minor === 1) ? digits(head, 9, 12) : -1;
+    const status = head.length >= 12 && head.charCodeAt(8) === 32 && head.startsWith('HTTP/1.') && (minor === 0 || minor === 1) ? decimalAt(head, 9, 12) : -1;
     if (status < 100) { this.fail(Object.assign(new Error('malformed response'), { code: 'HPE_INVALID_CONSTANT' })); return false; }
     this.status = status;
     this.keepAlive = minor === 1;
@@ -206,7 +207,7 @@ export class Http1Connection {
           const name = head.slice(from, colon).toLowerCase();
           const value = head.slice(colon + 1, to).trim().toLowerCase();
           if (name === 'content-length') {
-            length = digits(value, 0, value.length);
+            length = decimalAt(value, 0, value.length);
             if (length < 0) { this.fail(Object.assign(new Error('bad content-length'), { code: 'HPE_INVALID_CONTENT_LENGTH' })); return false; }
           } else if (name === 'transfer-encoding') chunked = value.includes('chunked');
           else if (name === 'connection') this.keepAlive = value !== 'close' && (minor === 1 || value === 'keep-alive');
@@ -220,16 +221,4 @@ export class Http1Connection {
     else { this.bodyLeft = -3; this.keepAlive = false; }
     return true;
   }
-}
-
-/** The decimal number in text[from, to), or -1 when it is empty, too long or not all digits. */
-function digits(text: string, from: number, to: number): number {
-  if (to <= from || to - from > 15) return -1;
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
 }

@@ -1,3 +1,4 @@
+import { decimalAt } from '../../common/decimal-at.js';
 import { flatCopy } from '../flat-copy.js';
 import { LineError, type Observation } from './observation.js';
 
@@ -86,18 +87,6 @@ function unescape(raw: string): string {
   return raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw;
 }
 
-/** Non-negative decimal integer in line[from, to), or -1. */
-function digitsAt(line: string, from: number, to: number): number {
-  if (to <= from || to - from > 15) return -1;
-  let v = 0;
-  for (let k = from; k < to; k++) {
-    const c = line.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
-
 function isMethod(line: string, from: number, to: number): boolean {
   if (to - from < 3 || to - from > 10) return false;
   for (let k = from; k < to; k++) {
@@ -137,7 +126,7 @@ export function parseAccessLogLine(line: string): Observation {
   const target = unescape(rawTarget);
   const i = q1 + 2;
   let sp = line.indexOf(' ', i);
-  const status = digitsAt(line, i, sp < 0 ? line.length : sp);
+  const status = decimalAt(line, i, sp < 0 ? line.length : sp);
   if (status < 100 || status > 599) throw new LineError('bad_status');
   let resBytes = 0;
   let ua: string | undefined;
@@ -145,7 +134,7 @@ export function parseAccessLogLine(line: string): Observation {
     const sp2 = line.indexOf(' ', sp + 1);
     const end = sp2 < 0 ? line.length : sp2;
     if (!(end === sp + 2 && line.charCodeAt(sp + 1) === 45)) {
-      resBytes = digitsAt(line, sp + 1, end);
+      resBytes = decimalAt(line, sp + 1, end);
       if (resBytes < 0) throw new LineError('bad_size');
     }
     if (sp2 >= 0 && line.charCodeAt(sp2 + 1) === 34) {
