@@ -19,4 +19,6 @@ export * from './config/load-sidecar-config.js';
 export * from './route-stats.js';
 export * from './random.js';
 export * from './decimal-at.js';
+export * from './http1-connection.js';
+export * from './http1-pool.js';
 export * from './capture-reader.js';

@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
-import { seededRandom, summarizeMs, type Random } from '../common/index.js';
+import { Http1Pool, renderRequest, seededRandom, summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { warmUp } from './warm-up.js';
-import { renderRequest } from './http1-connection.js';
-import { Http1Pool } from './http1-pool.js';
 import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
 import { fixedSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
 

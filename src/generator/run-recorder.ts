@@ -13,6 +13,7 @@ export function errorOutcome(err: NodeJS.ErrnoException): Outcome {
     case 'UND_ERR_BODY_TIMEOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ST_TIMEOUT':
+    case 'ST_CONNECT_TIMEOUT':
       return 'timeout';
     case 'ECONNRESET':
     case 'EPIPE':

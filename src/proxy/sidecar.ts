@@ -11,7 +11,7 @@ import { Exchange, type ProxyContext } from './exchange.js';
 import { CaptureFilter } from './filters/capture.js';
 import { FaultFilter } from './filters/fault.js';
 import { MirrorPolicy } from './filters/mirror.js';
-import { createHotTotals, createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import { childCache, createHotTotals, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { ShadowWriter } from './shadow-writer.js';
 import { UpstreamSet } from './upstream-set.js';
 import { WindowAggregator } from './window-aggregator.js';
@@ -104,6 +104,7 @@ export class Sidecar extends EventEmitter {
     this.capture.on('record', (r) => this.emit('record', r));
 
     this.shadowStats = new RouteStatsTable(config.capture.maxRoutes);
+    const mirrorChild = childCache(metrics.mirrorDuration);
     if (config.secondary && config.mirror.fraction > 0) {
       this.shadow = new ShadowWriter(config.secondary, {
         maxInFlight: config.mirror.maxInFlight, maxQueue: config.mirror.maxQueue, timeout: config.mirror.timeout,
@@ -116,7 +117,7 @@ export class Sidecar extends EventEmitter {
           this.shadowStats.get(req.route, req.method).record(0, 0, req.body?.length ?? 0, 0, true);
         },
         completed: (req, status, ms, bytes) => {
-          metrics.mirrorDuration.labels(req.route, String(status)).observe(ms / 1000);
+          mirrorChild(req.route, String(status)).observe(ms / 1000);
           this.shadowStats.get(req.route, req.method).record(status, ms, req.body?.length ?? 0, bytes, false);
         },
         inFlight: (n) => { totals.mirrorInFlight = n; },
@@ -125,7 +126,7 @@ export class Sidecar extends EventEmitter {
 
     const labelled = new Set<string>();
     const maxRoutes = config.capture.maxRoutes;
-    const children = new Map<string, { observe(v: number): void }>();
+    const durationChild = childCache(metrics.requestDuration);
     this.ctx = {
       upstreams: this.upstreams,
       metrics,
@@ -144,15 +145,7 @@ export class Sidecar extends EventEmitter {
         labelled.add(route);
         return route;
       },
-      durationChild(route, method, status) {
-        const key = route + '\0' + method + '\0' + status;
-        let c = children.get(key);
-        if (c === undefined) {
-          c = metrics.requestDuration.labels(route, method, String(status));
-          children.set(key, c);
-        }
-        return c;
-      },
+      durationChild: (route, method, status) => durationChild(route, method, String(status)),
     };
 
     const srv = config.server;

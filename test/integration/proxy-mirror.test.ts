@@ -76,6 +76,36 @@ describe('sidecar mirroring', () => {
     expect(JSON.parse(await (await request(`${sc.addresses.admin}/stats`)).body.text()).mirror.circuitOpen).toBe(false);
   });
 
+  it('keeps shadow connections alive, times out a secondary that never answers, and reaches an https secondary through undici', async () => {
+    const primary = await server((_req, res) => res.end('ok'));
+    const sockets = new Set<unknown>();
+    const secondary = await server((req, res) => { sockets.add(req.socket); if (req.url !== '/hang') res.end('shadow'); });
+    const sc = await sidecar({ primary: [primary.url], secondary: secondary.url, mirror: { fraction: 1, timeout: '200ms' } });
+    for (let i = 0; i < 30; i++) await (await request(`${sc.addresses.proxy}/a`)).body.dump();
+    await waitFor(() => sc.histograms().secondary.some((r) => r.requests === 30));
+    expect(sockets.size).toBe(1); // one request at a time: one kept-alive connection
+    await (await request(`${sc.addresses.proxy}/hang`)).body.dump();
+    const metrics = async (url: string): Promise<string> => (await request(`${url}/metrics`)).body.text();
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await metrics(sc.addresses.admin)).toMatch(/shadowtwin_mirror_failed_total\{code="ST_TIMEOUT"\} 1/);
+
+    // https: undici's TLS client; an unverifiable certificate is a counted failure, the primary is untouched.
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'st-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const tls = (await import('node:https')).createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end());
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => { tls.close(() => r()); tls.closeAllConnections(); }));
+    const sc2 = await sidecar({ primary: [primary.url], secondary: `https://127.0.0.1:${(tls.address() as { port: number }).port}`, mirror: { fraction: 1 } });
+    for (let i = 0; i < 3; i++) expect(await (await request(`${sc2.addresses.proxy}/a`)).body.text()).toBe('ok');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await metrics(sc2.addresses.admin)).toMatch(/shadowtwin_mirror_failed_total\{code="(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)"\} 3/);
+  });
+
   it('a secondary that sleeps 2 s or is down does not slow the primary', async () => {
     const primary = await server((_req, res) => setTimeout(() => res.end('ok'), 1));
     const sleepy = await server((_req, res) => setTimeout(() => res.end('late'), 2000));

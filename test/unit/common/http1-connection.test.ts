@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Http1Connection, renderRequest } from '../../../src/generator/http1-connection.js';
+import { Http1Connection, renderRequest } from '../../../src/common/http1-connection.js';
 
 const servers: Array<Server | NetServer> = [];
 afterEach(async () => { for (const s of servers.splice(0)) await new Promise((r) => s.close(() => r(undefined))); });
@@ -13,7 +13,7 @@ async function listen<T extends Server | NetServer>(s: T): Promise<number> {
   return (s.address() as AddressInfo).port;
 }
 
-describe('Http1Connection (the closed model\'s raw client)', () => {
+describe('Http1Connection (the raw HTTP/1.1 client)', () => {
   it('reads Content-Length and chunked bodies on one keep-alive connection, and sends bodies', async () => {
     const seen: string[] = [];
     const sockets = new Set<unknown>();

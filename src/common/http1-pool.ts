@@ -57,7 +57,7 @@ export class Http1Pool {
     return this.slots.size;
   }
 
-  /** Sends `request`; `done` gets the status and body bytes, or an error (`ST_TIMEOUT`, `ECONNREFUSED`, `ECONNRESET`…). */
+  /** Sends `request`; `done` gets the status and body bytes, or an error (`ST_TIMEOUT`, `ST_CONNECT_TIMEOUT`, `ECONNREFUSED`, `ECONNRESET`…). */
   send(request: Buffer, isHead: boolean, done: Http1Callback): void {
     if (this.closed) { done(poolError('UND_ERR_DESTROYED', 'pool closed'), 0, 0); return; }
     const slot = this.idle.pop() ?? (this.slots.size < this.max ? this.open() : undefined);
@@ -110,8 +110,10 @@ export class Http1Pool {
       if (!done || slot.since > deadline) continue;
       slot.done = undefined;
       this.slots.delete(slot);
-      slot.conn.abort(poolError('ST_TIMEOUT', 'request timed out'));
-      done(poolError('ST_TIMEOUT', 'request timed out'), 0, 0);
+      // Never connected: the host is unreachable, which a circuit breaker treats unlike a slow answer.
+      const err = slot.conn.connecting ? poolError('ST_CONNECT_TIMEOUT', 'connect timed out') : poolError('ST_TIMEOUT', 'request timed out');
+      slot.conn.abort(err);
+      done(err, 0, 0);
     }
     while (this.waitingHead < this.waiting.length && this.waiting[this.waitingHead]!.since <= deadline) {
       this.takeWaiting()!.done(poolError('ST_TIMEOUT', 'request timed out'), 0, 0);

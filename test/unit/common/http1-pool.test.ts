@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderRequest, type Http1Response } from '../../../src/generator/http1-connection.js';
-import { Http1Pool } from '../../../src/generator/http1-pool.js';
+import { renderRequest, type Http1Response } from '../../../src/common/http1-connection.js';
+import { Http1Pool } from '../../../src/common/http1-pool.js';
 import { deadUrl, startServer, type TestServer } from '../../helpers/servers.js';
 
 const servers: TestServer[] = [];
@@ -33,7 +33,7 @@ function send(p: Http1Pool, port: number, path: string): Promise<Result> {
   }));
 }
 
-describe('Http1Pool (the open model\'s raw HTTP/1.1 client)', () => {
+describe('Http1Pool (keep-alive HTTP/1.1 connections to one origin)', () => {
   it('opens only as many connections as requests are outstanding at once, and reuses them', async () => {
     const { port, sockets } = await server((_req, res) => setTimeout(() => res.end('hello'), 2));
     const p = pool(port, 256, 5000);

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { decimalAt } from '../common/index.js';
+import { decimalAt } from './decimal-at.js';
 
 export interface Http1Response {
   status: number;
@@ -13,17 +13,31 @@ export type Http1Callback = (err: NodeJS.ErrnoException | undefined, status: num
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 
-/** Request bytes for a method, path and headers: rendered once per request spec and reused. */
-export function renderRequest(method: string, path: string, host: string, headers: Record<string, string>, body: Buffer | null): Buffer {
-  let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
-  for (const [k, v] of Object.entries(headers)) {
+/** Headers the framing owns: never copied from the caller's list. */
+function framing(lowerName: string): boolean {
+  return lowerName === 'content-length' || lowerName === 'connection' || lowerName === 'transfer-encoding' || lowerName === 'keep-alive';
+}
+
+/**
+ * Request bytes for a method, path and headers (an object, or a flat
+ * `[name, value, …]` list as the sidecar forwards them). A `host` header in
+ * the list wins over `host` (as with undici); framing headers are replaced
+ * by a Content-Length for the body. The generator renders once per request
+ * spec and reuses the bytes.
+ */
+export function renderRequest(method: string, path: string, host: string, headers: Record<string, string> | readonly string[], body: Buffer | null): Buffer {
+  let lines = '';
+  let hostLine = `host: ${host}\r\n`;
+  const add = (k: string, v: string): void => {
     const lk = k.toLowerCase();
-    if (lk === 'host' || lk === 'content-length' || lk === 'connection' || lk === 'transfer-encoding') continue;
-    head += `${k}: ${v}\r\n`;
-  }
-  if (body?.length || method === 'POST' || method === 'PUT' || method === 'PATCH') head += `content-length: ${body?.length ?? 0}\r\n`;
-  head += '\r\n';
-  return body?.length ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
+    if (lk === 'host') hostLine = `${k}: ${v}\r\n`;
+    else if (!framing(lk)) lines += `${k}: ${v}\r\n`;
+  };
+  if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) add(headers[i]!, headers[i + 1]!);
+  else for (const [k, v] of Object.entries(headers)) add(k, v);
+  const length = body?.length || method === 'POST' || method === 'PUT' || method === 'PATCH' ? `content-length: ${body?.length ?? 0}\r\n` : '';
+  const head = Buffer.from(`${method} ${path} HTTP/1.1\r\n${hostLine}${lines}${length}\r\n`, 'latin1');
+  return body?.length ? Buffer.concat([head, body]) : head;
 }
 
 /**
@@ -74,6 +88,11 @@ export class Http1Connection {
   close(): void {
     this.socket?.destroy();
     this.socket = undefined;
+  }
+
+  /** Whether the TCP connection is still being set up (a timeout then means the host is unreachable). */
+  get connecting(): boolean {
+    return this.socket?.connecting === true;
   }
 
   /** Gives up on the request in flight (its promise rejects with `err`) and drops the connection. */
