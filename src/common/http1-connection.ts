@@ -40,13 +40,19 @@ export function renderRequest(method: string, path: string, host: string, header
   return body?.length ? Buffer.concat([head, body]) : head;
 }
 
+/** GET, HEAD, OPTIONS, PUT, DELETE (from the request line's first bytes): safe to send again. */
+function idempotent(request: Buffer): boolean {
+  const c = request[0];
+  return c === 0x47 || c === 0x48 || c === 0x4f || c === 0x44 || (c === 0x50 && request[1] === 0x55);
+}
+
 /**
  * One keep-alive HTTP/1.1 connection that sends a pre-rendered request and
  * reads the response (status line, Content-Length or chunked body, no
- * pipelining): the closed model's client, as autocannon does it. Request
- * bytes are written as one Buffer and responses are parsed on the raw
- * bytes, which is where undici's per-request work (request objects, header
- * validation and rendering) cost the closed loop about 20% of its throughput.
+ * pipelining), as autocannon does it. Request bytes are written as one
+ * Buffer and responses are parsed on the raw bytes, which is where undici's
+ * per-request work (request objects, header validation and rendering) cost
+ * the generator's closed loop about 20% of its throughput.
  */
 export class Http1Connection {
   private socket: Socket | undefined;
@@ -95,7 +101,7 @@ export class Http1Connection {
     return this.socket?.connecting === true;
   }
 
-  /** Gives up on the request in flight (its promise rejects with `err`) and drops the connection. */
+  /** Gives up on the request in flight (its callback gets `err`) and drops the connection. */
   abort(err: NodeJS.ErrnoException): void {
     const p = this.pending;
     this.pending = undefined;
@@ -124,7 +130,7 @@ export class Http1Connection {
     const p = this.pending;
     // The server closed an idle keep-alive connection as we reused it: nothing was answered, so send
     // once more on a new connection (what undici does for idempotent requests).
-    if (p && !this.retried && this.served > 0 && this.status === 0 && this.buf.length === 0) {
+    if (p && !this.retried && this.served > 0 && this.status === 0 && this.buf.length === 0 && idempotent(this.request)) {
       this.retried = true;
       this.socket?.destroy();
       this.open();
