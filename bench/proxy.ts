@@ -9,7 +9,7 @@
  * intended send time; the sidecar's CPU from /proc and its RSS.
  * Memory: a run with a dead secondary and mirror 1.0 under wrk load.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,29 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
     const cpuPerSec = median(cpu.sidecar);
     const cpuUndici = median(cpu.undici);
 
+    // ---- cold start ----
+    // A just-started sidecar taking 3,000 req/s at once, with and without its
+    // warm-up, rounds interleaved: p99 and max of the first second (and the
+    // rest), and the time from spawn to the data port opening.
+    const cold: Record<'on' | 'off', Array<{ first: number; max: number; rest: number; startMs: number }>> = { on: [], off: [] };
+    for (let round = 0; round < 2; round++) {
+      for (const mode of ['on', 'off'] as const) {
+        const cfg = join(tmp, `warm-${mode}.yaml`);
+        writeFileSync(cfg, `server:\n  warmUp: ${mode === 'on'}\n`);
+        const t0 = performance.now();
+        const t = await startSidecar(`cold start, warm-up ${mode}`, ['--config', cfg]);
+        const startMs = performance.now() - t0;
+        const u = new URL(t.url);
+        const report = await (await prepareRun(parseScenario({
+          target: u.origin, duration: 3000, load: { executor: 'constant-rate', rate: 3000 }, source: { path: u.pathname }, http: { connections: 128, maxInFlight: 5000 },
+        }))).execute();
+        await t.proc!.stop();
+        const tl = report.timeline;
+        cold[mode].push({ first: tl[0]!.p99, max: report.summary.latencyMs.max, rest: Math.max(...tl.slice(1).map((x) => x.p99)), startMs });
+      }
+    }
+    const coldMed = (mode: 'on' | 'off', k: 'first' | 'max' | 'rest' | 'startMs'): number => median(cold[mode].map((c) => c[k]));
+
     // ---- dead secondary ----
     const deadPort = await freePort();
     const dead = await startSidecar('sidecar, mirror 1.0 to a dead secondary', ['--secondary', `http://127.0.0.1:${deadPort}`, '--mirror', '1']);
@@ -136,6 +159,7 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
       { name: `${RATE} req/s: sidecar CPU`, value: `${cpuPerSec.toFixed(3)} vCPU (bare undici ${cpuUndici.toFixed(3)})`, target: '≤ 0.15 vCPU', pass: cpuPerSec <= 0.15 },
       { name: `${RATE} req/s: sidecar CPU / bare undici CPU`, value: (cpuPerSec / cpuUndici).toFixed(2), target: '(reference)', pass: true },
       { name: `${RATE} req/s: sidecar RSS`, value: `${(rss / 2 ** 20).toFixed(0)} MB`, target: '< 100 MB', pass: rss < 100 * 2 ** 20 },
+      { name: 'cold start at 3,000 req/s: first-second p99, warm-up on', value: `${coldMed('on', 'first').toFixed(1)} ms (off: ${coldMed('off', 'first').toFixed(1)} ms)`, target: '(reference: off)', pass: coldMed('on', 'first') < coldMed('off', 'first') },
       { name: `${DEAD_SECONDS}s, dead secondary, mirror 1.0: peak RSS`, value: `${(deadPeak / 2 ** 20).toFixed(0)} MB (end ${(deadEnd / 2 ** 20).toFixed(0)} MB, ${Math.round(deadRun.rps)} req/s)`, target: '< 150 MB', pass: deadPeak < 150 * 2 ** 20 },
     ];
     const markdown = [
@@ -149,6 +173,11 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
         ['via sidecar (capture on)', med('sidecar', 'p50'), med('sidecar', 'p90'), med('sidecar', 'p99'), cpuPerSec.toFixed(3)],
         ['sidecar added over direct', added('p50'), added('p90'), added('p99'), ''],
       ]),
+      '',
+      `### Cold start: 3,000 req/s from the moment the data port opens (3s × 2 rounds interleaved, medians)`,
+      table(['warm-up', 'spawn → port open', 'first-second p99 ms', 'max ms', 'worst later second p99 ms'], (['on', 'off'] as const).map((mode) => [
+        mode, `${Math.round(coldMed(mode, 'startMs'))} ms`, coldMed(mode, 'first'), coldMed(mode, 'max'), coldMed(mode, 'rest'),
+      ])),
       '',
       checksTable(checks),
     ].join('\n');

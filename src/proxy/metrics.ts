@@ -56,8 +56,8 @@ export function createHotTotals(): HotTotals {
   return { inFlight: 0, requestBytes: 0, responseBytes: 0, mirrorSent: 0, mirrorInFlight: 0 };
 }
 
-export function createProxyMetrics(sources: ScrapeSources, registry = new Registry()) {
-  collectDefaultMetrics({ register: registry });
+export function createProxyMetrics(sources: ScrapeSources, registry = new Registry(), defaultMetrics = true) {
+  if (defaultMetrics) collectDefaultMetrics({ register: registry });
   // These prom-client gauges end in _total, which Prometheus reserves for
   // counters (promtool rejects them); the per-type gauges carry the same data.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {

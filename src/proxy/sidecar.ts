@@ -13,6 +13,7 @@ import { FaultFilter } from './filters/fault.js';
 import { MirrorPolicy } from './filters/mirror.js';
 import { childCache, createHotTotals, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { ShadowWriter } from './shadow-writer.js';
+import { warmUpSidecar } from './warm-up.js';
 import { UpstreamSet } from './upstream-set.js';
 import { WindowAggregator } from './window-aggregator.js';
 import { createUpgradeHandler } from './websocket.js';
@@ -21,6 +22,8 @@ export interface SidecarOptions {
   logger?: Logger;
   /** Source of randomness for sampling and fault draws (tests pass a seeded one). */
   random?: () => number;
+  /** Node's process metrics on /metrics (default true; the warm-up's throwaway sidecar has none). */
+  defaultMetrics?: boolean;
 }
 
 export interface SidecarAddresses {
@@ -73,7 +76,7 @@ export class Sidecar extends EventEmitter {
       members: () => this.upstreams.size,
       health: () => this.upstreams.view(),
       totals,
-    }));
+    }, undefined, options.defaultMetrics !== false));
     const up = config.upstream;
     this.upstreams = new UpstreamSet(config.primary, {
       connectTimeout: up.connectTimeout, responseTimeout: up.responseTimeout, bodyTimeout: up.bodyTimeout,
@@ -212,6 +215,7 @@ export class Sidecar extends EventEmitter {
   }
 
   async start(): Promise<SidecarAddresses> {
+    if (this.config.server.warmUp) await this.warmUp();
     await this.writer?.start();
     const proxy = await listen(this.server, this.config.listen, 'data port (listen)');
     let admin: string;
@@ -225,6 +229,28 @@ export class Sidecar extends EventEmitter {
     this.addressesValue = { proxy, admin };
     this.log.info({ proxy, admin, primary: this.config.primary, secondary: this.config.secondary ?? null, mirror: this.config.mirror.fraction }, 'sidecar listening');
     return this.addressesValue;
+  }
+
+  /**
+   * Our request path, warmed on a throwaway sidecar with this one's settings
+   * (no capture file, no faults, no real upstreams) before the data port
+   * opens: the first second through a cold sidecar is hundreds of ms slow.
+   */
+  private async warmUp(): Promise<void> {
+    const t0 = performance.now();
+    const c = this.config;
+    const loopback = { host: '127.0.0.1', port: 0 };
+    await warmUpSidecar((primary, secondary) => new Sidecar({
+      ...c,
+      listen: loopback,
+      admin: { listen: loopback },
+      primary: [primary],
+      ...(this.shadow ? { secondary } : { secondary: undefined }),
+      capture: { ...c.capture, file: undefined },
+      faults: { ...c.faults, enabled: false },
+      server: { ...c.server, warmUp: false },
+    }, { defaultMetrics: false }));
+    this.log.debug({ ms: Math.round(performance.now() - t0) }, 'request path warmed up');
   }
 
   histograms(): HistogramDump {

@@ -31,7 +31,8 @@ export async function deadUrl(): Promise<string> {
 
 /** Starts a sidecar on port 0 (data and admin) with the given config. */
 export async function startSidecar(input: Partial<SidecarConfigInput> & { primary: string[] }, options?: SidecarOptions): Promise<Sidecar> {
-  const config = parseSidecarConfig({ listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0', ...(input.admin ?? {}) }, ...input });
+  // No warm-up unless a test asks for it: ~0.4 s per sidecar adds up over the suite (proxy-warm-up.test.ts covers it).
+  const config = parseSidecarConfig({ listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0', ...(input.admin ?? {}) }, ...input, server: { warmUp: false, ...(input.server ?? {}) } });
   const sidecar = createSidecar(config, options);
   await sidecar.start();
   return sidecar;

@@ -66,6 +66,8 @@ export const sidecarConfigSchema = z.strictObject({
     maxHeaderBytes: z.number().int().min(1024).prefault(16 * 1024),
     /** 0 means unlimited (bodies are streamed, never buffered). */
     maxBodyBytes: byteSize.prefault(0),
+    /** Warm the request path on a throwaway loopback sidecar before the data port opens (~0.5 s). */
+    warmUp: z.boolean().prefault(true),
   }).prefault({}),
   capture: z.strictObject({
     file: z.string().optional(),
