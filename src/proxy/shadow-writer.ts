@@ -42,8 +42,10 @@ export interface ShadowWriterHooks {
  * costs almost nothing; after the open period one probe request is let through.
  * A plain-http secondary is reached over raw keep-alive HTTP/1.1
  * connections (`Http1Pool`, request bytes rendered in one go), an https one
- * through undici: with undici each shadow copy cost the sidecar ~130 µs of
- * CPU, most of a forwarded request's own cost again.
+ * through undici. Measured against undici: the CPU a shadow copy adds
+ * hardly moved (43 → 41 µs a request under wrk; it is mostly the extra
+ * socket write and read), but it leaves less garbage, so the primary path
+ * sees fewer GC pauses (scavenges at 3,000 req/s, mirror 1.0: 223 → 191).
  */
 export class ShadowWriter {
   /** undici, for https secondaries. */
