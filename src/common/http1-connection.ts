@@ -12,6 +12,7 @@ export type Http1Callback = (err: NodeJS.ErrnoException | undefined, status: num
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
+const EMPTY = Buffer.alloc(0);
 
 /** Headers the framing owns: never copied from the caller's list. */
 function framing(lowerName: string): boolean {
@@ -56,7 +57,7 @@ function idempotent(request: Buffer): boolean {
  */
 export class Http1Connection {
   private socket: Socket | undefined;
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   /** The request in flight: its callback (undefined when idle), bytes (for the one retry) and whether it is a HEAD. */
   private pending: Http1Callback | undefined;
   private request: Buffer = CRLF;
@@ -71,7 +72,12 @@ export class Http1Connection {
   private chunkLeft = 0;
   private keepAlive = true;
 
-  constructor(private readonly host: string, private readonly port: number) {}
+  private readonly host: string;
+
+  /** `host` as in a URL's hostname: an IPv6 address may keep its brackets (`[::1]`). */
+  constructor(host: string, private readonly port: number) {
+    this.host = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  }
 
   /** Sends `request` and calls `cb` once with the response or an error, reconnecting first when needed. */
   exchange(request: Buffer, isHead: boolean, cb: Http1Callback): void {
@@ -112,7 +118,7 @@ export class Http1Connection {
   private open(): void {
     const s = connect({ host: this.host, port: this.port });
     s.setNoDelay(true);
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.keepAlive = true;
     this.served = 0;
     s.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -170,17 +176,17 @@ export class Http1Connection {
         this.bodyLeft -= take;
         data = data.subarray(take);
         if (this.bodyLeft === 0) { this.buf = data; this.done(); return; }
-        this.buf = Buffer.alloc(0);
+        this.buf = EMPTY;
         return;
       }
-      if (this.bodyLeft === -3) { this.bytes += data.length; this.buf = Buffer.alloc(0); return; }
+      if (this.bodyLeft === -3) { this.bytes += data.length; this.buf = EMPTY; return; }
       // Chunked: size line, data, CRLF; a 0-size chunk then trailers up to an empty line.
       if (this.chunkLeft > 0) {
         const take = Math.min(this.chunkLeft, data.length);
         this.bytes += take;
         this.chunkLeft -= take;
         data = data.subarray(take);
-        if (this.chunkLeft > 0) { this.buf = Buffer.alloc(0); return; }
+        if (this.chunkLeft > 0) { this.buf = EMPTY; return; }
         this.chunkLeft = -1; // expect the CRLF after the data
       }
       if (this.chunkLeft === -1) {

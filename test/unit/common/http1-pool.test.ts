@@ -84,4 +84,19 @@ describe('Http1Pool (keep-alive HTTP/1.1 connections to one origin)', () => {
     expect((await second).err).toBe('UND_ERR_DESTROYED');
     expect(q.size).toBe(0);
   });
+
+  it('reaches an IPv6 loopback origin given as a URL hostname (with brackets)', async () => {
+    const { createServer } = await import('node:http');
+    const v6 = createServer((_req, res) => res.end('six'));
+    await new Promise<void>((r) => v6.listen(0, '::1', () => r()));
+    const port = (v6.address() as { port: number }).port;
+    try {
+      const p = new Http1Pool(new URL(`http://[::1]:${port}`).hostname, port, 2, 5000);
+      pools.push(p);
+      expect(await send(p, port, '/')).toMatchObject({ r: { status: 200, bytes: 3 } });
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((r) => v6.close(() => r(undefined)));
+    }
+  });
 });
