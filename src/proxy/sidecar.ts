@@ -240,6 +240,7 @@ export class Sidecar extends EventEmitter {
     const t0 = performance.now();
     const c = this.config;
     const loopback = { host: '127.0.0.1', port: 0 };
+    // An optimisation only: if it fails, the sidecar starts cold rather than not at all.
     await warmUpSidecar((primary, secondary) => new Sidecar({
       ...c,
       listen: loopback,
@@ -249,8 +250,10 @@ export class Sidecar extends EventEmitter {
       capture: { ...c.capture, file: undefined },
       faults: { ...c.faults, enabled: false },
       server: { ...c.server, warmUp: false },
-    }, { defaultMetrics: false }));
-    this.log.debug({ ms: Math.round(performance.now() - t0) }, 'request path warmed up');
+    }, { defaultMetrics: false })).then(
+      () => this.log.debug({ ms: Math.round(performance.now() - t0) }, 'request path warmed up'),
+      (err: Error) => this.log.warn({ err: err.message }, 'warm-up failed; starting cold'),
+    );
   }
 
   histograms(): HistogramDump {
