@@ -21,4 +21,5 @@ export * from './random.js';
 export * from './decimal-at.js';
 export * from './http1-connection.js';
 export * from './http1-pool.js';
+export * from './loopback-sink.js';
 export * from './capture-reader.js';

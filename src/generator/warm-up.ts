@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { withLoopbackSink } from '../common/index.js';
 
 /** Warm-up length: arrivals at WARM_UP_RATE for WARM_UP_MS (2,000 requests). */
 const WARM_UP_RATE = 4000;
@@ -19,18 +18,8 @@ export type WarmUpRun = (target: string, arrivals: { next(): number | undefined 
  * left our own path cold.
  */
 export async function warmUp(run: WarmUpRun): Promise<void> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('ok'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  try {
-    const gap = 1000 / WARM_UP_RATE;
-    let t = gap / 2;
-    const arrivals = { next: (): number | undefined => (t < WARM_UP_MS ? (t += gap) - gap : undefined) };
-    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, WARM_UP_MS);
-  } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  const gap = 1000 / WARM_UP_RATE;
+  let t = gap / 2;
+  const arrivals = { next: (): number | undefined => (t < WARM_UP_MS ? (t += gap) - gap : undefined) };
+  await withLoopbackSink((target) => run(target, arrivals, WARM_UP_MS));
 }

@@ -1,6 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Http1Pool, renderRequest } from '../common/index.js';
+import { Http1Pool, renderRequest, withLoopbackSink } from '../common/index.js';
 
 /** Requests driven through the throwaway sidecar, at most this long. */
 const WARM_UP_REQUESTS = 2000;
@@ -11,10 +9,6 @@ const WARM_UP_CONCURRENCY = 16;
 export interface WarmUpTarget {
   start(): Promise<{ proxy: string }>;
   stop(): Promise<void>;
-}
-
-function listenLoopback(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
 /**
@@ -30,35 +24,33 @@ function listenLoopback(server: Server): Promise<string> {
  * It costs ~0.6 s of start-up.
  */
 export async function warmUpSidecar(make: (primary: string, secondary: string) => WarmUpTarget): Promise<void> {
-  const upstream = createServer((req, res) => { req.resume(); req.on('end', () => res.end('warm')); });
-  const primary = await listenLoopback(upstream);
-  const sidecar = make(primary, primary);
-  try {
-    const url = new URL((await sidecar.start()).proxy);
-    const pool = new Http1Pool(url.hostname, Number(url.port), WARM_UP_CONCURRENCY, 5000);
-    const host = url.host;
-    const requests = [
-      renderRequest('GET', '/warm-up/1', host, { 'user-agent': 'shadowtwin-warm-up' }, null),
-      renderRequest('POST', '/warm-up', host, { 'user-agent': 'shadowtwin-warm-up', 'content-type': 'application/json' }, Buffer.from('{"warm":true}')),
-    ];
-    const until = performance.now() + WARM_UP_MAX_MS;
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      let active = 0;
-      const next = (): void => {
-        if (sent >= WARM_UP_REQUESTS || performance.now() > until) {
-          if (active === 0) resolve();
-          return;
-        }
-        active++;
-        pool.send(requests[sent++ % 2]!, false, () => { active--; next(); });
-      };
-      for (let i = 0; i < WARM_UP_CONCURRENCY; i++) next();
-    });
-    pool.close();
-  } finally {
-    await sidecar.stop();
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  }
+  await withLoopbackSink(async (upstream) => {
+    const sidecar = make(upstream, upstream);
+    try {
+      const url = new URL((await sidecar.start()).proxy);
+      const pool = new Http1Pool(url.hostname, Number(url.port), WARM_UP_CONCURRENCY, 5000);
+      const host = url.host;
+      const requests = [
+        renderRequest('GET', '/warm-up/1', host, { 'user-agent': 'shadowtwin-warm-up' }, null),
+        renderRequest('POST', '/warm-up', host, { 'user-agent': 'shadowtwin-warm-up', 'content-type': 'application/json' }, Buffer.from('{"warm":true}')),
+      ];
+      const until = performance.now() + WARM_UP_MAX_MS;
+      let sent = 0;
+      await new Promise<void>((resolve) => {
+        let active = 0;
+        const next = (): void => {
+          if (sent >= WARM_UP_REQUESTS || performance.now() > until) {
+            if (active === 0) resolve();
+            return;
+          }
+          active++;
+          pool.send(requests[sent++ % 2]!, false, () => { active--; next(); });
+        };
+        for (let i = 0; i < WARM_UP_CONCURRENCY; i++) next();
+      });
+      pool.close();
+    } finally {
+      await sidecar.stop();
+    }
+  });
 }
