@@ -4,6 +4,9 @@ import type { Random } from '../common/index.js';
 export const GENERATOR_FAULT_KINDS = ['delay', 'timeout', 'abort', 'duplicate', 'churn', 'slow-body', 'malformed-body', 'oversized-header', 'invalid-header'] as const;
 export type GeneratorFaultKind = (typeof GENERATOR_FAULT_KINDS)[number];
 
+/** Upper bounds on fault parameters (flags and scenario files alike): a typo must not hold a run for a day. */
+export const FAULT_LIMITS = { ms: 3_600_000, copies: 100, bytes: 16 * 1024 * 1024, bytesPerSec: 1e9 } as const;
+
 export interface GeneratorFault {
   kind: GeneratorFaultKind;
   /** Share of matching requests, 0..100. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationMs, httpOrigin, percent, type ConfigIssue } from '../common/index.js';
-import { GENERATOR_FAULT_KINDS } from './faults.js';
+import { FAULT_LIMITS, GENERATOR_FAULT_KINDS } from './faults.js';
 import { parseThreshold } from './thresholds.js';
 
 const EXECUTOR_NAMES = ['constant-rate', 'ramping-rate', 'poisson', 'peak-valley', 'step', 'forecast', 'replay', 'sessions', 'concurrency'] as const;
@@ -52,10 +52,10 @@ export const scenarioSchema = z.strictObject({
     kind: z.enum(GENERATOR_FAULT_KINDS, { error: `must be one of ${GENERATOR_FAULT_KINDS.join(', ')}` }),
     percent,
     routes: z.array(z.string()).optional(),
-    ms: z.number().nonnegative().optional(),
-    copies: z.number().int().min(2).optional(),
-    bytesPerSec: z.number().positive().optional(),
-    bytes: z.number().int().positive().optional(),
+    ms: z.number().nonnegative().max(FAULT_LIMITS.ms, 'must be at most 1h (3600000 ms)').optional(),
+    copies: z.number().int().min(2).max(FAULT_LIMITS.copies).optional(),
+    bytesPerSec: z.number().positive().max(FAULT_LIMITS.bytesPerSec).optional(),
+    bytes: z.number().int().positive().max(FAULT_LIMITS.bytes).optional(),
   })).prefault([]),
   thresholds: z.array(thresholdSchema).prefault([]),
   http: z.strictObject({

@@ -84,6 +84,19 @@ describe('thresholds and fault specs', () => {
     expect(parseFaultSpec('explode:5%')).toMatch(/unknown fault/);
     expect(parseFaultSpec('delay:lots')).toMatch(/percentage/);
   });
+  it('refuses fault parameters out of range or of the wrong kind, listing every problem', () => {
+    expect(parseFaultSpec('delay:10%:27h')).toMatch(/up to 1h/);
+    expect(parseFaultSpec('duplicate:2%:abc')).toMatch(/whole number of copies/);
+    expect(parseFaultSpec('duplicate:2%:1')).toMatch(/from 2/);
+    expect(parseFaultSpec('oversized-header:5%:-3')).toMatch(/whole number of bytes/);
+    expect(parseFaultSpec('slow-body:5%:0')).toMatch(/above 0/);
+    expect(parseFaultSpec('churn:5%:7')).toMatch(/takes no parameter/);
+    expect(parseFaultSpec('delay:10%:1s:extra')).toMatch(/too many fields/);
+    expect(parseFaultSpec(',')).toMatch(/no faults given/);
+    const two = parseFaultSpec('delay:200%:1s,explode:1%');
+    expect(two).toMatch(/0% to 100%/);
+    expect(two).toMatch(/unknown fault "explode"/);
+  });
 });
 
 describe('report merge', () => {
