@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { queryRange, type RequestModel } from '../profiler/index.js';
-import { capacityForMix, costSamplesFromSeries, fitCostModel, projectDemand, type CostModel, type CostSample } from '../scaler/index.js';
+import { capacityForMix, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
 import { runCommand } from './run-command.js';
 
 const DEFAULT_RATES_QUERY = 'sum by (route, method) (rate(shadowtwin_proxy_request_duration_seconds_count[5m]))';
@@ -14,7 +14,7 @@ function readSamples(file: string): CostSample[] {
     if (!line.trim()) return;
     try {
       const v = JSON.parse(line) as CostSample;
-      if (typeof v.resource !== 'number' || typeof v.rates !== 'object' || v.rates === null || Object.values(v.rates).some((x) => typeof x !== 'number')) throw new Error('shape');
+      if (!(v.resource >= 0) || typeof v.rates !== 'object' || v.rates === null || Array.isArray(v.rates) || Object.values(v.rates).some((x) => !(typeof x === 'number' && x >= 0))) throw new Error('shape');
       out.push(v);
     } catch {
       bad.push(i + 1);
@@ -89,7 +89,7 @@ export function registerCostCommand(program: Command): void {
       } catch (err) {
         throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', (err as Error).message);
       }
-      writeFileSync(f.out, JSON.stringify(model, null, 2) + '\n');
+      writeFileSync(f.out, JSON.stringify(costModelDocument(model), null, 2) + '\n');
       const lines = [`cost model from ${model.samples} samples (R² ${model.r2.toFixed(3)}), base ${model.base.toFixed(4)}`, 'route                                   resource per req/s'];
       for (const [route, c] of Object.entries(model.costs).sort((a, b) => b[1] - a[1])) lines.push(`${route.padEnd(40)}${c.toPrecision(4)}`);
       process.stdout.write(lines.join('\n') + '\n');
@@ -107,15 +107,17 @@ export function registerCostCommand(program: Command): void {
     .option('--target-utilization <x>', 'with --resource-per-replica', '0.7')
     .option('--json', 'machine-readable')
     .action((file: string, f: { rate: string; model?: string; mix?: string; boost?: string; resourcePerReplica?: string; targetUtilization: string; json?: boolean }) => runCommand(async () => {
-      const model = JSON.parse(readFileSync(file, 'utf8')) as CostModel;
+      const model = readCostModel(file);
       const rate = Number(f.rate);
-      if (!(rate >= 0)) throw new ShadowtwinError('ST_ERR_USAGE', `--rate ${f.rate}: give requests per second`);
+      if (!(rate >= 0) || !Number.isFinite(rate)) throw new ShadowtwinError('ST_ERR_USAGE', `--rate must be requests per second (a number ≥ 0), got "${f.rate}"`);
       const mix = mixFrom(f);
       const demand = projectDemand(model, rate, mix);
       const out: Record<string, number> = { rate, demand: Math.round(demand * 10_000) / 10_000 };
       if (f.resourcePerReplica) {
         const per = Number(f.resourcePerReplica);
         const util = Number(f.targetUtilization);
+        if (!(per > 0) || !Number.isFinite(per)) throw new ShadowtwinError('ST_ERR_USAGE', `--resource-per-replica must be a number above 0 (e.g. 1 core), got "${f.resourcePerReplica}"`);
+        if (!(util > 0 && util <= 1)) throw new ShadowtwinError('ST_ERR_USAGE', `--target-utilization must be a number above 0 and at most 1, got "${f.targetUtilization}"`);
         out.capacityPerReplica = Math.round(capacityForMix(model, mix, per) * 100) / 100;
         out.replicas = Math.max(1, Math.ceil(demand / (per * util)));
       }

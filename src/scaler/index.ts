@@ -8,4 +8,5 @@ export { findCapacity, type CapacityOptions, type CapacityResult, type CapacityT
 export { ScaleLoop, feedback, SCALER_METRIC, type FeedbackState, type ScaleLoopOptions } from './scale-loop.js';
 export { dampedTrendForecast, type RatePoint, type ShortForecastPoint, type DampedTrendOptions } from './short-term-forecast.js';
 export { HpaReference, type HpaOptions } from './hpa-reference.js';
+export { readCostModel, parseCostModel, costModelDocument, COST_MODEL_KIND, type CostModelDocument } from './cost-model-document.js';
 export { fitCostModel, projectDemand, capacityForMix, costSamplesFromSeries, type CostModel, type CostSample, type LabelledSeries } from './cost-model.js';
