@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
-import { queryRange, type RequestModel } from '../profiler/index.js';
+import { queryRange, readRequestModel } from '../profiler/index.js';
 import { capacityForMix, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
 import { runCommand } from './run-command.js';
 
@@ -28,7 +28,7 @@ function readSamples(file: string): CostSample[] {
 function mixFrom(f: { model?: string; mix?: string; boost?: string }): Record<string, number> {
   let mix: Record<string, number> = {};
   if (f.model) {
-    const m = JSON.parse(readFileSync(f.model, 'utf8')) as RequestModel;
+    const m = readRequestModel(f.model);
     for (const r of m.routes) mix[`${r.method} ${r.route}`] = r.weight;
   } else if (f.mix) {
     mix = Object.fromEntries(f.mix.split(',').map((kv) => {

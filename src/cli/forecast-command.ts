@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
-import type { RequestModel } from '../profiler/index.js';
+import { readRequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
 interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
@@ -38,7 +38,7 @@ async function loadSeries(f: ForecastFlags): Promise<Series> {
   if (!f.input) throw new ShadowtwinError('ST_ERR_USAGE', 'give --input (CSV, model.json or capture) or --prometheus');
   if (f.input.endsWith('.csv')) return readSeriesCsv(f.input).series;
   const head = readFileSync(f.input, 'utf8').slice(0, 200);
-  if (head.includes('"shadowtwin.request-model"')) return seriesFromModel(JSON.parse(readFileSync(f.input, 'utf8')) as RequestModel);
+  if (head.includes('"shadowtwin.request-model"')) return seriesFromModel(readRequestModel(f.input));
   const step = parseDuration(f.step ?? '5m');
   if (!step) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 5m`);
   return (await seriesFromCapture(f.input, step)).series;

@@ -3,19 +3,10 @@ import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
-import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
-function readModel(file: string): RequestModel {
-  let m: RequestModel;
-  try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as RequestModel;
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${file}: ${(cause as Error).message}`, { cause });
-  }
-  if (m?.kind !== 'shadowtwin.request-model') throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not a shadowtwin request model (build one with: shadowtwin profile build)`);
-  return m;
-}
+const readModel = readRequestModel;
 
 export function registerProfileCommand(program: Command): void {
   const profile = program.command('profile').description('build, inspect, compare and sample request models');

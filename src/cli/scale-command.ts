@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { forecastSeries, readSeriesCsv, seriesFromModel, type Series } from '../forecast/index.js';
-import type { RequestModel } from '../profiler/index.js';
+import { readRequestModel } from '../profiler/index.js';
 import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type ValidationConfig } from '../scaler/index.js';
 import { list, runCommand } from './run-command.js';
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ interface ScaleFlags {
 
 function loadSeries(file: string): Series {
   if (file.endsWith('.csv')) return readSeriesCsv(file).series;
-  return seriesFromModel(JSON.parse(readFileSync(file, 'utf8')) as RequestModel);
+  return seriesFromModel(readRequestModel(file));
 }
 
 function actuatorFrom(f: ScaleFlags): Actuator {

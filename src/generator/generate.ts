@@ -6,7 +6,7 @@ import { scenarioChecks, scenarioSchema, type Scenario } from './scenario.js';
 import { captureMixSource, fixedSource, replaySource, type RequestSource } from './sources/request-source.js';
 import { modelSource, SessionArrivals } from './sources/model-source.js';
 import { readFileSync } from 'node:fs';
-import type { RequestModel } from '../profiler/index.js';
+import { readRequestModel, type RequestModel } from '../profiler/index.js';
 import type { Threshold } from './thresholds.js';
 
 export function parseScenario(input: unknown): Scenario {
@@ -49,11 +49,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   let skipped: SkipReport | undefined;
   let model: RequestModel | undefined;
   if (scenario.source.kind === 'model') {
-    try {
-      model = JSON.parse(readFileSync(scenario.source.file!, 'utf8')) as RequestModel;
-    } catch (cause) {
-      throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${scenario.source.file}: ${(cause as Error).message}`, { cause });
-    }
+    model = readRequestModel(scenario.source.file!);
     if (model?.kind !== 'shadowtwin.request-model' || model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} is not a request model with routes (build one with shadowtwin profile build)`);
   } else if (scenario.source.kind !== 'fixed') {
     const loaded = await loadCapture(scenario.source.file!);

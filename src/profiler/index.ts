@@ -1,6 +1,7 @@
 export { buildModel, type ModelInput } from './build-model.js';
 export { ModelBuilder, dispersionOf, type BuildOptions } from './model/model-builder.js';
 export { mergeModels } from './model/merge-models.js';
+export { readRequestModel, parseRequestModel, REQUEST_MODEL_KIND, REQUEST_MODEL_VERSION } from './model/read-request-model.js';
 export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-sampler.js';
 export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type RateModel } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';

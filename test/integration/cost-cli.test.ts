@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/common/index.js';
 import { costSamplesFromSeries } from '../../src/scaler/index.js';
+import { ModelBuilder } from '../../src/profiler/index.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('shadowtwin cost', () => {
@@ -24,7 +25,14 @@ describe('shadowtwin cost', () => {
     expect(model.costs['POST /checkout']).toBeCloseTo(0.02, 2);
     expect(model.r2).toBeGreaterThan(0.95);
 
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ routes: [{ route: '/products/:id', method: 'GET', weight: 0.9 }, { route: '/checkout', method: 'POST', weight: 0.1 }] }));
+    // A real request model (the reader refuses partial ones): 90% GET /products/:id, 10% POST /checkout.
+    const builder = new ModelBuilder({});
+    for (let i = 0; i < 1000; i++) builder.add(i % 10 === 9
+      ? { ts: 1_709_251_200_000 + i * 1000, method: 'POST', target: '/checkout', status: 200, resBytes: 10 }
+      : { ts: 1_709_251_200_000 + i * 1000, method: 'GET', target: `/products/${1000 + i}`, status: 200, resBytes: 10 });
+    const built = builder.build();
+    expect(built.routes.map((x) => `${x.method} ${x.route}`).sort()).toEqual(['GET /products/:id', 'POST /checkout']);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(built));
     const run = async (extra: string[]): Promise<{ demand: number; capacityPerReplica: number; replicas: number }> => {
       const p = runCli(['cost', 'project', join(dir, 'cost.json'), '--rate', '300', '--model', join(dir, 'model.json'), '--resource-per-replica', '1', '--json', ...extra]);
       expect(await p.exit, p.stderr()).toBe(0);

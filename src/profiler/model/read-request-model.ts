@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ShadowtwinError } from '../../common/errors.js';
+import type { RequestModel } from './request-model.js';
+
+export const REQUEST_MODEL_KIND = 'shadowtwin.request-model';
+/** The major version this build reads and writes. */
+export const REQUEST_MODEL_VERSION = 1;
+
+const count = z.number().nonnegative().refine(Number.isFinite, 'must be a finite number');
+const counts = z.record(z.string(), count);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/**
+ * The fields every consumer relies on. Objects are loose: a newer minor
+ * revision may add optional fields and an older reader keeps working; a new
+ * major version is refused by `parseRequestModel` before this runs.
+ */
+const routeSchema = z.looseObject({
+  route: z.string().min(1),
+  method: z.string().min(1),
+  requests: count,
+  weight: z.number().min(0).max(1),
+  status: counts,
+  reqBytes: z.string(),
+  resBytes: z.string(),
+  latency: z.string().optional(),
+  queryKeySets: counts,
+  contentTypes: counts,
+  userAgents: counts,
+  geo: counts,
+  paths: z.array(z.string()),
+  exemplars: z.array(z.string()),
+});
+
+const modelSchema = z.looseObject({
+  kind: z.literal(REQUEST_MODEL_KIND),
+  version: z.literal(REQUEST_MODEL_VERSION),
+  provenance: z.looseObject({
+    window: z.looseObject({ start: finite, end: finite }),
+    records: count,
+  }),
+  routes: z.array(routeSchema),
+  sessions: z.union([z.null(), z.looseObject({ count, length: z.string(), thinkTimeMs: z.string(), start: counts, transitions: z.record(z.string(), counts) })]),
+  rate: z.looseObject({ stepMs: z.number().positive().refine(Number.isFinite, 'must be a finite number'), start: finite, hourOfDay: z.array(finite), dayOfWeek: z.array(finite) }),
+  userAgents: counts,
+  clients: z.looseObject({ distinct: count }),
+});
+
+/**
+ * Checks a parsed document as a request model: the kind, a version this
+ * build reads, and the shape every command relies on. Every problem is
+ * listed with its path; the error names the file.
+ */
+export function parseRequestModel(doc: unknown, file: string): RequestModel {
+  const d = doc as { kind?: unknown; version?: unknown } | null;
+  if (typeof d !== 'object' || d === null || d.kind !== REQUEST_MODEL_KIND) {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not a shadowtwin request model (build one with: shadowtwin profile build)`);
+  }
+  if (d.version !== REQUEST_MODEL_VERSION) {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is a request model of version ${JSON.stringify(d.version)}; this shadowtwin reads version ${REQUEST_MODEL_VERSION}: rebuild it with this version's profile build`);
+  }
+  const r = modelSchema.safeParse(doc);
+  if (!r.success) {
+    const problems = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(document)'}: ${i.message}`);
+    const more = r.error.issues.length > 5 ? `; and ${r.error.issues.length - 5} more` : '';
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is a damaged request model: ${problems.join('; ')}${more}; rebuild it with shadowtwin profile build`);
+  }
+  return doc as RequestModel;
+}
+
+/** Reads a request model file: the one reader every command uses. */
+export function readRequestModel(file: string): RequestModel {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${file}: ${(cause as Error).message}`, { cause });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not JSON; give a request model written by shadowtwin profile build`);
+  }
+  return parseRequestModel(doc, file);
+}
