@@ -62,7 +62,7 @@ export const ERROR_CODES = {
   },
   ST_ERR_PROXY_UPSTREAM_TIMEOUT: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.DEADLINE_EXCEEDED, httpStatus: 504,
-    summary: 'The primary did not connect or answer in time; raise upstream.connectTimeoutMs/responseTimeoutMs or fix the primary.',
+    summary: 'The primary did not connect or answer in time; raise upstream.connectTimeout/responseTimeout or fix the primary.',
   },
   ST_ERR_PROXY_UPSTREAM_RESET: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
@@ -115,6 +115,10 @@ export const ERROR_CODES = {
   ST_ERR_HISTOGRAM_DECODE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'An encoded HDR histogram could not be decoded; it must be compressed base64 from HdrHistogram.',
+  },
+  ST_ERR_SOURCE_UNREACHABLE: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'A network endpoint shadowtwin reads from or acts on (Prometheus, a sidecar admin port, the Kubernetes API, a webhook) could not be reached or answered with an error; check the URL and that it is running.',
   },
   ST_ERR_INPUT_UNREADABLE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND,

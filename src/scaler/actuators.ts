@@ -83,7 +83,7 @@ export class KubernetesActuator implements Actuator {
       const body = typeof e.body === 'string' ? JSON.parse(e.body) as { message?: string } : e.body as { message?: string } | undefined;
       if (body?.message) msg = body.message;
     } catch { /* not JSON */ }
-    if (status === undefined) throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `Kubernetes ${what} failed: ${msg}`, { cause: err });
+    if (status === undefined) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `Kubernetes ${what} failed: ${msg}`, { cause: err });
     throw new ShadowtwinError(status === 401 || status === 403 ? 'ST_ERR_ADMIN_UNAUTHORIZED' : 'ST_ERR_INPUT_UNREADABLE', `Kubernetes ${what} failed (HTTP ${status}): ${msg}`, { cause: err });
   }
 
@@ -143,14 +143,14 @@ export class MembershipActuator implements Actuator {
   constructor(private readonly admin: string, private readonly pool: readonly string[], private readonly token?: string) {}
   async current(): Promise<number> {
     const r = await json('GET', new URL('/membership', this.admin).toString(), this.token);
-    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read membership from ${this.admin}: HTTP ${r.status}`);
+    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `cannot read membership from ${this.admin}: HTTP ${r.status}`);
     return ((r.body as { primary: unknown[] }).primary ?? []).length;
   }
   async apply(replicas: number, _reason?: string): Promise<string> {
     const n = Math.max(1, Math.min(this.pool.length, replicas));
     const members = this.pool.slice(0, n);
     const r = await json('PUT', new URL('/membership', this.admin).toString(), this.token, { primary: members });
-    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `membership change at ${this.admin} failed: HTTP ${r.status}`);
+    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `membership change at ${this.admin} failed: HTTP ${r.status}`);
     return `membership set to ${n} host(s)${replicas > this.pool.length ? ` (wanted ${replicas}; the pool has ${this.pool.length})` : ''}`;
   }
 }
@@ -163,7 +163,7 @@ export class WebhookActuator implements Actuator {
   async current(): Promise<number> { return this.last; }
   async apply(replicas: number, reason: string): Promise<string> {
     const r = await json('POST', this.url, this.token, { replicas, reason, at: new Date().toISOString() });
-    if (r.status >= 300) throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `webhook ${this.url} answered HTTP ${r.status}`);
+    if (r.status >= 300) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `webhook ${this.url} answered HTTP ${r.status}`);
     this.last = replicas;
     return `webhook notified: ${replicas}`;
   }

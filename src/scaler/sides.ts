@@ -20,9 +20,10 @@ export function sideFromDump(d: HistogramDump, which: 'primary' | 'secondary', l
  */
 export async function loadSide(spec: string, token?: string): Promise<Side> {
   const [where, fragment] = spec.split('#') as [string, string | undefined];
+  const live = /^https?:\/\//.test(where);
   let doc: unknown;
   try {
-    if (/^https?:\/\//.test(where)) {
+    if (live) {
       const res = await request(new URL('/histograms', where), { headers: token ? { authorization: `Bearer ${token}` } : {} });
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
       doc = await res.body.json();
@@ -30,7 +31,10 @@ export async function loadSide(spec: string, token?: string): Promise<Side> {
       doc = JSON.parse(readFileSync(where, 'utf8'));
     }
   } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read ${where}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    if (live) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `cannot read ${where}/histograms: ${why}; check that the sidecar's admin port is reachable`, { cause });
+    if (cause instanceof SyntaxError) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is not JSON; give a run report or a /histograms dump`, { cause });
+    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read ${where}: ${why}`, { cause });
   }
   const kind = (doc as { kind?: string })?.kind;
   if (kind === 'shadowtwin.run-report') return sideFromReport(doc as RunReport, spec);

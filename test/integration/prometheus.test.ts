@@ -79,6 +79,6 @@ describe('Prometheus ingest against a real Prometheus scraping a real sidecar', 
 
   it('reports bad queries and unreachable servers with clear errors', async () => {
     await expect(queryRange({ url: promUrl, query: 'sum(rate(', startMs: loadStart, endMs: loadEnd, stepMs: 1000 })).rejects.toMatchObject({ code: 'ST_ERR_INPUT_FORMAT', message: expect.stringMatching(/Prometheus rejected the query/) });
-    await expect(queryRange({ url: 'http://127.0.0.1:1', query: 'up', startMs: loadStart, endMs: loadEnd, stepMs: 1000 })).rejects.toMatchObject({ code: 'ST_ERR_INPUT_UNREADABLE', message: expect.stringMatching(/ECONNREFUSED/) });
+    await expect(queryRange({ url: 'http://127.0.0.1:1', query: 'up', startMs: loadStart, endMs: loadEnd, stepMs: 1000 })).rejects.toMatchObject({ code: 'ST_ERR_SOURCE_UNREACHABLE', exitCode: 3, message: expect.stringMatching(/ECONNREFUSED/) });
   });
 });

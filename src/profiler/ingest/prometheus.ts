@@ -43,7 +43,7 @@ export async function queryRange(opts: QueryRangeOptions): Promise<PromSeries[]>
       body = (await res.body.json()) as typeof body;
       if (res.statusCode >= 400 && body?.status !== 'error') throw new Error(`HTTP ${res.statusCode}`);
     } catch (cause) {
-      throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot query Prometheus at ${opts.url}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; check --prometheus`, { cause });
+      throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `cannot query Prometheus at ${opts.url}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; check --prometheus`, { cause });
     }
     if (body.status !== 'success' || !body.data) {
       throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `Prometheus rejected the query ${JSON.stringify(opts.query)}: ${body.errorType ?? 'error'}: ${body.error ?? 'unknown'}`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, ShadowtwinError } from '../../../src/common/index.js';
+import { ERROR_CODES, GRPC, ShadowtwinError } from '../../../src/common/index.js';
 
 describe('error codes', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
@@ -17,6 +17,28 @@ describe('error codes', () => {
       expect(code).toMatch(/^ST_ERR_[A-Z]+(_[A-Z]+)*$/);
       expect(Number.isInteger(spec.exitCode)).toBe(true);
       expect(spec.grpcStatus).toBeGreaterThan(0);
+    }
+  });
+
+  it('each row of the table says the exit code, gRPC status, HTTP status and summary the code carries', () => {
+    const grpcName = Object.fromEntries(Object.entries(GRPC).map(([k, v]) => [v, k]));
+    const rows = new Map([...doc.matchAll(/^\| `(ST_ERR_[A-Z_]+)` \| (\d+) \| ([A-Z_]+) \| (\d*) \| (.*) \|$/gm)].map((m) => [m[1], m.slice(2)]));
+    for (const [code, spec] of Object.entries(ERROR_CODES)) {
+      const row = rows.get(code);
+      expect(row, `${code} has no table row in docs/errors.md`).toBeDefined();
+      const [exit, grpc, http, summary] = row!;
+      expect({ code, exit: Number(exit), grpc, http: http === '' ? undefined : Number(http), summary }).toEqual({
+        code, exit: spec.exitCode, grpc: grpcName[spec.grpcStatus], http: (spec as { httpStatus?: number }).httpStatus, summary: spec.summary,
+      });
+    }
+  });
+
+  it('exit codes are the documented table: 2 for a user mistake, 3 at run time, 4 for failed thresholds, 1 only for bugs', () => {
+    const exits = doc.split('## Codes')[0]!;
+    for (const [exit] of [...exits.matchAll(/^\| (\d+) \|/gm)].map((m) => [Number(m[1])])) expect([0, 1, 2, 3, 4, 130]).toContain(exit);
+    for (const [code, spec] of Object.entries(ERROR_CODES)) {
+      expect([1, 2, 3, 4], code).toContain(spec.exitCode);
+      if (spec.exitCode === 1) expect(code).toBe('ST_ERR_INTERNAL');
     }
   });
 
