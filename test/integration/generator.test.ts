@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/common/index.js';
+import { createHistogram, decodeHistogram, recordMs, seededRandom } from '../../src/common/index.js';
 import { LoadRun, mergeReports, parseScenario, prepareRun, type ScenarioInput } from '../../src/generator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
@@ -32,20 +32,57 @@ describe('generator against real servers', () => {
   });
 
   it('measures from the intended send time: a stall shows in the percentiles (no coordinated omission)', async () => {
-    const t0 = Date.now();
-    let stallUntil = 0;
+    // 100 req/s for 4 s over 2 connections; the server holds every request that
+    // arrives in one 1,000 ms window. Arrivals queue behind the two held
+    // connections, so a generator measuring from the actual send sees two slow
+    // samples; measured from the intended send, each of the ~100 arrivals in the
+    // stall waits out the rest of it: ~20 samples over 800 ms, p99 (the 5th
+    // largest of 400) ≈ 960 ms. The expected values are rebuilt from what the
+    // server saw (arrival order, completion times, the schedule's start), so a
+    // starved timer or a slow drain on a busy machine moves both sides alike.
+    const R = 100, S = 1000, N = 400;
+    let stallStart = 0;
+    const arrivals: number[] = [];
+    const completions: number[] = [];
     const s = await server((_req, res) => {
-      const now = Date.now();
-      if (stallUntil === 0 && now - t0 > 800) stallUntil = now + 500; // one 500 ms stall
-      setTimeout(() => res.end('ok'), Math.max(1, stallUntil - now));
+      const now = performance.now();
+      const k = arrivals.push(now) - 1;
+      if (stallStart === 0 && now - arrivals[0]! > 1200) stallStart = now;
+      const hold = stallStart > 0 && now < stallStart + S ? stallStart + S - now : 1;
+      setTimeout(() => { completions[k] = performance.now(); res.end('ok'); }, hold);
     });
-    const open = await (await prepareRun(scenario(s.url, { duration: '3s', load: { executor: 'constant-rate', rate: 400 } }))).execute();
-    // ~1/6 of arrivals fall in the stall, waiting 500 ms down to 0: p99 ≈ 470 ms, p90 ≈ 200 ms.
-    expect(open.summary.latencyMs.p99).toBeGreaterThan(350);
-    expect(open.summary.latencyMs.p99).toBeLessThan(650);
-    expect(open.summary.latencyMs.p90).toBeGreaterThan(100);
-    expect(open.summary.latencyMs.p50).toBeLessThan(50);
-    expect(open.summary.dropped).toBe(0);
+    const report = await (await prepareRun(scenario(s.url, { duration: '4s', load: { executor: 'constant-rate', rate: R }, http: { connections: 2 } }))).execute();
+    expect(report.summary).toMatchObject({ requests: N, dropped: 0, errors: 0 });
+    expect(arrivals.length).toBe(N);
+
+    // The k-th arrival was intended at t0 + k/R; no request arrives before its
+    // intended time, so the least late one pins t0.
+    const t0 = Math.min(...arrivals.map((a, k) => a - (k * 1000) / R));
+    const intendedTimed = createHistogram();
+    const sendTimed = createHistogram();
+    arrivals.forEach((a, k) => {
+      recordMs(intendedTimed, completions[k]! - (t0 + (k * 1000) / R));
+      recordMs(sendTimed, completions[k]! - a);
+    });
+    const expectedOver = countAbove(intendedTimed, 800);
+    const expectedP99 = intendedTimed.getValueAtPercentile(99) / 1000;
+    // The analytic values without queueing, as a sanity check of the rebuild.
+    expect(expectedP99).toBeGreaterThan(S - 4000 / R - 5);
+    expect(expectedOver).toBeGreaterThanOrEqual(R * (S - 800) / 1000 - 2);
+
+    // What tells an honest generator from one that measures from the send. The
+    // same check over the from-send samples must fail on both counts: that is
+    // the switch proving the check catches the bug.
+    const check = (h: ReturnType<typeof createHistogram>): string[] => {
+      const problems: string[] = [];
+      const over = countAbove(h, 800);
+      if (Math.abs(over - expectedOver) > 3) problems.push(`samples over 800 ms: ${over}, expected ${expectedOver} ± 3`);
+      const p99 = h.getValueAtPercentile(99) / 1000;
+      if (Math.abs(p99 - expectedP99) > expectedP99 * 0.1) problems.push(`p99 ${p99.toFixed(0)} ms, expected ${expectedP99.toFixed(0)} ± 10%`);
+      return problems;
+    };
+    expect(check(decodeHistogram(report.histograms.total))).toEqual([]);
+    expect(check(sendTimed).length).toBe(2);
   });
 
   it('raw HTTP/1.1 and undici report the same: statuses, bytes both ways, bodies delivered', async () => {
@@ -220,3 +257,14 @@ describe('generator against real servers', () => {
     expect(capped.stderr()).toContain('ST_ERR_GENERATOR_RATE_CAP');
   });
 });
+
+/** Samples strictly above `ms` in a µs histogram: the complement of the largest rank whose value is ≤ ms. */
+function countAbove(h: ReturnType<typeof createHistogram>, ms: number): number {
+  const n = h.totalCount;
+  let lo = 0, hi = n; // invariant: the k-th smallest is ≤ ms for k ≤ lo, > ms for k > hi
+  while (lo < hi) {
+    const k = Math.ceil((lo + hi) / 2);
+    if (h.getValueAtPercentile((100 * k) / n) / 1000 <= ms) lo = k; else hi = k - 1;
+  }
+  return n - lo;
+}
