@@ -1,4 +1,4 @@
-import { parseDuration, ShadowtwinError } from '../common/index.js';
+import { parseDuration, ShadowtwinError, type ConfigIssue } from '../common/index.js';
 
 interface NumberRule {
   min?: number;
@@ -89,4 +89,26 @@ export class FlagCheck {
     const [first, ...rest] = this.problems;
     throw new ShadowtwinError('ST_ERR_USAGE', rest.length === 0 ? first! : `${this.problems.length} problems with the command line:\n${this.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/**
+ * Re-words a config error (ST_ERR_CONFIG_INVALID / ST_ERR_SCENARIO_INVALID,
+ * whose details are the issues) so each problem with a value that came from
+ * a flag names the flag (`--listen: "abc" is not HOST:PORT`) instead of the
+ * config path (`listen: …`). `flagOf` maps config paths to the flags that
+ * were given; a path matches its own entry or a parent's (`primary[0]` →
+ * `primary`). Anything else passes through unchanged.
+ */
+export function withFlagNames(err: unknown, flagOf: Record<string, string | undefined>): unknown {
+  if (!(err instanceof ShadowtwinError) || !Array.isArray(err.details)) return err;
+  const issues = err.details as ConfigIssue[];
+  let renamed = false;
+  const lines = issues.map((i) => {
+    const key = Object.keys(flagOf).find((p) => flagOf[p] !== undefined && (i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`)));
+    if (key) renamed = true;
+    return `  - ${key ? flagOf[key] : i.path}: ${i.message}${i.fix ? ` (fix: ${i.fix})` : ''}`;
+  });
+  if (!renamed) return err;
+  const head = err.message.split('\n')[0];
+  return new ShadowtwinError(err.code, `${head}\n${lines.join('\n')}`, { cause: err, details: err.details });
 }
