@@ -95,20 +95,21 @@ export class FlagCheck {
  * Re-words a config error (ST_ERR_CONFIG_INVALID / ST_ERR_SCENARIO_INVALID,
  * whose details are the issues) so each problem with a value that came from
  * a flag names the flag (`--listen: "abc" is not HOST:PORT`) instead of the
- * config path (`listen: …`). `flagOf` maps config paths to the flags that
- * were given; a path matches its own entry or a parent's (`primary[0]` →
- * `primary`). Anything else passes through unchanged.
+ * config path (`listen: …`), and adds the problems already found in the
+ * flags themselves, so every problem is still listed at once. `flagOf` maps
+ * config paths to the flags that were given; a path matches its own entry or
+ * a parent's (`primary[0]` → `primary`). Anything else passes through.
  */
-export function withFlagNames(err: unknown, flagOf: Record<string, string | undefined>): unknown {
+export function withFlagNames(err: unknown, flagOf: Record<string, string | undefined>, flagProblems: readonly string[] = []): unknown {
   if (!(err instanceof ShadowtwinError) || !Array.isArray(err.details)) return err;
   const issues = err.details as ConfigIssue[];
-  let renamed = false;
-  const lines = issues.map((i) => {
-    const key = Object.keys(flagOf).find((p) => flagOf[p] !== undefined && (i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`)));
-    if (key) renamed = true;
-    return `  - ${key ? flagOf[key] : i.path}: ${i.message}${i.fix ? ` (fix: ${i.fix})` : ''}`;
-  });
-  if (!renamed) return err;
-  const head = err.message.split('\n')[0];
-  return new ShadowtwinError(err.code, `${head}\n${lines.join('\n')}`, { cause: err, details: err.details });
+  const lines = [
+    ...flagProblems.map((p) => `  - ${p}`),
+    ...issues.map((i) => {
+      const key = Object.keys(flagOf).find((p) => flagOf[p] !== undefined && (i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`)));
+      return `  - ${key ? flagOf[key] : i.path}: ${i.message}${i.fix ? ` (fix: ${i.fix})` : ''}`;
+    }),
+  ];
+  const label = /^(.*) has \d+ problems?:/.exec(err.message)?.[1] ?? 'the configuration';
+  return new ShadowtwinError(err.code, `${label} has ${lines.length} problem${lines.length === 1 ? '' : 's'}:\n${lines.join('\n')}`, { cause: err, details: err.details });
 }

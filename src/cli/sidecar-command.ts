@@ -18,11 +18,13 @@ export interface SidecarFlags {
   logLevel?: string;
 }
 
-/** Flags shaped like the config file so they merge as the top layer; --mirror is checked here, in the user's words. */
-export function flagsToConfig(f: SidecarFlags): PlainObject {
-  const c = new FlagCheck();
-  const fraction = c.number('--mirror', f.mirror, { min: 0, max: 1 });
-  c.done();
+/**
+ * Flags shaped like the config file so they merge as the top layer. --mirror
+ * is checked here, in the user's words; its problem goes to `check` (left
+ * out of the config), to be listed with the config's own problems.
+ */
+export function flagsToConfig(f: SidecarFlags, check: FlagCheck = new FlagCheck()): PlainObject {
+  const fraction = check.number('--mirror', f.mirror, { min: 0, max: 1 });
   return {
     listen: f.listen,
     primary: list(f.primary),
@@ -74,16 +76,18 @@ export function registerSidecarCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action((flags: SidecarFlags) => runCommand(async () => {
       let config: SidecarConfig;
+      const check = new FlagCheck();
       try {
-        config = loadSidecarConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) });
+        config = loadSidecarConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags, check) });
       } catch (err) {
         // A problem with a value the user typed as a flag names the flag, not the config key.
         throw withFlagNames(err, {
           listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary',
           'mirror.fraction': flags.mirror && '--mirror', 'capture.file': flags.capture && '--capture', 'capture.mode': flags.captureMode && '--capture-mode',
           'admin.listen': flags.admin && '--admin', 'admin.token': flags.adminToken && '--admin-token', logLevel: flags.logLevel && '--log-level',
-        });
+        }, check.problems);
       }
+      check.done();
       await runSidecarUntilSignal(config, (s) => {
         process.stderr.write(`shadowtwin sidecar: proxy ${s.addresses.proxy} → ${config.primary.join(', ')}; admin ${s.addresses.admin}\n`);
       });

@@ -21,16 +21,22 @@ export function sideFromDump(d: HistogramDump, which: 'primary' | 'secondary', l
 export async function loadSide(spec: string, token?: string): Promise<Side> {
   const [where, fragment] = spec.split('#') as [string, string | undefined];
   let doc: unknown;
+  let text: string;
   try {
     if (/^https?:\/\//.test(where)) {
       const res = await request(new URL('/histograms', where), { headers: token ? { authorization: `Bearer ${token}` } : {} });
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-      doc = await res.body.json();
+      text = await res.body.text();
     } else {
-      doc = JSON.parse(readFileSync(where, 'utf8'));
+      text = readFileSync(where, 'utf8');
     }
   } catch (cause) {
     throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read ${where}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is not JSON (${(cause as Error).message}); expected a run report (shadowtwin generate --out) or a sidecar histogram dump (admin /histograms)`, { cause });
   }
   const kind = (doc as { kind?: string })?.kind;
   if (kind === 'shadowtwin.run-report') {
