@@ -59,7 +59,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     expect(refused.stdout()).not.toContain('sustainable');
 
     const slow = await server((_req, res) => setTimeout(() => res.end('ok'), 30));
-    const failing = runCli(['capacity', '--target', slow.url, ...quick, '--slo', 'p99 < 5ms']);
+    const failing = runCli(['capacity', '--target', slow.url, '--path', '/x', ...quick, '--slo', 'p99 < 5ms']);
     expect(await failing.exit).toBe(4);
     expect(failing.stdout()).toContain('sustainable 0 req/s');
     expect(failing.stderr()).toContain('ST_ERR_THRESHOLDS_FAILED: even the first trial (--start-rate 20 req/s) failed the SLO: p99 < 5ms');

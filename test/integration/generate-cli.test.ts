@@ -57,7 +57,7 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
 
   it('names the flag the user typed: missing --rate/--duration, bad numbers, all problems at once', async () => {
     const s = await recording();
-    const missing = runCli(['generate', '--target', s.url]);
+    const missing = runCli(['generate', '--target', s.url, '--path', '/x']);
     expect(await missing.exit).toBe(2);
     expect(missing.stderr()).toContain('--rate is required');
     expect(missing.stderr()).toContain('--duration is required');
@@ -75,7 +75,7 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
     const outDir = join(dir, 'a-directory');
     mkdirSync(outDir);
     for (const args of [['--out', join(dir, 'no-such-dir', 'r.json')], ['--html', outDir], ['--out', join(dir, 'same'), '--html', join(dir, 'same')]]) {
-      const r = runCli(['generate', '--target', s.url, '--rate', '50', '--duration', '2s', '--quiet', ...args]);
+      const r = runCli(['generate', '--target', s.url, '--path', '/x', '--rate', '50', '--duration', '2s', '--quiet', ...args]);
       expect(await r.exit).toBe(2);
       expect(r.stderr()).toContain('ST_ERR_OUTPUT_UNWRITABLE');
       expect(r.stderr()).toContain(`${args[args.length - 2]} `); // names the flag at fault
@@ -87,14 +87,14 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
   it('a refused target exits 3 (ST_ERR_TARGET_UNREACHABLE) and still writes the report', async () => {
     const down = await deadUrl();
     const out = join(dir, 'refused.json');
-    const r = runCli(['generate', '--target', `${down}/x`, '--rate', '20', '--duration', '500ms', '--quiet', '--out', out]);
+    const r = runCli(['generate', '--target', down, '--path', '/x', '--rate', '20', '--duration', '500ms', '--quiet', '--out', out]);
     expect(await r.exit).toBe(3);
     expect(r.stderr()).toContain('ST_ERR_TARGET_UNREACHABLE');
     expect(r.stderr()).toMatch(/none of the 10 requests .* got an HTTP answer \(refused 10\)/);
     expect(JSON.parse(readFileSync(out, 'utf8')).summary.outcomes).toEqual({ refused: 10 });
     // A target that answers, even with errors, is a measurement: thresholds decide (here none: exit 0).
     const failing = await server((_req, res) => { res.statusCode = 503; res.end(); });
-    const e5 = runCli(['generate', '--target', failing.url, '--rate', '20', '--duration', '500ms', '--quiet']);
+    const e5 = runCli(['generate', '--target', failing.url, '--path', '/x', '--rate', '20', '--duration', '500ms', '--quiet']);
     expect(await e5.exit).toBe(0);
   });
 
@@ -122,7 +122,7 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
   it('Ctrl-C stops the run and writes the partial report marked interrupted; a second Ctrl-C exits 130', async () => {
     const s = await recording();
     const out = join(dir, 'interrupted.json');
-    const r = runCli(['generate', '--target', s.url, '--rate', '50', '--duration', '60s', '--out', out]);
+    const r = runCli(['generate', '--target', s.url, '--path', '/x', '--rate', '50', '--duration', '60s', '--out', out]);
     await waitForText(r.stderr, /\{"progress":\{"elapsedMs":\d+/, 15_000);
     r.child.kill('SIGINT');
     expect(await r.exit).toBe(0);
@@ -135,7 +135,7 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
 
     // A target that never answers keeps requests in flight: the first Ctrl-C waits for them, the second exits 130.
     const hang = await server(() => undefined);
-    const h = runCli(['generate', '--target', hang.url, '--rate', '50', '--duration', '60s', '--out', join(dir, 'hang.json')]);
+    const h = runCli(['generate', '--target', hang.url, '--path', '/x', '--rate', '50', '--duration', '60s', '--out', join(dir, 'hang.json')]);
     await waitForText(h.stderr, /\{"progress":\{"elapsedMs":\d+/, 15_000);
     h.child.kill('SIGINT');
     await waitForText(h.stderr, /stopping: waiting for in-flight requests/);
