@@ -17,7 +17,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
   // Two short trials: 20 req/s passes, 40 (the cap) passes, search ends.
   const quick = ['--start-rate', '20', '--max-rate', '40', '--trial', '500ms'];
 
-  it('capacity: --target path and query are the request\'s, / without one, --path overrides; progress per trial on stderr, JSON alone on stdout', async () => {
+  it('capacity: --target path and query are the request\'s; progress per trial on stderr, JSON alone on stdout', async () => {
     const a = await recording();
     const r = runCli(['capacity', '--target', `${a.url}/api/items?page=2`, ...quick, '--json']);
     expect(await r.exit).toBe(0);
@@ -26,7 +26,9 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     expect(JSON.parse(r.stdout())).toMatchObject({ sustainableRate: 40 });
     expect(r.stderr()).toMatch(/trial 1: 20 req\/s for 500ms…\n {2}pass: achieved 20 req\/s/);
     expect(r.stderr()).toMatch(/trial 2: 40 req\/s for 500ms…\n {2}pass/);
+  });
 
+  it('capacity: / when the --target URL has no path; --path overrides the URL\'s; --quiet prints no progress', async () => {
     const b = await recording();
     expect(await runCli(['capacity', '--target', b.url, ...quick, '--quiet']).exit).toBe(0);
     expect(new Set(b.seen)).toEqual(new Set(['/']));
@@ -69,13 +71,13 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     for (const t of ['--start-rate must be a number above 0, got "ten"', '--trial must be a duration', '--slo: "p99 fast" is not a threshold', '--path must start with /']) expect(bad.stderr()).toContain(t);
   });
 
-  it('scale --validate-target: the URL\'s path is the validation request\'s, --validate-path overrides, --validate-model synthesises', async () => {
-    const csv = join(dir, 'rate.csv');
-    const t0 = Date.UTC(2026, 0, 1);
-    // ~60 req/s with a daily swing: capacity 20 per replica from 1 replica proposes a scale-up, which is validated first.
-    writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 4 * 288 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${Math.round(60 + 30 * Math.sin((2 * Math.PI * i) / 288))}`).join('\n'));
-    const scale = (...extra: string[]): ReturnType<typeof runCli> => runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--lead-time', '5m', '--json', '--validate-duration', '500ms', '--attempts', '1', ...extra]);
+  const csv = join(dir, 'rate.csv');
+  const t0 = Date.UTC(2026, 0, 1);
+  // ~60 req/s with a daily swing: capacity 20 per replica from 1 replica proposes a scale-up, which is validated first.
+  writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 4 * 288 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${Math.round(60 + 30 * Math.sin((2 * Math.PI * i) / 288))}`).join('\n'));
+  const scale = (...extra: string[]): ReturnType<typeof runCli> => runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--lead-time', '5m', '--json', '--validate-duration', '500ms', '--attempts', '1', ...extra]);
 
+  it('scale --validate-target: the URL\'s path and query are the validation request\'s', async () => {
     const a = await recording();
     const r = scale('--validate-target', `${a.url}/api/items?x=1`);
     expect(await r.exit).toBe(0);
@@ -85,7 +87,9 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     expect(a.seen.length).toBeGreaterThan(0);
     expect(new Set(a.seen)).toEqual(new Set(['/api/items?x=1']));
     expect(r.stderr()).toMatch(/validating \d+ replicas?: 500ms of synthetic load against/);
+  });
 
+  it('scale: --validate-path overrides the URL\'s path; --validate-model synthesises from a model', async () => {
     const b = await recording();
     expect(await scale('--validate-target', `${b.url}/api/items`, '--validate-path', '/ready').exit).toBe(0);
     expect(new Set(b.seen)).toEqual(new Set(['/ready']));
@@ -98,7 +102,10 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     expect(await scale('--validate-target', c.url, '--validate-model', model).exit).toBe(0);
     expect(c.seen.length).toBeGreaterThan(0);
     for (const p of c.seen) expect(p).toMatch(SMALL_LOG_PATH);
+  });
 
+  it('scale: bad flags are named as typed', async () => {
+    const c = await recording();
     const bad = scale('--validate-target', `ftp://${c.url.slice(7)}`, '--attempts', 'three', '--capacity', 'lots');
     expect(await bad.exit).toBe(2);
     for (const t of ['--validate-target must start with http:// or https://', '--attempts must be a whole number of at least 1, got "three"', '--capacity must be a number above 0, got "lots"']) expect(bad.stderr()).toContain(t);

@@ -17,13 +17,15 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
     return { url: s.url, seen };
   }
 
-  it('--target takes the request path and query from the URL, / when it has none; --path overrides', async () => {
+  it('--target takes the request path and query from the URL', async () => {
     const a = await recording();
     const withPath = runCli(['generate', '--target', `${a.url}/api/items?page=2&q=x`, '--rate', '20', '--duration', '500ms', '--quiet']);
     expect(await withPath.exit).toBe(0);
     expect(a.seen).toHaveLength(10);
     expect(new Set(a.seen)).toEqual(new Set(['/api/items?page=2&q=x']));
+  });
 
+  it('--target without a path sends /; --path overrides the URL\'s path', async () => {
     const b = await recording();
     const bare = runCli(['generate', '--target', b.url, '--rate', '20', '--duration', '500ms', '--quiet']);
     expect(await bare.exit).toBe(0);
