@@ -86,11 +86,13 @@ export function flagsToScenario(f: GenerateFlags): PlainObject {
   }
   c.done();
   // The request path: --path, else the --target URL's path and query, else / (unless a scenario file gives the source).
+  // A path from the URL over a scenario file sets only the path: the file's source kind stands, and is checked after loading.
   const fixedPath = path ?? target?.path ?? (f.scenario ? undefined : '/');
   const source = f.replay ? { kind: 'replay', file: f.replay }
     : f.captureMix ? { kind: 'capture-mix', file: f.captureMix }
       : f.model ? { kind: 'model', file: f.model }
-        : fixedPath ? { kind: 'fixed', path: fixedPath, method: f.method, body: f.body } : undefined;
+        : f.scenario && !path && target?.path ? { path: target.path, method: f.method, body: f.body }
+          : fixedPath ? { kind: 'fixed', path: fixedPath, method: f.method, body: f.body } : undefined;
   return {
     target: target?.origin,
     duration,
@@ -154,6 +156,9 @@ export function registerGenerateCommand(program: Command): void {
       // Outputs are checked before any work: an unwritable --out found after a 30-minute run loses the run.
       checkOutputs({ '--out': flags.out, '--html': flags.html });
       const scenario = loadScenario(flags.scenario, overrides);
+      if (scenario.source.kind !== 'fixed' && flags.target && (overrides.source as { path?: string } | undefined)?.path) {
+        throw new ShadowtwinError('ST_ERR_USAGE', `--target ${flags.target} has a path, but the scenario's source (${scenario.source.kind}) sends its own paths: give the target as ${scenario.target}`);
+      }
       const prepared = await prepareRun(scenario, { primary: list(process.env.SHADOWTWIN_PRIMARY), segment: parseSegment(flags.segment), scenarioFile: flags.scenario });
       if (prepared.skipped && prepared.skipped.total > 0) {
         const s = prepared.skipped;

@@ -37,6 +37,22 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
     expect(new Set(c.seen)).toEqual(new Set(['/users/7?full=1']));
   });
 
+  it('over a scenario file: the --target URL\'s path replaces the file\'s fixed path, and is refused when the file replays a capture', async () => {
+    const s = await recording();
+    const fixed = join(dir, 'fixed.yaml');
+    writeFileSync(fixed, `target: ${s.url}\nduration: 500ms\nload: { executor: constant-rate, rate: 20 }\nsource: { path: /from-file }\n`);
+    expect(await runCli(['generate', '--scenario', fixed, '--target', `${s.url}/from-url?a=1`, '--quiet']).exit).toBe(0);
+    expect(new Set(s.seen)).toEqual(new Set(['/from-url?a=1']));
+    const capture = join(dir, 'one.ndjson');
+    writeFileSync(capture, JSON.stringify({ ts: 1, durationMs: 1, method: 'GET', path: '/c', route: '/c', queryKeys: [], status: 200, reqBytes: 0, resBytes: 1, protocol: 'http1' }) + '\n');
+    const replay = join(dir, 'replay.yaml');
+    writeFileSync(replay, `target: ${s.url}\nload: { executor: replay }\nsource: { kind: replay, file: ${capture} }\n`);
+    const refused = runCli(['generate', '--scenario', replay, '--target', `${s.url}/x`]);
+    expect(await refused.exit).toBe(2);
+    expect(refused.stderr()).toContain(`--target ${s.url}/x has a path, but the scenario's source (replay) sends its own paths`);
+    expect(s.seen).toHaveLength(10);
+  });
+
   it('--model synthesises requests from a model built by the real profile build', async () => {
     const log = join(dir, 'small.log');
     writeSmallAccessLog(log);
