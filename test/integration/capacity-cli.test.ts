@@ -104,6 +104,13 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     for (const p of c.seen) expect(p).toMatch(SMALL_LOG_PATH);
   });
 
+  it('scale: a refused --validate-target exits 3 (ST_ERR_TARGET_UNREACHABLE), not 4 (a rejected size)', async () => {
+    const down = await deadUrl();
+    const r = scale('--validate-target', down);
+    expect(await r.exit).toBe(3);
+    expect(r.stderr()).toContain('ST_ERR_TARGET_UNREACHABLE: validation at');
+  });
+
   it('scale: bad flags are named as typed', async () => {
     const c = await recording();
     const bad = scale('--validate-target', `ftp://${c.url.slice(7)}`, '--attempts', 'three', '--capacity', 'lots');
