@@ -79,6 +79,11 @@ export class FlagCheck {
       this.problem(`${flag} must start with http:// or https://, got "${text}"`);
       return undefined;
     }
+    if (u.username || u.password) {
+      // The origin would silently drop them: refuse rather than send unauthenticated load.
+      this.problem(`${flag} must not carry credentials (user:password@); set an authorization header in a --scenario file (headers:) instead`);
+      return undefined;
+    }
     const hasPath = u.pathname !== '/' || u.search !== '';
     return { origin: u.origin, ...(hasPath ? { path: u.pathname + u.search } : {}) };
   }
