@@ -63,7 +63,8 @@ export function flagsToScenario(f: GenerateFlags): PlainObject {
   const other = given[0]?.[0];
   if (other && path) c.problem(`--path sets one fixed request, but ${other} sends its own paths: give one`);
   if (other && target?.path) c.problem(`--target ${f.target} has a path, but ${other} sends its own paths: give the target as ${target.origin}`);
-  const executor = f.executor ?? (f.replay ? 'replay' : vus !== undefined ? 'concurrency' : rate !== undefined || f.speed !== undefined ? 'constant-rate' : undefined);
+  // Over a scenario file, --rate/--speed change its load, not its executor (a poisson scenario stays poisson).
+  const executor = f.executor ?? (f.replay ? 'replay' : vus !== undefined ? 'concurrency' : f.scenario ? undefined : 'constant-rate');
   if (!f.scenario) {
     c.required('--target', f.target, 'the secondary to send load to, e.g. --target http://127.0.0.1:8080/api/items');
     const ex = executor ?? 'constant-rate';

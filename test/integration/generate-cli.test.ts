@@ -40,9 +40,15 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
   it('over a scenario file: the --target URL\'s path replaces the file\'s fixed path, and is refused when the file replays a capture', async () => {
     const s = await recording();
     const fixed = join(dir, 'fixed.yaml');
-    writeFileSync(fixed, `target: ${s.url}\nduration: 500ms\nload: { executor: constant-rate, rate: 20 }\nsource: { path: /from-file }\n`);
-    expect(await runCli(['generate', '--scenario', fixed, '--target', `${s.url}/from-url?a=1`, '--quiet']).exit).toBe(0);
+    writeFileSync(fixed, `target: ${s.url}\nduration: 500ms\nload: { executor: poisson, rate: 2 }\nsource: { path: /from-file }\n`);
+    const out = join(dir, 'over-scenario.json');
+    expect(await runCli(['generate', '--scenario', fixed, '--target', `${s.url}/from-url?a=1`, '--rate', '40', '--quiet', '--out', out]).exit).toBe(0);
     expect(new Set(s.seen)).toEqual(new Set(['/from-url?a=1']));
+    // --rate changes the file's rate, not its executor.
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    expect(r.meta.executor).toBe('poisson');
+    expect(r.summary.intended).toBeGreaterThan(5);
+    const sent = s.seen.length;
     const capture = join(dir, 'one.ndjson');
     writeFileSync(capture, JSON.stringify({ ts: 1, durationMs: 1, method: 'GET', path: '/c', route: '/c', queryKeys: [], status: 200, reqBytes: 0, resBytes: 1, protocol: 'http1' }) + '\n');
     const replay = join(dir, 'replay.yaml');
@@ -50,7 +56,7 @@ describe('generate (CLI): target URL, sources, outputs, exit codes, interruption
     const refused = runCli(['generate', '--scenario', replay, '--target', `${s.url}/x`]);
     expect(await refused.exit).toBe(2);
     expect(refused.stderr()).toContain(`--target ${s.url}/x has a path, but the scenario's source (replay) sends its own paths`);
-    expect(s.seen).toHaveLength(10);
+    expect(s.seen).toHaveLength(sent);
   });
 
   it('--model synthesises requests from a model built by the real profile build', async () => {
