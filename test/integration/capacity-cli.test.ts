@@ -14,8 +14,8 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const s = await server((req, res) => { seen.push(req.url!); req.resume(); res.end('ok'); });
     return { url: s.url, seen };
   }
-  // Two short trials: 20 req/s passes, 40 (the cap) passes, search ends.
-  const quick = ['--start-rate', '20', '--max-rate', '40', '--trial', '500ms'];
+  // Two short trials: 20 req/s passes, 40 (the cap) passes, search ends. The SLO is loose so a busy machine cannot fail it.
+  const quick = ['--start-rate', '20', '--max-rate', '40', '--trial', '500ms', '--slo', 'p99 < 60s,errors < 1%'];
 
   it('capacity: --target path and query are the request\'s; progress per trial on stderr, JSON alone on stdout', async () => {
     const a = await recording();
@@ -75,7 +75,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
   const t0 = Date.UTC(2026, 0, 1);
   // ~60 req/s with a daily swing: capacity 20 per replica from 1 replica proposes a scale-up, which is validated first.
   writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 4 * 288 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${Math.round(60 + 30 * Math.sin((2 * Math.PI * i) / 288))}`).join('\n'));
-  const scale = (...extra: string[]): ReturnType<typeof runCli> => runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--lead-time', '5m', '--json', '--validate-duration', '500ms', '--attempts', '1', ...extra]);
+  const scale = (...extra: string[]): ReturnType<typeof runCli> => runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--lead-time', '5m', '--json', '--validate-duration', '500ms', '--attempts', '1', '--slo', 'p99 < 60s,errors < 1%', ...extra]);
 
   it('scale --validate-target: the URL\'s path and query are the validation request\'s', async () => {
     const a = await recording();
@@ -89,11 +89,13 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     expect(r.stderr()).toMatch(/validating \d+ replicas?: 500ms of synthetic load against/);
   });
 
-  it('scale: --validate-path overrides the URL\'s path; --validate-model synthesises from a model', async () => {
+  it('scale: --validate-path overrides the URL\'s path', async () => {
     const b = await recording();
     expect(await scale('--validate-target', `${b.url}/api/items`, '--validate-path', '/ready').exit).toBe(0);
     expect(new Set(b.seen)).toEqual(new Set(['/ready']));
+  });
 
+  it('scale: --validate-model synthesises the validation load from a model', async () => {
     const log = join(dir, 'small2.log');
     writeSmallAccessLog(log);
     const model = join(dir, 'model2.json');
