@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { EXIT, parseDuration } from '../common/index.js';
+import { EXIT } from '../common/index.js';
 import { compareSides, loadSide, type Comparison } from '../scaler/index.js';
+import { FlagCheck } from './flag-check.js';
 import { runCommand } from './run-command.js';
 
 function render(c: Comparison): string {
@@ -28,14 +29,20 @@ export function registerCompareCommand(program: Command): void {
     .option('--rate-tolerance <x>', 'flag request rates differing by more than this share', '0.2')
     .option('--json', 'machine-readable')
     .action((baseSpec: string, candSpec: string | undefined, f: { alpha: string; minShift: string; minShiftRatio: string; maxErrorIncrease: string; rateTolerance: string; json?: boolean }) => runCommand(async () => {
+      const c = new FlagCheck();
+      const alpha = c.number('--alpha', f.alpha, { min: 0, max: 1 });
+      const minShiftMs = c.duration('--min-shift', f.minShift);
+      const minShiftRatio = c.number('--min-shift-ratio', f.minShiftRatio, { min: 0 });
+      const maxErrorIncrease = c.number('--max-error-increase', f.maxErrorIncrease, { min: 0, max: 100 });
+      const rateTolerance = c.number('--rate-tolerance', f.rateTolerance, { min: 0 });
+      c.done();
       const token = process.env.SHADOWTWIN_ADMIN_TOKEN;
       const base = await loadSide(baseSpec.includes('#') || candSpec ? baseSpec : `${baseSpec}#primary`, token);
       const cand = await loadSide(candSpec ?? `${baseSpec.split('#')[0]}#secondary`, token);
-      const c = compareSides(base, cand, {
-        alpha: Number(f.alpha), minShiftMs: parseDuration(f.minShift) ?? 1, minShiftRatio: Number(f.minShiftRatio),
-        maxErrorIncrease: Number(f.maxErrorIncrease) / 100, rateTolerance: Number(f.rateTolerance),
+      const result = compareSides(base, cand, {
+        alpha: alpha!, minShiftMs: minShiftMs!, minShiftRatio: minShiftRatio!, maxErrorIncrease: maxErrorIncrease! / 100, rateTolerance: rateTolerance!,
       });
-      process.stdout.write(f.json ? JSON.stringify(c, null, 2) + '\n' : render(c));
-      return c.verdict === 'pass' ? EXIT.OK : EXIT.THRESHOLD_FAILED;
+      process.stdout.write(f.json ? JSON.stringify(result, null, 2) + '\n' : render(result));
+      return result.verdict === 'pass' ? EXIT.OK : EXIT.THRESHOLD_FAILED;
     }));
 }

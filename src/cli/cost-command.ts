@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { queryRange, readRequestModel } from '../profiler/index.js';
 import { capacityForMix, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
+import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 
 const DEFAULT_RATES_QUERY = 'sum by (route, method) (rate(shadowtwin_proxy_request_duration_seconds_count[5m]))';
@@ -65,6 +66,7 @@ export function registerCostCommand(program: Command): void {
     .option('--step <d>', 'with --prometheus: resolution', '1m')
     .option('-o, --out <file>', 'cost model JSON', 'cost.json')
     .action((f: { samples?: string; prometheus?: string; ratesQuery: string; resourceQuery?: string; since: string; step: string; out: string }) => runCommand(async () => {
+      checkOutputs({ '--out': f.out }); // before querying Prometheus or fitting
       let samples: CostSample[];
       if (f.samples) samples = readSamples(f.samples);
       else if (f.prometheus) {
@@ -89,7 +91,7 @@ export function registerCostCommand(program: Command): void {
       } catch (err) {
         throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', (err as Error).message);
       }
-      writeFileSync(f.out, JSON.stringify(costModelDocument(model), null, 2) + '\n');
+      writeOutput('--out', f.out, JSON.stringify(costModelDocument(model), null, 2) + '\n');
       const lines = [`cost model from ${model.samples} samples (R² ${model.r2.toFixed(3)}), base ${model.base.toFixed(4)}`, 'route                                   resource per req/s'];
       for (const [route, c] of Object.entries(model.costs).sort((a, b) => b[1] - a[1])) lines.push(`${route.padEnd(40)}${c.toPrecision(4)}`);
       process.stdout.write(lines.join('\n') + '\n');

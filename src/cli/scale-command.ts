@@ -1,9 +1,12 @@
+import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
-import { parseDuration, ShadowtwinError } from '../common/index.js';
+import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
 import { forecastSeries, readSeriesCsv, seriesFromModel, type Series } from '../forecast/index.js';
 import { readRequestModel } from '../profiler/index.js';
-import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type ValidationConfig } from '../scaler/index.js';
+import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type CapacityTrial } from '../scaler/index.js';
+import { FlagCheck } from './flag-check.js';
 import { list, runCommand } from './run-command.js';
+import { loadTarget, sloFlag, validationFromFlags } from './scale-flags.js';
 import { readFileSync } from 'node:fs';
 
 interface ScaleFlags {
@@ -14,6 +17,8 @@ interface ScaleFlags {
   leadTime: string; utilization: string; min: string; max: string; headroom: string; scaleIn?: boolean;
   watch?: string; metricsListen?: string; json?: boolean;
 }
+
+interface CapacityFlags { target: string; model?: string; path?: string; slo: string; startRate: string; maxRate: string; trial: string; replicas?: string; quiet?: boolean; json?: boolean }
 
 function loadSeries(file: string): Series {
   if (file.endsWith('.csv')) return readSeriesCsv(file).series;
@@ -53,8 +58,8 @@ export function registerScaleCommands(program: Command): void {
     .option('--no-hpa', 'scale directly even if an HPA manages the target')
     .option('--admin <url>', 'sidecar admin URL (membership actuator)').option('--pool <urls>', 'host URLs, in order (membership actuator)')
     .option('--webhook <url>')
-    .option('--validate-target <url>', 'secondary to validate proposals against (synthetic load before applying)')
-    .option('--validate-path <path>', 'request path for validation load', '/')
+    .option('--validate-target <url>', 'secondary to validate proposals against (synthetic load before applying); its path and query are the request\'s (default /)')
+    .option('--validate-path <path>', 'request path (and query) for validation load; overrides the --validate-target URL\'s')
     .option('--validate-model <model.json>', 'synthesise validation load from a request model instead')
     .option('--validate-admin <url>', 'secondary sidecar admin URL: its membership is set to the proposed size')
     .option('--validate-pool <urls>', 'secondary host URLs, in order')
@@ -72,18 +77,8 @@ export function registerScaleCommands(program: Command): void {
     .action((f: ScaleFlags) => runCommand(async () => {
       const horizonMs = parseDuration(f.horizon);
       if (!horizonMs) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration`);
+      const validation = validationFromFlags(f);
       const actuator = actuatorFrom(f);
-      let validation: ValidationConfig | undefined;
-      if (f.validateTarget) {
-        const pool = f.validatePool ? new MembershipActuator(f.validateAdmin ?? '', list(f.validatePool)!, process.env.SHADOWTWIN_ADMIN_TOKEN) : undefined;
-        if (pool && !f.validateAdmin) throw new ShadowtwinError('ST_ERR_USAGE', '--validate-pool needs --validate-admin');
-        validation = {
-          prepare: async (n) => { if (pool) await pool.apply(n, 'validation'); },
-          scenario: { target: f.validateTarget, duration: f.validateDuration, source: f.validateModel ? { kind: 'model', file: f.validateModel } : { path: f.validatePath ?? '/' }, primary: list(process.env.SHADOWTWIN_PRIMARY) ?? [] },
-          slo: f.slo.split(',').map((s) => s.trim()),
-          maxAttempts: Number(f.attempts),
-        };
-      }
       const loop = new ScaleLoop({
         target: f.target, capacityPerReplica: Number(f.capacity), actuator, validation, intervalMs: parseDuration(f.watch ?? '1m') ?? 60_000,
         policy: { leadTimeMs: parseDuration(f.leadTime) ?? 60_000, targetUtilization: Number(f.utilization), minReplicas: Number(f.min), maxReplicas: Number(f.max), headroom: Number(f.headroom), scaleInOnForecast: f.scaleIn === true },
@@ -124,25 +119,48 @@ export function registerScaleCommands(program: Command): void {
     .description('find the highest request rate that meets the SLO (ramps synthetic load, then bisects)')
     .requiredOption('--target <url>', 'the service to measure (never a primary host)')
     .option('--model <model.json>', 'synthesise the request mix from a model')
-    .option('--path <path>', 'or one path', '/')
+    .option('--path <path>', 'or one path (and query); default: the --target URL\'s, else /')
     .option('--slo <list>', 'thresholds', 'p99 < 250ms,errors < 1%')
     .option('--start-rate <n>', 'first trial rate', '10')
     .option('--max-rate <n>', 'stop here', '10000')
     .option('--trial <d>', 'length of each trial', '10s')
     .option('--replicas <n>', 'replicas behind the target (gives capacity per replica)')
+    .option('--quiet', 'no progress lines on stderr')
     .option('--json')
-    .action((f: { target: string; model?: string; path: string; slo: string; startRate: string; maxRate: string; trial: string; replicas?: string; json?: boolean }) => runCommand(async () => {
+    .action((f: CapacityFlags) => runCommand(async () => {
+      const c = new FlagCheck();
+      const load = loadTarget(c, '--target', f.target, '--path', f.path, '--model', f.model);
+      const slo = sloFlag(c, '--slo', f.slo);
+      const startRate = c.number('--start-rate', f.startRate, { min: 0, positive: true });
+      const maxRate = c.number('--max-rate', f.maxRate, { min: 0, positive: true });
+      const trialMs = c.duration('--trial', f.trial, { positive: true });
+      const replicas = c.number('--replicas', f.replicas, { min: 1, integer: true });
+      if (startRate !== undefined && maxRate !== undefined && startRate > maxRate) c.problem(`--start-rate ${f.startRate} is above --max-rate ${f.maxRate}`);
+      c.done();
+      const events = new EventEmitter();
+      if (!f.quiet) {
+        // One line per trial (a trial lasts --trial): where the search is and what it found.
+        events.on('trial-start', (t: { rate: number; index: number }) => process.stderr.write(`trial ${t.index + 1}: ${t.rate} req/s for ${f.trial}…\n`));
+        events.on('trial', (t: CapacityTrial) => process.stderr.write(`  ${t.pass ? 'pass' : `FAIL ${t.failed.join('; ')}`}: achieved ${t.achievedRate} req/s, p99 ${t.p99} ms, errors ${(t.errorRate * 100).toFixed(2)}%\n`));
+      }
       const result = await findCapacity({
-        scenario: { target: f.target, source: f.model ? { kind: 'model', file: f.model } : { path: f.path }, primary: list(process.env.SHADOWTWIN_PRIMARY) ?? [] },
-        slo: f.slo.split(',').map((s) => s.trim()), startRate: Number(f.startRate), maxRate: Number(f.maxRate), trialDuration: f.trial,
-        replicas: f.replicas ? Number(f.replicas) : undefined,
-      });
-      if (f.json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return; }
-      process.stdout.write([
-        `sustainable ${result.sustainableRate} req/s${result.perReplica ? ` (${result.perReplica} per replica)` : ''}; knee ${result.kneeRate} req/s`,
-        'rate     pass  achieved   p50 ms    p99 ms   errors',
-        ...[...result.trials].sort((a, b) => a.rate - b.rate).map((t) => `${String(t.rate).padEnd(9)}${(t.pass ? 'yes' : 'NO').padEnd(6)}${String(t.achievedRate).padStart(8)}${String(t.p50).padStart(9)}${String(t.p99).padStart(10)}${(t.errorRate * 100).toFixed(2).padStart(8)}%`),
-        result.bottlenecks.length ? `degrades first: ${result.bottlenecks.slice(0, 3).map((b) => `${b.method} ${b.route} (p99 ×${b.growth})`).join(', ')}` : '',
-      ].join('\n') + '\n');
+        scenario: { target: load!.target, source: load!.source, primary: list(process.env.SHADOWTWIN_PRIMARY) ?? [] },
+        slo, startRate: startRate!, maxRate: maxRate!, trialDuration: trialMs!, replicas,
+      }, events);
+      if (f.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      else {
+        process.stdout.write([
+          `sustainable ${result.sustainableRate} req/s${result.perReplica ? ` (${result.perReplica} per replica)` : ''}; knee ${result.kneeRate} req/s`,
+          'rate     pass  achieved   p50 ms    p99 ms   errors',
+          ...[...result.trials].sort((a, b) => a.rate - b.rate).map((t) => `${String(t.rate).padEnd(9)}${(t.pass ? 'yes' : 'NO').padEnd(6)}${String(t.achievedRate).padStart(8)}${String(t.p50).padStart(9)}${String(t.p99).padStart(10)}${(t.errorRate * 100).toFixed(2).padStart(8)}%`),
+          result.bottlenecks.length ? `degrades first: ${result.bottlenecks.slice(0, 3).map((b) => `${b.method} ${b.route} (p99 ×${b.growth})`).join(', ')}` : '',
+        ].join('\n') + '\n');
+      }
+      if (result.sustainableRate === 0) {
+        const first = result.trials[0];
+        process.stderr.write(`shadowtwin: ST_ERR_THRESHOLDS_FAILED: even the first trial (--start-rate ${f.startRate} req/s) failed the SLO${first ? `: ${first.failed.join('; ')}` : ''}; no sustainable rate found (lower --start-rate, or fix the service)\n`);
+        return EXIT.THRESHOLD_FAILED;
+      }
+      return EXIT.OK;
     }));
 }

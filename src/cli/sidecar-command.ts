@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createLogger, loadSidecarConfig, type PlainObject, type SidecarConfig } from '../common/index.js';
 import { createSidecar, type Sidecar } from '../proxy/index.js';
-import { list, numberOrText, runCommand } from './run-command.js';
+import { FlagCheck, withFlagNames } from './flag-check.js';
+import { list, runCommand } from './run-command.js';
 
 export interface SidecarFlags {
   config?: string;
@@ -17,13 +18,18 @@ export interface SidecarFlags {
   logLevel?: string;
 }
 
-/** Flags shaped like the config file so they merge as the top layer. */
-export function flagsToConfig(f: SidecarFlags): PlainObject {
+/**
+ * Flags shaped like the config file so they merge as the top layer. --mirror
+ * is checked here, in the user's words; its problem goes to `check` (left
+ * out of the config), to be listed with the config's own problems.
+ */
+export function flagsToConfig(f: SidecarFlags, check: FlagCheck = new FlagCheck()): PlainObject {
+  const fraction = check.number('--mirror', f.mirror, { min: 0, max: 1 });
   return {
     listen: f.listen,
     primary: list(f.primary),
     secondary: f.secondary,
-    mirror: { fraction: numberOrText(f.mirror) },
+    mirror: { fraction },
     capture: { file: f.capture, mode: f.captureMode },
     admin: { listen: f.admin, token: f.adminToken },
     faults: f.faultHeaderControl ? { enabled: true, headerControl: true } : undefined,
@@ -69,7 +75,19 @@ export function registerSidecarCommand(program: Command): void {
     .option('--fault-header-control', 'honour x-shadowtwin-fault-* request headers (drills only)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action((flags: SidecarFlags) => runCommand(async () => {
-      const config = loadSidecarConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) });
+      let config: SidecarConfig;
+      const check = new FlagCheck();
+      try {
+        config = loadSidecarConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags, check) });
+      } catch (err) {
+        // A problem with a value the user typed as a flag names the flag, not the config key.
+        throw withFlagNames(err, {
+          listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary',
+          'mirror.fraction': flags.mirror && '--mirror', 'capture.file': flags.capture && '--capture', 'capture.mode': flags.captureMode && '--capture-mode',
+          'admin.listen': flags.admin && '--admin', 'admin.token': flags.adminToken && '--admin-token', logLevel: flags.logLevel && '--log-level',
+        }, check.problems);
+      }
+      check.done();
       await runSidecarUntilSignal(config, (s) => {
         process.stderr.write(`shadowtwin sidecar: proxy ${s.addresses.proxy} → ${config.primary.join(', ')}; admin ${s.addresses.admin}\n`);
       });

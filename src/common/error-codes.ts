@@ -140,6 +140,14 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'Run reports could not be merged (not shadowtwin reports, or from different scenarios); merge segments of one run.',
   },
+  ST_ERR_OUTPUT_UNWRITABLE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'An output file (--out, --html, -o) cannot be written; checked before any work starts, so choose a writable path.',
+  },
+  ST_ERR_TARGET_UNREACHABLE: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'No request got an HTTP answer from the target (refused, reset or timed out); check the URL and that the service is up. The report is still written.',
+  },
   ST_ERR_THRESHOLDS_FAILED: {
     exitCode: EXIT.THRESHOLD_FAILED, grpcStatus: GRPC.FAILED_PRECONDITION,
     summary: 'The run finished but at least one threshold failed; the report lists which.',

@@ -50,16 +50,18 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   let model: RequestModel | undefined;
   if (scenario.source.kind === 'model') {
     model = readRequestModel(scenario.source.file!);
-    if (model?.kind !== 'shadowtwin.request-model' || model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} is not a request model with routes (build one with shadowtwin profile build)`);
+    if (model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} is a request model with no routes (build one from traffic with shadowtwin profile build)`);
   } else if (scenario.source.kind !== 'fixed') {
     const loaded = await loadCapture(scenario.source.file!);
     records = loaded.records;
     skipped = loaded.skips;
     if (records.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no request records to ${scenario.source.kind === 'replay' ? 'replay' : 'sample'}`);
   }
+  // Only a replay without loop may leave the duration out (scenarioChecks): it lasts as long as the capture ÷ speed.
+  const durationMs = scenario.duration ?? replaySpanMs(records ?? [], scenario.load.speed ?? 1);
   const executor = EXECUTORS[scenario.load.executor]({
     load: scenario.load,
-    durationMs: scenario.duration,
+    durationMs,
     rampUpMs: scenario.rampUp,
     rampDownMs: scenario.rampDown,
     events: scenario.events.map((e) => ({ name: e.name, startMs: e.start, durationMs: e.duration, multiplier: e.multiplier })),
@@ -69,7 +71,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   let sessionArrivals: SessionArrivals | undefined;
   if (scenario.load.executor === 'sessions' && executor.model === 'open') {
     if (!model?.sessions) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no session model (its inputs had no session or client key); use another executor`);
-    sessionArrivals = new SessionArrivals(model, executor.arrivals, scenario.duration, seededRandom(scenario.seed + 2), scenario.load.speed ?? 1);
+    sessionArrivals = new SessionArrivals(model, executor.arrivals, durationMs, seededRandom(scenario.seed + 2), scenario.load.speed ?? 1);
   }
   const overrides = scenario.events.filter((e) => e.routes).map((e) => ({ startMs: e.start, durationMs: e.duration, routes: e.routes! }));
   const source: RequestSource = scenario.source.kind === 'fixed'
@@ -83,7 +85,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   // Sessions: the request rate is the session-start rate times the mean session length.
   const perArrival = sessionArrivals && model?.sessions ? Math.max(1, decodeHistogram(model.sessions.length).mean) : 1;
   const peak = executor.model === 'open'
-    ? (executor.profile ? peakRate(executor.profile, scenario.duration) * perArrival : replayPeak(records ?? [], scenario.load.speed ?? 1))
+    ? (executor.profile ? peakRate(executor.profile, durationMs) * perArrival : replayPeak(records ?? [], scenario.load.speed ?? 1))
     : 0;
   if (peak > scenario.maxRate) {
     throw new ShadowtwinError('ST_ERR_GENERATOR_RATE_CAP', `the scenario peaks at ${Math.round(peak)} req/s, above maxRate ${scenario.maxRate}; lower the load or raise the cap (--max-rate / maxRate) if you mean it`);
@@ -91,7 +93,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   const run = new LoadRun({
     target,
     source,
-    durationMs: scenario.duration,
+    durationMs,
     ...(executor.model === 'open' ? { arrivals: sessionArrivals ?? executor.arrivals } : { closed: { vus: executor.vus } }),
     http: {
       connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight,
@@ -109,17 +111,28 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     skipped,
     async execute() {
       const start = new Date();
-      const t0 = performance.now();
       const rec = await run.run();
+      // The run's own clock (from the first arrival, warm-up excluded); a run stopped early reports its real length, so rates stay honest.
+      const elapsed = Math.round(run.elapsedMs);
+      const interrupted = run.stopRequested && elapsed < durationMs;
       return buildReport(rec, {
         tool: 'shadowtwin', version: VERSION, target, executor: scenario.load.executor, source: scenario.source.kind,
         ...(opts.scenarioFile ? { scenario: opts.scenarioFile } : {}), seed: scenario.seed, start: start.toISOString(),
-        // A run stopped early reports its real length, so rates stay honest.
-        durationMs: Math.min(scenario.duration, Math.round(performance.now() - t0)) || scenario.duration,
+        durationMs: interrupted ? Math.max(1, elapsed) : durationMs,
         ...(opts.segment ? { segment: opts.segment } : {}),
+        ...(interrupted ? { interrupted: true as const } : {}),
       }, thresholds);
     },
   };
+}
+
+/** How long a capture lasts played at `speed` (ms), so its last record is sent. */
+function replaySpanMs(records: readonly RequestRecord[], speed: number): number {
+  if (records.length === 0) return 0;
+  let lo = records[0]!.ts;
+  let hi = lo;
+  for (const r of records) { if (r.ts < lo) lo = r.ts; if (r.ts > hi) hi = r.ts; }
+  return Math.floor((hi - lo) / speed) + 1;
 }
 
 /** Highest one-second arrival count of a recording played at `speed`. */

@@ -1,7 +1,7 @@
 export { prepareRun, parseScenario, loadScenario, type PreparedRun, type PrepareOptions } from './generate.js';
 export { LoadRun, type LoadRunOptions, type Progress, type Arrivals, type HttpOptions } from './load-run.js';
 export { RunRecorder, statusClass, errorOutcome, type Outcome, type TimelinePoint } from './run-recorder.js';
-export { buildReport, mergeReports, type RunReport, type RouteReport } from './run-report.js';
+export { buildReport, mergeReports, missingSegments, checkRunReport, unansweredRun, RUN_REPORT_VERSION, type RunReport, type RouteReport } from './run-report.js';
 export { parseThreshold, type Threshold, type ThresholdResult } from './thresholds.js';
 export { scenarioSchema, scenarioChecks, type Scenario, type ScenarioInput } from './scenario.js';
 export { EXECUTORS, peakRate } from './load/executors.js';

@@ -172,6 +172,11 @@ export class LoadRun extends EventEmitter {
     return this.recorder;
   }
 
+  /** Whether `stop()` was called (the run may end before its duration). */
+  get stopRequested(): boolean {
+    return this.stopped;
+  }
+
   /** Stops scheduling; in-flight requests finish (bounded by the HTTP timeout). */
   stop(): void {
     this.stopped = true;
@@ -208,7 +213,8 @@ export class LoadRun extends EventEmitter {
   private readonly tick = (): void => {
     this.timer = undefined;
     this.immediate = undefined;
-    if (this.stopped) return;
+    // Stopped (possibly during the warm-up, before the clock started): finish once in-flight requests have.
+    if (this.stopped) { this.maybeFinish(); return; }
     const seg = this.opts.segment;
     const max = this.opts.http.maxInFlight;
     // The clock is read per arrival: in a burst, later arrivals leave later, and their lag says so.

@@ -49,7 +49,65 @@ export interface RunReport {
     durationMs: number;
     segment?: { index: number; count: number };
     segments?: number;
+    /** Present when the run was stopped before its end (Ctrl-C, SIGTERM, `run.stop()`): the report covers `durationMs` only. */
+    interrupted?: true;
   };
+}
+
+/** The report version this build writes and reads. */
+export const RUN_REPORT_VERSION = 1;
+
+/**
+ * Checks that a parsed JSON document is a run report this build can read
+ * (kind, version, and every part merge and compare rely on) and returns it;
+ * otherwise ST_ERR_INPUT_FORMAT naming the file and what is missing.
+ */
+export function checkRunReport(doc: unknown, file: string): RunReport {
+  const fail = (what: string): never => {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: ${what}`);
+  };
+  const r = doc as Partial<RunReport> | null;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) fail('is not a JSON object; expected a run report (shadowtwin generate --out)');
+  if (r!.kind !== 'shadowtwin.run-report') fail(`is not a run report (kind is ${JSON.stringify(r!.kind)}, expected "shadowtwin.run-report")`);
+  if (r!.version !== RUN_REPORT_VERSION) fail(`is a run report of version ${JSON.stringify(r!.version)}; this shadowtwin (${VERSION}) reads version ${RUN_REPORT_VERSION} only`);
+  const missing: string[] = [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  if (!isObj(r!.summary)) missing.push('summary');
+  else for (const k of ['requests', 'errors', 'dropped', 'intended', 'bytesSent', 'bytesReceived'] as const) if (!num(r!.summary[k])) missing.push(`summary.${k}`);
+  if (isObj(r!.summary) && !isObj(r!.summary.outcomes)) missing.push('summary.outcomes');
+  if (!isObj(r!.histograms)) missing.push('histograms');
+  else {
+    if (typeof r!.histograms.lag !== 'string') missing.push('histograms.lag');
+    if (!Array.isArray(r!.histograms.routes)) missing.push('histograms.routes');
+    else {
+      r!.histograms.routes.forEach((row, i) => {
+        if (!isObj(row) || typeof row.route !== 'string' || typeof row.method !== 'string' || typeof row.histogram !== 'string' || !num(row.requests) || !num(row.errors)) {
+          missing.push(`histograms.routes[${i}] (route, method, requests, errors, histogram)`);
+        }
+      });
+    }
+  }
+  if (!isObj(r!.meta)) missing.push('meta');
+  else if (!num(r!.meta.durationMs) || r!.meta.durationMs < 0) missing.push('meta.durationMs');
+  if (!isObj(r!.faults)) missing.push('faults');
+  if (!Array.isArray(r!.timeline)) missing.push('timeline');
+  if (!Array.isArray(r!.thresholds)) missing.push('thresholds');
+  if (missing.length) fail(`run report is missing or has malformed ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ` and ${missing.length - 8} more` : ''}; was it written by shadowtwin generate --out and copied whole?`);
+  return r as RunReport;
+}
+
+/**
+ * When no request of a run got an HTTP answer (every one refused, reset or
+ * timed out), says so with the outcome counts; otherwise undefined. A run
+ * like that measured the network, not the service.
+ */
+export function unansweredRun(r: RunReport): string | undefined {
+  const o = r.summary.outcomes;
+  const answered = ['1xx', '2xx', '3xx', '4xx', '5xx'].reduce((a, k) => a + (o[k] ?? 0), 0);
+  if (answered > 0 || r.summary.requests === 0) return undefined;
+  const how = Object.entries(o).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `none of the ${r.summary.requests} requests to ${r.meta.target} got an HTTP answer (${how}); check the URL and that the service is up`;
 }
 
 export function buildReport(rec: RunRecorder, meta: RunReport['meta'], thresholds: readonly Threshold[] = []): RunReport {
@@ -122,11 +180,13 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
  * one: counts add, histograms add exactly, so the merged percentiles equal
  * those of one run over all samples.
  */
-export function mergeReports(reports: readonly RunReport[], thresholds?: readonly Threshold[]): RunReport {
+export function mergeReports(reports: readonly RunReport[], thresholds?: readonly Threshold[], names: readonly string[] = reports.map((_, i) => `input ${i + 1}`)): RunReport {
   if (reports.length === 0) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', 'nothing to merge; give two or more report files');
   for (const [i, r] of reports.entries()) {
-    if (r?.kind !== 'shadowtwin.run-report' || r.version !== 1) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', `input ${i + 1} is not a shadowtwin run report (version 1)`);
+    if (r?.kind !== 'shadowtwin.run-report' || r.version !== RUN_REPORT_VERSION) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', `input ${i + 1} is not a shadowtwin run report (version ${RUN_REPORT_VERSION})`);
   }
+  const segmentProblem = segmentsProblem(reports, names);
+  if (segmentProblem) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', segmentProblem);
   const first = reports[0]!;
   const table = new RouteStatsTable(10_000);
   for (const r of reports) for (const row of r.histograms.routes) table.get(row.route, row.method).add(row);
@@ -164,7 +224,41 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
     thresholds: (thresholds ?? first.thresholds).map((t) => ({ expr: t.expr, ...(t.route ? { route: t.route } : {}), ...(t.method ? { method: t.method } : {}), metric: '', actual: 0, limit: 0, pass: true })),
     pass: true,
-    meta: { ...first.meta, durationMs: Math.max(...reports.map((r) => r.meta.durationMs)), segment: undefined, segments: reports.length },
+    meta: {
+      ...first.meta, durationMs: Math.max(...reports.map((r) => r.meta.durationMs)), segment: undefined, segments: reports.length,
+      ...(reports.some((r) => r.meta.interrupted) ? { interrupted: true as const } : {}),
+    },
   });
+}
+
+/**
+ * Segments (`--segment i/n`) merge into one run only as a set of distinct
+ * shares of one split: the same segment twice would double-count its share
+ * and look like a complete run. Missing segments are allowed (an agent
+ * failed) and said by `missingSegments`.
+ */
+function segmentsProblem(reports: readonly RunReport[], names: readonly string[]): string | undefined {
+  const seen = new Map<string, string>();
+  let count: number | undefined;
+  for (const [i, r] of reports.entries()) {
+    const s = r.meta.segment;
+    if (!s) continue;
+    if (count !== undefined && s.count !== count) return `${names[i]} is segment ${s.index}/${s.count} but an earlier report was split in ${count}; merge segments of one split`;
+    count = s.count;
+    const key = `${s.index}/${s.count}`;
+    const other = seen.get(key);
+    if (other !== undefined) return `${other} and ${names[i]} are both segment ${key}: merging a segment twice counts its share twice; give each segment once`;
+    seen.set(key, names[i]!);
+  }
+  if (seen.size > 0 && seen.size < reports.length) return 'some reports are segments (--segment) and some are whole runs; merge either the segments of one run or whole runs';
+  return undefined;
+}
+
+/** Segments of a split that the reports do not include (e.g. ["2/4"]); empty when none are missing or none are segments. */
+export function missingSegments(reports: readonly RunReport[]): string[] {
+  const segs = reports.map((r) => r.meta.segment).filter((s): s is { index: number; count: number } => s !== undefined);
+  if (segs.length === 0) return [];
+  const have = new Set(segs.map((s) => s.index));
+  return Array.from({ length: segs[0]!.count }, (_, i) => i).filter((i) => !have.has(i)).map((i) => `${i}/${segs[0]!.count}`);
 }
 

@@ -36,7 +36,8 @@ const thresholdSchema = z.union([z.string(), z.strictObject({ expr: z.string(), 
 export const scenarioSchema = z.strictObject({
   name: z.string().optional(),
   target: httpOrigin,
-  duration: durationMs,
+  /** Required, except for a replay without loop: it then lasts as long as the capture (÷ speed). */
+  duration: durationMs.optional(),
   seed: z.number().int().prefault(1),
   load: loadSchema,
   rampUp: durationMs.prefault(0),
@@ -105,6 +106,9 @@ export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
     issues.push({ path: 'source.file', message: `is required for source kind ${String(source.kind)}`, fix: source.kind === 'model' ? 'give a model (shadowtwin profile build -o model.json)' : 'give a capture file (NDJSON from the sidecar)' });
   }
   if ((source.kind ?? 'fixed') === 'fixed' && !source.path) issues.push({ path: 'source.path', message: 'is required for a fixed source', fix: 'e.g. source: { path: /users/1 }' });
+  if (raw.duration === undefined && !(load.executor === 'replay' && !load.loop)) {
+    issues.push({ path: 'duration', message: 'is required', fix: 'e.g. duration: 5m (only a replay without loop takes its length from the capture)' });
+  }
   const ths = Array.isArray(raw.thresholds) ? raw.thresholds : [];
   ths.forEach((t, i) => {
     const expr = typeof t === 'string' ? t : (t as { expr?: unknown })?.expr;

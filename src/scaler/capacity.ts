@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { parseScenario, prepareRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
+import { ShadowtwinError } from '../common/index.js';
+import { parseScenario, prepareRun, unansweredRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
 
 export interface CapacityTrial { rate: number; pass: boolean; achievedRate: number; p50: number; p99: number; errorRate: number; failed: string[]; routes: RunReport['routes'] }
 
@@ -35,12 +36,17 @@ export interface CapacityOptions {
  * Finds the highest rate that meets the SLO: doubles from `startRate` until a
  * trial fails, then bisects the bracket. Each trial is a real open-model run
  * (honest latency), recorded as a point of the latency/throughput curve.
- * Events: `trial`.
+ * A trial in which no request got an HTTP answer stops the search with
+ * ST_ERR_TARGET_UNREACHABLE: it measured the network, not the service.
+ * Events: `trial-start` ({ rate, index }), `trial` (the result).
  */
 export async function findCapacity(o: CapacityOptions, events: EventEmitter = new EventEmitter()): Promise<CapacityResult> {
   const trials: CapacityTrial[] = [];
   const trial = async (rate: number): Promise<CapacityTrial> => {
+    events.emit('trial-start', { rate, index: trials.length });
     const r = await (await prepareRun(parseScenario({ ...o.scenario, duration: o.trialDuration ?? '10s', load: { executor: 'constant-rate', rate }, thresholds: o.slo, maxRate: Math.max(o.maxRate * 1.01, 10) }))).execute();
+    const unanswered = unansweredRun(r);
+    if (unanswered) throw new ShadowtwinError('ST_ERR_TARGET_UNREACHABLE', `capacity trial at ${rate} req/s: ${unanswered}`);
     const t: CapacityTrial = {
       rate, pass: r.pass, achievedRate: r.summary.achievedRate, p50: r.summary.latencyMs.p50, p99: r.summary.latencyMs.p99,
       errorRate: r.summary.requests ? r.summary.errors / r.summary.requests : 0,

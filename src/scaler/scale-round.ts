@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { parseScenario, prepareRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
+import { ShadowtwinError } from '../common/index.js';
+import { parseScenario, prepareRun, unansweredRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
 import type { Actuator } from './actuators.js';
 import { decide, DEFAULT_POLICY, type Decision, type ForecastPointLike, type ScalePolicy } from './policy.js';
 
@@ -60,7 +61,8 @@ export interface ScaleRoundInput {
  * at the proposal's expected rate against the secondary prepared at the
  * proposed size (re-proposing one size up while the SLO fails) → apply.
  * Nothing is scaled up without a passing validation when validation is
- * configured. Events: `proposal`, `validation`, `decision`.
+ * configured; a validation run with no HTTP answer at all throws
+ * ST_ERR_TARGET_UNREACHABLE (nothing is applied). Events: `proposal`, `validation`, `decision`.
  */
 export async function scaleRound(input: ScaleRoundInput, events: EventEmitter = new EventEmitter()): Promise<ScaleRecord> {
   const policy = { ...DEFAULT_POLICY, ...input.policy };
@@ -92,6 +94,9 @@ export async function scaleRound(input: ScaleRoundInput, events: EventEmitter = 
         thresholds: v.slo,
       });
       const report = await (await prepareRun(scenario)).execute();
+      // No HTTP answer at all says nothing about the size: the target is down or wrong, not too small.
+      const unanswered = unansweredRun(report);
+      if (unanswered) throw new ShadowtwinError('ST_ERR_TARGET_UNREACHABLE', `validation at ${replicas} replicas: ${unanswered}`);
       const failed = report.thresholds.filter((t) => !t.pass).map((t) => `${t.route ? t.route + ' ' : ''}${t.expr} (actual ${Number.isFinite(t.actual) ? +t.actual.toFixed(4) : t.actual})`);
       const a: ValidationAttempt = { replicas, pass: report.pass, failed, summary: report.summary };
       record.attempts.push(a);

@@ -40,7 +40,16 @@ describe('shadowtwin sidecar (CLI)', () => {
     const err = run.stderr();
     expect(err).toContain('ST_ERR_CONFIG_INVALID');
     expect(err).toMatch(/4 problems|[5-9] problems/);
-    for (const path of ['primary[0]', 'mirror.fraction', 'capture.mode', 'admin.token']) expect(err).toContain(`- ${path}:`);
+    // Problems with values typed as flags name the flag, in the user's words; the rest keep their config path.
+    for (const flag of ['--primary', '--capture-mode', 'admin.token']) expect(err).toContain(`- ${flag}:`);
+    expect(err).toContain('- --mirror must be a number between 0 and 1, got "lots"');
+    expect(err).not.toMatch(/mirror\.fraction|primary\[0\]/);
+  });
+
+  it('--mirror 10% alone is a usage error naming the flag and the accepted range', async () => {
+    const run = runCli(['sidecar', '--primary', 'http://127.0.0.1:1', '--secondary', 'http://127.0.0.1:2', '--mirror', '10%', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toContain('ST_ERR_USAGE: --mirror must be a number between 0 and 1, got "10%"');
   });
 
   it('exits 3 with ST_ERR_LISTEN_FAILED when the port is taken', async () => {
