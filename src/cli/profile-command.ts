@@ -1,20 +1,22 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
-import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { assertWritableFile, writeOutputFile } from '../common/output-file.js';
+import { textTable } from '../common/text-table.js';
+import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, requestModelFrom, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
+/** A model file, version 1 or 2 (upgraded in memory). */
 function readModel(file: string): RequestModel {
-  let m: RequestModel;
+  let m: unknown;
   try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as RequestModel;
+    m = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${file}: ${(cause as Error).message}`, { cause });
   }
-  if (m?.kind !== 'shadowtwin.request-model') throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not a shadowtwin request model (build one with: shadowtwin profile build)`);
-  return m;
+  return requestModelFrom(m, file);
 }
 
 export function registerProfileCommand(program: Command): void {
@@ -31,9 +33,10 @@ export function registerProfileCommand(program: Command): void {
     .option('--routes <file>', 'route table: one template per line, or an OpenAPI JSON/YAML (its paths)')
     .option('--merge', 'inputs are model JSON files to merge (shards)')
     .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean }) => runCommand(async () => {
+      assertWritableFile(f.out);
       if (f.merge) {
         const merged = mergeModels(inputs.map(readModel));
-        writeFileSync(f.out, JSON.stringify(merged) + '\n');
+        writeOutputFile(f.out, JSON.stringify(merged) + '\n');
         process.stdout.write(renderModel(merged));
         return;
       }
@@ -45,9 +48,10 @@ export function registerProfileCommand(program: Command): void {
       const routes = f.routes ? readRouteTable(f.routes) : undefined;
       const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes });
       skips.forEach((s, i) => {
+        for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
         if (s.total > 0) process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${s.examples.slice(0, 3).map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
       });
-      writeFileSync(f.out, JSON.stringify(model) + '\n');
+      writeOutputFile(f.out, JSON.stringify(model) + '\n');
       process.stdout.write(renderModel(model));
     }));
 
@@ -73,8 +77,11 @@ export function registerProfileCommand(program: Command): void {
       const limit = Number(f.threshold);
       if (f.json) process.stdout.write(JSON.stringify({ ...d, threshold: limit, pass: d.maxDivergence <= limit }, null, 2) + '\n');
       else {
-        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`, '', 'route                                  method   weight old → new   resBytes KS  latency KS  status JS'];
-        for (const r of d.routes.slice(0, 25)) lines.push(`${r.route.padEnd(39).slice(0, 39)}${r.method.padEnd(7)}${(r.weightBefore * 100).toFixed(2).padStart(7)}% → ${(r.weightAfter * 100).toFixed(2).padStart(6)}%${String(r.resBytesKs).padStart(12)}${String(r.latencyKs ?? '—').padStart(12)}${String(r.statusJsd).padStart(11)}`);
+        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`, ''];
+        lines.push(...textTable([
+          { header: 'route', max: 50, cut: 'middle' }, { header: 'method', max: 10 }, { header: 'weight old → new', align: 'right' },
+          { header: 'resBytes KS', align: 'right' }, { header: 'latency KS', align: 'right' }, { header: 'status JS', align: 'right' },
+        ], d.routes.slice(0, 25).map((r) => [r.route, r.method, `${(r.weightBefore * 100).toFixed(2)}% → ${(r.weightAfter * 100).toFixed(2)}%`, String(r.resBytesKs), String(r.latencyKs ?? '—'), String(r.statusJsd)])));
         lines.push('', `largest divergence ${d.maxDivergence} (threshold ${limit}): ${d.maxDivergence <= limit ? 'ok' : 'DRIFT'}`);
         process.stdout.write(lines.join('\n') + '\n');
       }

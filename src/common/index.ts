@@ -23,3 +23,5 @@ export * from './http1-connection.js';
 export * from './http1-pool.js';
 export * from './loopback-sink.js';
 export * from './capture-reader.js';
+export * from './text-table.js';
+export * from './output-file.js';

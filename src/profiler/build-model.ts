@@ -1,4 +1,5 @@
 import { SkipReport } from '../common/capture-reader.js';
+import { ShadowtwinError } from '../common/errors.js';
 import { readObservationBatches, type InputFormat } from './ingest/read-observations.js';
 import type { NginxJsonFieldMap } from './ingest/nginx-json.js';
 import { ModelBuilder, type BuildOptions } from './model/model-builder.js';
@@ -10,7 +11,11 @@ export interface ModelInput {
   fields?: NginxJsonFieldMap;
 }
 
-/** Builds a request model from inputs (streaming; bad lines skipped and reported in provenance). */
+/**
+ * Builds a request model from inputs (streaming; bad lines skipped and
+ * reported in provenance). Inputs without a single usable record are an
+ * ST_ERR_INPUT_EMPTY: a model of nothing would say traffic is nothing.
+ */
 export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptions = {}): Promise<{ model: RequestModel; skips: SkipReport[] }> {
   const builder = new ModelBuilder(opts);
   const skips: SkipReport[] = [];
@@ -20,6 +25,14 @@ export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptio
     for await (const batch of readObservationBatches(input.file, input.format, s, input.fields)) for (const o of batch) builder.add(o);
     builder.noteInput(input.file, input.format, builder.recordCount - before, s);
     skips.push(s);
+  }
+  if (builder.recordCount === 0) {
+    const what = inputs.map((input, i) => {
+      const s = skips[i]!;
+      const first = s.examples[0];
+      return `${input.file}: ${s.total ? `all ${s.total} entries skipped (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')})${first ? `, e.g. line ${first.line}: ${first.text.slice(0, 80)}` : ''}` : 'no records'}`;
+    });
+    throw new ShadowtwinError('ST_ERR_INPUT_EMPTY', `nothing to model: ${what.join('; ')}; check the paths and --format${skips.some((s) => s.byReason.bad_time) ? ' (bad_time: a time before 2000, over a year ahead, or far from the bulk of the other records)' : ''}`, { details: skips.map((s) => s.toJSON()) });
   }
   return { model: builder.build(), skips };
 }

@@ -100,8 +100,9 @@ describe('profiler: model fidelity on a realistic access log', () => {
       return [`${r.method} ${r.route}`, { requests: r.requests, status: r.status, p50: h.p50, p99: h.p99 }];
     }));
     expect(byKey(merged)).toEqual(byKey(union));
-    expect(merged.rate.counts).toEqual(union.rate.counts);
-    expect(merged.rate.dispersion).toBe(union.rate.dispersion);
+    // The rate (per step, per second, hour and weekday shares, dispersion) adds exactly.
+    expect(union.rate.steps.total).toBe(union.provenance.records);
+    expect(merged.rate).toEqual(union.rate);
     expect(merged.provenance.records).toBe(union.provenance.records);
     // Distinct counts (HyperLogLog registers) merge exactly: union of the shards, not the larger one.
     expect(merged.clients.distinct).toBe(union.clients.distinct);
