@@ -49,7 +49,10 @@ export function registerProfileCommand(program: Command): void {
       const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes });
       skips.forEach((s, i) => {
         for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (s.total > 0) process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${s.examples.slice(0, 3).map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
+        if (s.total === 0) return;
+        // The first three, and the first of every other reason (a rare reason is not hidden by a common one).
+        const shown = s.examples.filter((e, k) => k < 3 || !s.examples.slice(0, k).some((x) => x.reason === e.reason)).sort((a, b) => a.line - b.line);
+        process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${shown.map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
       });
       writeOutputFile(f.out, JSON.stringify(model) + '\n');
       process.stdout.write(renderModel(model));

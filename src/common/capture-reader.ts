@@ -4,7 +4,12 @@ import { createGunzip } from 'node:zlib';
 import { ShadowtwinError } from './errors.js';
 import type { RequestRecord } from './request-record.js';
 
-/** What a reader skipped, by reason, with the first few line numbers (the "bad input loses nothing" report). */
+/**
+ * What a reader skipped, by reason, with the first few line numbers (the
+ * "bad input loses nothing" report): the first `maxExamples` skips, and the
+ * first `maxExamples` of each reason, so a rare reason is not crowded out
+ * by a common one (reasons are a small fixed set: memory stays bounded).
+ */
 export class SkipReport {
   total = 0;
   readonly byReason: Record<string, number> = {};
@@ -19,8 +24,9 @@ export class SkipReport {
 
   skip(line: number, reason: string, text: string): void {
     this.total++;
-    this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
-    if (this.examples.length < this.maxExamples) this.examples.push({ line, reason, text: text.slice(0, 200) });
+    const n = (this.byReason[reason] ?? 0) + 1;
+    this.byReason[reason] = n;
+    if (this.examples.length < this.maxExamples || n <= this.maxExamples) this.examples.push({ line, reason, text: text.slice(0, 200) });
   }
 
   warn(message: string): void {
