@@ -30,7 +30,8 @@ export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptio
     const what = inputs.map((input, i) => {
       const s = skips[i]!;
       const first = s.examples[0];
-      return `${input.file}: ${s.total ? `all ${s.total} entries skipped (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')})${first ? `, e.g. line ${first.line}: ${first.text.slice(0, 80)}` : ''}` : 'no records'}`;
+      const warned = s.warnings.length ? ` (${s.warnings.join('; ')})` : '';
+      return `${input.file}: ${s.total ? `all ${s.total} entries skipped (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')})${first ? `, e.g. line ${first.line}: ${first.text.slice(0, 80)}` : ''}` : 'no records'}${warned}`;
     });
     throw new ShadowtwinError('ST_ERR_INPUT_EMPTY', `nothing to model: ${what.join('; ')}; check the paths and --format${skips.some((s) => s.byReason.bad_time) ? ' (bad_time: a time before 2000, over a year ahead, or far from the bulk of the other records)' : ''}`, { details: skips.map((s) => s.toJSON()) });
   }

@@ -1,3 +1,4 @@
+import { ShadowtwinError } from '../../common/errors.js';
 import { decodeCounts, denseCounts, dispersionOfSparse, type SparseCounts } from './count-runs.js';
 import type { RateModel } from './request-model.js';
 
@@ -11,6 +12,9 @@ export function secondCounts(rate: RateModel): SparseCounts {
   return decodeCounts(rate.seconds, 1000, 'per-second');
 }
 
+/** A dense series longer than this (a year of 5 s steps) is refused rather than allocated. */
+const MAX_DENSE_STEPS = 6_500_000;
+
 /**
  * The per-step series as a dense grid from the first to the last populated
  * step (empty steps are 0): what the forecaster and `profile show --json`
@@ -19,6 +23,11 @@ export function secondCounts(rate: RateModel): SparseCounts {
  */
 export function rateSeries(rate: RateModel): { start: number; stepMs: number; values: number[] } {
   const s = stepCounts(rate);
+  const length = s.slots.length ? s.slots[s.slots.length - 1]! - s.slots[0]! + 1 : 0;
+  if (length > MAX_DENSE_STEPS) {
+    const day = (slot: number): string => new Date(slot * rate.stepMs).toISOString().slice(0, 10);
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `the model's rate spans ${length.toLocaleString('en')} steps of ${rate.stepMs / 1000}s (${day(s.slots[0]!)} to ${day(s.slots[s.slots.length - 1]!)}), too many for a dense series; rebuild it with a larger --step, or from inputs of one period`);
+  }
   return { start: s.slots.length ? s.slots[0]! * rate.stepMs : 0, stepMs: rate.stepMs, values: denseCounts(s) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelBuilder, renderModel, sparkline } from '../../../src/profiler/index.js';
+import { ModelBuilder, rateSeries, renderModel, sparkline, summarizeModel } from '../../../src/profiler/index.js';
 
 const T0 = Date.UTC(2026, 10, 2);
 
@@ -55,5 +55,16 @@ describe('profile show rendering', () => {
     expect(line).toContain('(3.4%–4.9% of requests an hour)');
     expect(sparkline([345, 400, 498])).toBe('▁▃█');
     expect(sparkline([5, 5, 5])).toBe('▄▄▄');
+  });
+
+  it('renders a model whose records span decades without expanding its window; a dense series of it is refused, not allocated', () => {
+    const b = new ModelBuilder({ stepMs: 1000 });
+    for (const from of [Date.UTC(2001, 0, 1), T0]) for (let i = 0; i < 100; i++) b.add({ ts: from + i * 1000, method: 'GET', target: '/', status: 200, resBytes: 1 });
+    const m = b.build();
+    expect(JSON.stringify(m.rate).length).toBeLessThan(2000);
+    const line = renderModel(m).split('\n').find((l) => l.startsWith('rate per 1s'))!;
+    expect(line).toMatch(/^rate per 1s: █▁+█ {2}\(0–1 requests a step\)$/);
+    expect(() => rateSeries(m.rate)).toThrow(expect.objectContaining({ code: 'ST_ERR_INPUT_FORMAT', message: expect.stringMatching(/spans 815,270,500 steps of 1s \(2001-01-01 to 2026-11-02\).*larger --step/) }));
+    expect(() => summarizeModel(m)).toThrow(/larger --step/);
   });
 });
