@@ -46,7 +46,7 @@ export async function* readObservations(file: string, format: InputFormat, skips
 
 /** The same, in batches (one await per read chunk: the fast path for big files). */
 export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS, opts: { now?: number } = {}): AsyncGenerator<Observation[]> {
-  const times = new TimeFilter(skips, opts);
+  const times = new TimeFilter(skips, { ...opts, name: file });
   if (format === 'capture') {
     let batch: Observation[] = [];
     const at = { line: 0, text: '' };

@@ -57,9 +57,13 @@ export class TimeFilter {
   private readonly groups: Group[] = [];
   private seen = 0;
   private nextExpiry = Infinity;
+  private unitsNoted = false;
+  private readonly name: string;
 
-  constructor(private readonly skips: SkipReport, opts: { now?: number } = {}) {
+  /** `name` (the file) prefixes the one warning when times look like another unit than milliseconds. */
+  constructor(private readonly skips: SkipReport, opts: { now?: number; name?: string } = {}) {
     this.latest = (opts.now ?? Date.now()) + LATEST_AHEAD;
+    this.name = opts.name ?? 'input';
   }
 
   /** Appends `o` to `out` when its time is plausible; holds it for later or skips it otherwise. */
@@ -84,7 +88,11 @@ export class TimeFilter {
 
   private hold(o: Observation, line: number, text: string, out: Observation[]): void {
     const ts = o.ts;
-    if (!(ts >= EARLIEST_PLAUSIBLE_TS && ts <= this.latest)) { this.skips.skip(line, 'bad_time', text); return; }
+    if (!(ts >= EARLIEST_PLAUSIBLE_TS && ts <= this.latest)) {
+      this.skips.skip(line, 'bad_time', text);
+      if (!this.unitsNoted) this.noteUnits(ts, line);
+      return;
+    }
     const held = { o: detach(o), line, text: flatCopy(text.slice(0, 200)) };
     if (this.warm) {
       this.buffer.push(held);
@@ -107,6 +115,15 @@ export class TimeFilter {
     g.lastSeen = this.seen;
     if (g.items.length >= CONFIRM) this.accept(g, out);
     this.scheduleExpiry();
+  }
+
+  /** Says once when an implausible time would be plausible in seconds, microseconds or nanoseconds: the usual mistake. */
+  private noteUnits(ts: number, line: number): void {
+    const plausible = (t: number): boolean => t >= EARLIEST_PLAUSIBLE_TS && t <= this.latest;
+    const unit = plausible(ts * 1000) ? 'seconds' : plausible(ts / 1000) ? 'microseconds' : plausible(ts / 1e6) ? 'nanoseconds' : undefined;
+    if (!unit) return;
+    this.unitsNoted = true;
+    this.skips.warn(`${this.name}: times look like ${unit} since the epoch, not milliseconds (line ${line}: ${ts}); they are skipped as bad_time: convert them to epoch milliseconds`);
   }
 
   /** Ten typical gaps of the bulk: a sparse log's ordinary silence is not an outlier. */

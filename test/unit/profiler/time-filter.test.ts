@@ -33,6 +33,15 @@ describe('TimeFilter: implausible times are skipped and counted, real ones never
     expect(r.badLines).toEqual([1, 301, 501, 601, 701]);
     expect(r.skips.byReason).toEqual({ bad_time: 5 });
     expect(r.passed).toEqual(all(1000).filter((l) => ![1, 301, 501, 601, 701].includes(l)));
+    expect(r.skips.warnings).toEqual([expect.stringMatching(/look like seconds .*\(line 301: 1700000000\)/)]);
+  });
+
+  it('says once when the times look like seconds (or µs, ns) since the epoch instead of milliseconds', () => {
+    const secs = run(steady(300, T0 / 1000, 1));
+    expect(secs.passed).toEqual([]);
+    expect(secs.skips.byReason).toEqual({ bad_time: 300 });
+    expect(secs.skips.warnings).toEqual([`input: times look like seconds since the epoch, not milliseconds (line 1: ${T0 / 1000}); they are skipped as bad_time: convert them to epoch milliseconds`]);
+    expect(run([T0 * 1e6, T0 * 1e6 + 1]).skips.warnings[0]).toMatch(/look like nanoseconds/);
   });
 
   it('skips a lone line from another year wherever it is: first line, middle, last line', () => {
