@@ -1,6 +1,8 @@
 import { SkipReport } from '../common/capture-reader.js';
 import { ShadowtwinError } from '../common/errors.js';
+import type { Observation } from './ingest/observation.js';
 import { readObservationBatches, type InputFormat } from './ingest/read-observations.js';
+import { TimeFilter } from './ingest/time-filter.js';
 import type { NginxJsonFieldMap } from './ingest/nginx-json.js';
 import { ModelBuilder, type BuildOptions } from './model/model-builder.js';
 import type { RequestModel } from './model/request-model.js';
@@ -19,13 +21,17 @@ export interface ModelInput {
 export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptions = {}): Promise<{ model: RequestModel; skips: SkipReport[] }> {
   const builder = new ModelBuilder(opts);
   const skips: SkipReport[] = [];
+  // One time filter for all inputs: implausible is judged against the union (a stray old file is an outlier too).
+  const times = new TimeFilter();
   for (const input of inputs) {
     const s = new SkipReport();
-    const before = builder.recordCount;
-    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields)) for (const o of batch) builder.add(o);
-    builder.noteInput(input.file, input.format, builder.recordCount - before, s);
+    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields, { times })) for (const o of batch) builder.add(o);
     skips.push(s);
   }
+  const held: Observation[] = [];
+  times.finish(held);
+  for (const o of held) builder.add(o);
+  inputs.forEach((input, i) => builder.noteInput(input.file, input.format, times.inputs[i]!.offered - times.inputs[i]!.skipped, skips[i]!));
   if (builder.recordCount === 0) {
     const what = inputs.map((input, i) => {
       const s = skips[i]!;

@@ -48,4 +48,14 @@ describe('profiler: the rate is bounded by the records, never by the time they s
     expect(model.provenance.window).toEqual({ start: Math.min(...clean.truth.map((t) => t.ts)), end: Math.max(...clean.truth.map((t) => t.ts)) });
     expect(JSON.stringify(model.rate).length).toBeLessThan(100_000);
   });
+
+  it('judges several inputs together: a stray file from another year is skipped, each input\'s provenance counts its own', async () => {
+    const stray = join(dir, 'stray.log');
+    writeFileSync(stray, ['10.9.9.9 - - [03/Mar/2019:10:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "curl/8.0"', '10.9.9.9 - - [03/Mar/2019:10:00:05 +0000] "GET /a HTTP/1.1" 200 10 "-" "curl/8.0"'].join('\n'));
+    const { model, skips } = await buildModel([{ file: stray, format: 'combined' }, { file, format: 'combined' }]);
+    expect(skips[0]!.byReason).toEqual({ bad_time: 2 });
+    expect(model.provenance.inputs.map((i) => [i.records, i.skipped])).toEqual([[0, 2], [fx.truth.length, fx.malformed.length]]);
+    expect(model.provenance.records).toBe(fx.truth.length);
+    expect(new Date(model.provenance.window.start).getUTCFullYear()).toBe(2026);
+  });
 });

@@ -44,9 +44,15 @@ export async function* readObservations(file: string, format: InputFormat, skips
   for await (const batch of readObservationBatches(file, format, skips, fields)) yield* batch;
 }
 
-/** The same, in batches (one await per read chunk: the fast path for big files). */
-export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS, opts: { now?: number } = {}): AsyncGenerator<Observation[]> {
-  const times = new TimeFilter(skips, { ...opts, name: file });
+/**
+ * The same, in batches (one await per read chunk: the fast path for big
+ * files). With `opts.times` (a filter shared by several inputs, as
+ * `buildModel` does) records may still be held when this input ends: the
+ * owner of the filter calls `finish`.
+ */
+export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS, opts: { now?: number; times?: TimeFilter } = {}): AsyncGenerator<Observation[]> {
+  const times = opts.times ?? new TimeFilter(opts);
+  times.startInput(file, skips);
   if (format === 'capture') {
     let batch: Observation[] = [];
     const at = { line: 0, text: '' };
@@ -54,7 +60,7 @@ export async function* readObservationBatches(file: string, format: InputFormat,
       times.offer(observationFromRecord(r), at.line, at.text, batch);
       if (batch.length >= 1024) { yield batch; batch = []; }
     }
-    times.finish(batch);
+    if (!opts.times) times.finish(batch);
     if (batch.length) yield batch;
     return;
   }
@@ -87,7 +93,7 @@ export async function* readObservationBatches(file: string, format: InputFormat,
     if (out.length) yield out;
   }
   const rest: Observation[] = [];
-  times.finish(rest);
+  if (!opts.times) times.finish(rest);
   if (rest.length) yield rest;
   if (good === 0 && n > 0 && n < JUDGE_AFTER) {
     throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} has no usable entries as ${FORMAT_NAMES[format]}; check --format`, { details: skips.toJSON() });

@@ -18,7 +18,16 @@ const MAX_GROUPS = 8;
 /** A gap is far when it exceeds this many typical gaps (and a day). */
 const GAP_FACTOR = 10;
 
-interface Held { o: Observation; line: number; text: string }
+/** One input through the filter: where its skips go, and how many of its records were offered and skipped. */
+export interface TimeInput {
+  name: string;
+  skips: SkipReport;
+  offered: number;
+  skipped: number;
+  unitsNoted: boolean;
+}
+
+interface Held { o: Observation; line: number; text: string; input: TimeInput }
 interface Group { lo: number; hi: number; items: Held[]; lastSeen: number }
 
 /** Flat copies of a held observation's strings: a parsed field would keep its whole read chunk alive. */
@@ -43,7 +52,9 @@ function detach(o: Observation): Observation {
  * (clusters split at gaps over max(1 day, 10 median gaps); the largest and
  * those at least half its size, up to 16, are kept), so an odd first line
  * does not anchor it. At most 64 + 8 × 16 records are held at once. The hot
- * path (a time within the bulk) is two compares.
+ * path (a time within the bulk) is two compares. One filter may see several
+ * inputs in turn (`startInput`): the bulk is that of their union, and each
+ * skip is reported to the input it came from.
  */
 export class TimeFilter {
   private readonly latest: number;
@@ -57,19 +68,26 @@ export class TimeFilter {
   private readonly groups: Group[] = [];
   private seen = 0;
   private nextExpiry = Infinity;
-  private unitsNoted = false;
-  private readonly name: string;
+  private input: TimeInput | undefined;
+  /** The inputs seen, in order. */
+  readonly inputs: TimeInput[] = [];
 
-  /** `name` (the file) prefixes the one warning when times look like another unit than milliseconds. */
-  constructor(private readonly skips: SkipReport, opts: { now?: number; name?: string } = {}) {
+  constructor(opts: { now?: number } = {}) {
     this.latest = (opts.now ?? Date.now()) + LATEST_AHEAD;
-    this.name = opts.name ?? 'input';
+  }
+
+  /** The records offered from now on come from `name`; their skips go to `skips`. */
+  startInput(name: string, skips: SkipReport): TimeInput {
+    this.input = { name, skips, offered: 0, skipped: 0, unitsNoted: false };
+    this.inputs.push(this.input);
+    return this.input;
   }
 
   /** Appends `o` to `out` when its time is plausible; holds it for later or skips it otherwise. */
   offer(o: Observation, line: number, text: string, out: Observation[]): void {
     const ts = o.ts;
     this.seen++;
+    this.input!.offered++;
     if (ts >= this.nearLo && ts <= this.nearHi) {
       this.n++;
       if (ts > this.hi) { this.hi = ts; this.widen(); } else if (ts < this.lo) { this.lo = ts; this.widen(); }
@@ -88,12 +106,13 @@ export class TimeFilter {
 
   private hold(o: Observation, line: number, text: string, out: Observation[]): void {
     const ts = o.ts;
+    const input = this.input!;
     if (!(ts >= EARLIEST_PLAUSIBLE_TS && ts <= this.latest)) {
-      this.skips.skip(line, 'bad_time', text);
-      if (!this.unitsNoted) this.noteUnits(ts, line);
+      this.skip({ o, line, text, input });
+      if (!input.unitsNoted) this.noteUnits(ts, line, input);
       return;
     }
-    const held = { o: detach(o), line, text: flatCopy(text.slice(0, 200)) };
+    const held = { o: detach(o), line, text: flatCopy(text.slice(0, 200)), input };
     if (this.warm) {
       this.buffer.push(held);
       if (this.buffer.length >= WARM_UP) this.settle(out);
@@ -118,12 +137,12 @@ export class TimeFilter {
   }
 
   /** Says once when an implausible time would be plausible in seconds, microseconds or nanoseconds: the usual mistake. */
-  private noteUnits(ts: number, line: number): void {
+  private noteUnits(ts: number, line: number, input: TimeInput): void {
     const plausible = (t: number): boolean => t >= EARLIEST_PLAUSIBLE_TS && t <= this.latest;
     const unit = plausible(ts * 1000) ? 'seconds' : plausible(ts / 1000) ? 'microseconds' : plausible(ts / 1e6) ? 'nanoseconds' : undefined;
     if (!unit) return;
-    this.unitsNoted = true;
-    this.skips.warn(`${this.name}: times look like ${unit} since the epoch, not milliseconds (line ${line}: ${ts}); they are skipped as bad_time: convert them to epoch milliseconds`);
+    input.unitsNoted = true;
+    input.skips.warn(`${input.name}: times look like ${unit} since the epoch, not milliseconds (line ${line}: ${ts}); they are skipped as bad_time: convert them to epoch milliseconds`);
   }
 
   /** Ten typical gaps of the bulk: a sparse log's ordinary silence is not an outlier. */
@@ -165,7 +184,12 @@ export class TimeFilter {
 
   private reject(g: Group): void {
     this.release(g);
-    for (const h of g.items) this.skips.skip(h.line, 'bad_time', h.text);
+    for (const h of g.items) this.skip(h);
+  }
+
+  private skip(h: Held): void {
+    h.input.skipped++;
+    h.input.skips.skip(h.line, 'bad_time', h.text);
   }
 
   private decide(g: Group, out: Observation[]): void {
@@ -219,7 +243,7 @@ export class TimeFilter {
     for (const [j, c] of held.entries()) {
       const group = { lo: items[c[0]!]!.o.ts, hi: items[c[c.length - 1]!]!.o.ts, items: [...c].sort((a, b) => a - b).map((k) => items[k]!), lastSeen: this.seen };
       if (j < MAX_GROUPS) this.groups.push(group);
-      else this.reject(group);
+      else for (const h of group.items) this.skip(h);
     }
     this.absorbNear(out);
   }

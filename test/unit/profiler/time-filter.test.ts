@@ -10,7 +10,8 @@ const T0 = Date.UTC(2026, 5, 1);
 /** Runs timestamps (line i + 1 each) through the filter; returns the lines let through, in order, and the skips. */
 function run(ts: number[]): { passed: number[]; skips: SkipReport; badLines: number[] } {
   const skips = new SkipReport(1000);
-  const f = new TimeFilter(skips, { now: NOW });
+  const f = new TimeFilter({ now: NOW });
+  f.startInput('input', skips);
   const out: Observation[] = [];
   ts.forEach((t, i) => f.offer({ ts: t, method: 'GET', target: `/line/${i + 1}`, status: 200, resBytes: 0 }, i + 1, `line ${i + 1}`, out));
   f.finish(out);
@@ -87,7 +88,8 @@ describe('TimeFilter: implausible times are skipped and counted, real ones never
   it('holds a bounded number of records when every time is random (no bulk at all)', () => {
     const r = seededRandom(8);
     const skips = new SkipReport();
-    const f = new TimeFilter(skips, { now: NOW });
+    const f = new TimeFilter({ now: NOW });
+    f.startInput('random', skips);
     const out: Observation[] = [];
     let maxHeld = 0;
     for (let i = 0; i < 20_000; i++) {
@@ -97,5 +99,26 @@ describe('TimeFilter: implausible times are skipped and counted, real ones never
     f.finish(out);
     expect(maxHeld).toBeLessThanOrEqual(64 + 8 * 16);
     expect(out.length + skips.total).toBe(20_000);
+  });
+
+  it('judges several inputs as one stream and reports each skip to its own input', () => {
+    const f = new TimeFilter({ now: NOW });
+    const a = new SkipReport();
+    const b = new SkipReport();
+    const out: Observation[] = [];
+    const obs = (ts: number, i: number): Observation => ({ ts, method: 'GET', target: `/${i}`, status: 200, resBytes: 0 });
+    const ia = f.startInput('a.log', a);
+    steady(2000, T0, 10_000).forEach((t, i) => f.offer(obs(t, i), i + 1, 'a', out));
+    // A stray old file of three lines: outliers against the union, skipped in its own report.
+    const ib = f.startInput('old.log', b);
+    [T0 - 700 * DAY, T0 - 700 * DAY + 1000, T0 - 700 * DAY + 2000].forEach((t, i) => f.offer(obs(t, i), i + 1, 'b', out));
+    const ic = f.startInput('c.log', new SkipReport());
+    steady(500, T0 + 2000 * 10_000, 10_000).forEach((t, i) => f.offer(obs(t, i), i + 1, 'c', out));
+    f.finish(out);
+    expect(out.length).toBe(2500);
+    expect(b.byReason).toEqual({ bad_time: 3 });
+    expect(b.examples.map((e) => e.line)).toEqual([1, 2, 3]);
+    expect(a.total).toBe(0);
+    expect([ia, ib, ic].map((x) => [x.name, x.offered, x.skipped])).toEqual([['a.log', 2000, 0], ['old.log', 3, 3], ['c.log', 500, 0]]);
   });
 });
