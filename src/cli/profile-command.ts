@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
-import { assertWritableFile, writeOutputFile } from '../common/output-file.js';
 import { textTable } from '../common/text-table.js';
 import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, requestModelFrom, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 
 /** A model file, version 1 or 2 (upgraded in memory). */
@@ -33,10 +33,10 @@ export function registerProfileCommand(program: Command): void {
     .option('--routes <file>', 'route table: one template per line, or an OpenAPI JSON/YAML (its paths)')
     .option('--merge', 'inputs are model JSON files to merge (shards)')
     .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean }) => runCommand(async () => {
-      assertWritableFile(f.out);
+      checkOutputs({ '-o': f.out });
       if (f.merge) {
         const merged = mergeModels(inputs.map(readModel));
-        writeOutputFile(f.out, JSON.stringify(merged) + '\n');
+        writeOutput('-o', f.out, JSON.stringify(merged) + '\n');
         process.stdout.write(renderModel(merged));
         return;
       }
@@ -54,7 +54,7 @@ export function registerProfileCommand(program: Command): void {
         const shown = s.examples.filter((e, k) => k < 3 || !s.examples.slice(0, k).some((x) => x.reason === e.reason)).sort((a, b) => a.line - b.line);
         process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${shown.map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
       });
-      writeOutputFile(f.out, JSON.stringify(model) + '\n');
+      writeOutput('-o', f.out, JSON.stringify(model) + '\n');
       process.stdout.write(renderModel(model));
     }));
 

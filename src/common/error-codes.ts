@@ -128,10 +128,6 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
     summary: 'The inputs hold no usable records (an empty file, or every line skipped); the message says what was skipped; check the path and --format.',
   },
-  ST_ERR_OUTPUT_UNWRITABLE: {
-    exitCode: EXIT.USAGE, grpcStatus: GRPC.PERMISSION_DENIED,
-    summary: 'An output file (-o/--out) cannot be written: its directory is missing or not writable, or it is a directory; it is checked before any work starts.',
-  },
   ST_ERR_SCENARIO_INVALID: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'The scenario has problems; every one is listed with its path and the fix.',
@@ -143,6 +139,10 @@ export const ERROR_CODES = {
   ST_ERR_REPORT_MERGE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'Run reports could not be merged (not shadowtwin reports, or from different scenarios); merge segments of one run.',
+  },
+  ST_ERR_OUTPUT_UNWRITABLE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'An output file (--out, --html, -o) cannot be written; checked before any work starts, so choose a writable path.',
   },
   ST_ERR_THRESHOLDS_FAILED: {
     exitCode: EXIT.THRESHOLD_FAILED, grpcStatus: GRPC.FAILED_PRECONDITION,

@@ -24,4 +24,3 @@ export * from './http1-pool.js';
 export * from './loopback-sink.js';
 export * from './capture-reader.js';
 export * from './text-table.js';
-export * from './output-file.js';
