@@ -8,6 +8,16 @@ export interface TextColumn {
   cut?: 'end' | 'middle';
 }
 
+/**
+ * `s` with control characters made visible (`\n`, `\x1b`, …): text from
+ * logs and captures must not break a table's lines or send escape
+ * sequences to the terminal.
+ */
+export function visible(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f]/.test(s) ? s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : s;
+}
+
 /** Width in code points (an emoji or accented letter counts once, as a terminal shows it). */
 export function textWidth(s: string): number {
   let n = 0;
@@ -31,7 +41,7 @@ export function ellipsize(s: string, max: number, cut: 'end' | 'middle' = 'end')
  * together however long they are.
  */
 export function textTable(columns: readonly TextColumn[], rows: ReadonlyArray<readonly string[]>): string[] {
-  const cells = rows.map((r) => columns.map((c, i) => (c.max !== undefined ? ellipsize(r[i] ?? '', c.max, c.cut) : (r[i] ?? ''))));
+  const cells = rows.map((r) => columns.map((c, i) => (c.max !== undefined ? ellipsize(visible(r[i] ?? ''), c.max, c.cut) : visible(r[i] ?? ''))));
   const widths = columns.map((c, i) => Math.max(textWidth(c.header), ...cells.map((r) => textWidth(r[i]!))));
   const line = (r: readonly string[]): string => r.map((cell, i) => {
     const pad = ' '.repeat(widths[i]! - textWidth(cell));

@@ -1,5 +1,5 @@
 import { decodeHistogram, summarizeMs } from '../../common/histogram.js';
-import { textTable } from '../../common/text-table.js';
+import { textTable, visible } from '../../common/text-table.js';
 import type { SparseCounts } from './count-runs.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { upgradeModel } from './model-version.js';
@@ -133,7 +133,7 @@ export function renderModel(model: RequestModel | RequestModelV1): string {
   const cov = rr.coverage ? ` (by requests: ${(rr.coverage.table * 100).toFixed(1)}% route table, ${(rr.coverage.source * 100).toFixed(1)}% named by the source, ${(rr.coverage.inferred * 100).toFixed(1)}% inferred)` : '';
   lines.push('', `route templates: ${rr.templates}${cov}`);
   const groups = rr.largestGroups.filter((g) => g.distinctPaths > 1).slice(0, 5);
-  if (groups.length) lines.push(`largest groups: ${groups.map((g) => `${g.method} ${g.route} ~${g.distinctPaths.toLocaleString('en')} paths (${(g.share * 100).toFixed(1)}%)`).join(', ')}`);
+  if (groups.length) lines.push(`largest groups: ${groups.map((g) => `${visible(g.method)} ${visible(g.route)} ~${g.distinctPaths.toLocaleString('en')} paths (${(g.share * 100).toFixed(1)}%)`).join(', ')}`);
   const rate = sparklineOfCounts(stepCounts(m.rate));
   const hours = m.rate.hourOfDay;
   lines.push('',
@@ -142,9 +142,9 @@ export function renderModel(model: RequestModel | RequestModelV1): string {
     `burstiness (per-second index of dispersion): ${m.rate.dispersion} ${m.rate.dispersion > 1.5 ? '(bursty)' : m.rate.dispersion < 0.7 ? '(more regular than Poisson)' : '(≈ Poisson)'}`);
   if (m.sessions) {
     const len = decodeHistogram(m.sessions.length);
-    lines.push(`sessions ${m.sessions.count} (gap ${m.sessions.gapMs / 60000} min): length mean ${len.mean.toFixed(2)}, p90 ${len.getValueAtPercentile(90)}; top starts ${Object.entries(m.sessions.start).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k]) => k).join(', ')}`);
+    lines.push(`sessions ${m.sessions.count} (gap ${m.sessions.gapMs / 60000} min): length mean ${len.mean.toFixed(2)}, p90 ${len.getValueAtPercentile(90)}; top starts ${Object.entries(m.sessions.start).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k]) => visible(k)).join(', ')}`);
   }
-  lines.push(`user agents: ${Object.entries(m.userAgents).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${((100 * v) / Math.max(1, m.provenance.records)).toFixed(1)}%`).join(', ')}`);
+  lines.push(`user agents: ${Object.entries(m.userAgents).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${visible(k)} ${((100 * v) / Math.max(1, m.provenance.records)).toFixed(1)}%`).join(', ')}`);
   return lines.join('\n') + '\n';
 }
 

@@ -13,6 +13,8 @@ describe('text tables', () => {
       '/a                        1  x',
       '/prese…mages  1692141169406  é😀',
     ]);
+    // Control characters from hostile logs neither break lines nor reach the terminal.
+    expect(textTable([{ header: 'route' }, { header: 'n' }], [['/a\nb\u001b[31m', '1']])).toEqual(['route          n', '/a\\nb\\x1b[31m  1']);
     expect(ellipsize('abcdef', 4)).toBe('abc…');
     expect(ellipsize('abcdef', 4, 'middle')).toBe('ab…f');
     expect(ellipsize('abc', 4)).toBe('abc');
