@@ -1,9 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
+import { textTable } from '../common/text-table.js';
 import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 
 const readModel = readRequestModel;
@@ -22,9 +24,10 @@ export function registerProfileCommand(program: Command): void {
     .option('--routes <file>', 'route table: one template per line, or an OpenAPI JSON/YAML (its paths)')
     .option('--merge', 'inputs are model JSON files to merge (shards)')
     .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean }) => runCommand(async () => {
+      checkOutputs({ '-o': f.out });
       if (f.merge) {
         const merged = mergeModels(inputs.map(readModel));
-        writeFileSync(f.out, JSON.stringify(merged) + '\n');
+        writeOutput('-o', f.out, JSON.stringify(merged) + '\n');
         process.stdout.write(renderModel(merged));
         return;
       }
@@ -36,9 +39,13 @@ export function registerProfileCommand(program: Command): void {
       const routes = f.routes ? readRouteTable(f.routes) : undefined;
       const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes });
       skips.forEach((s, i) => {
-        if (s.total > 0) process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${s.examples.slice(0, 3).map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
+        for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (s.total === 0) return;
+        // The first three, and the first of every other reason (a rare reason is not hidden by a common one).
+        const shown = s.examples.filter((e, k) => k < 3 || !s.examples.slice(0, k).some((x) => x.reason === e.reason)).sort((a, b) => a.line - b.line);
+        process.stderr.write(`${inputs[i]}: skipped ${s.total} lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${shown.map((e) => `line ${e.line} (${e.reason})`).join(', ')}\n`);
       });
-      writeFileSync(f.out, JSON.stringify(model) + '\n');
+      writeOutput('-o', f.out, JSON.stringify(model) + '\n');
       process.stdout.write(renderModel(model));
     }));
 
@@ -64,8 +71,11 @@ export function registerProfileCommand(program: Command): void {
       const limit = Number(f.threshold);
       if (f.json) process.stdout.write(JSON.stringify({ ...d, threshold: limit, pass: d.maxDivergence <= limit }, null, 2) + '\n');
       else {
-        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`, '', 'route                                  method   weight old → new   resBytes KS  latency KS  status JS'];
-        for (const r of d.routes.slice(0, 25)) lines.push(`${r.route.padEnd(39).slice(0, 39)}${r.method.padEnd(7)}${(r.weightBefore * 100).toFixed(2).padStart(7)}% → ${(r.weightAfter * 100).toFixed(2).padStart(6)}%${String(r.resBytesKs).padStart(12)}${String(r.latencyKs ?? '—').padStart(12)}${String(r.statusJsd).padStart(11)}`);
+        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`, ''];
+        lines.push(...textTable([
+          { header: 'route', max: 50, cut: 'middle' }, { header: 'method', max: 10 }, { header: 'weight old → new', align: 'right' },
+          { header: 'resBytes KS', align: 'right' }, { header: 'latency KS', align: 'right' }, { header: 'status JS', align: 'right' },
+        ], d.routes.slice(0, 25).map((r) => [r.route, r.method, `${(r.weightBefore * 100).toFixed(2)}% → ${(r.weightAfter * 100).toFixed(2)}%`, String(r.resBytesKs), String(r.latencyKs ?? '—'), String(r.statusJsd)])));
         lines.push('', `largest divergence ${d.maxDivergence} (threshold ${limit}): ${d.maxDivergence <= limit ? 'ok' : 'DRIFT'}`);
         process.stdout.write(lines.join('\n') + '\n');
       }

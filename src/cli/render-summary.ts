@@ -1,3 +1,4 @@
+import { textTable } from '../common/text-table.js';
 import type { RunReport } from '../generator/index.js';
 
 /** The human summary printed after a run (the JSON report is the contract). */
@@ -11,10 +12,10 @@ export function renderSummary(r: RunReport): string {
     `outcomes ${Object.entries(s.outcomes).map(([k, v]) => `${k}=${v}`).join(' ')}`,
   ];
   if (r.routes.length > 1) {
-    lines.push('', 'route                               method  requests  errors    p50 ms    p99 ms');
-    for (const rt of r.routes.slice(0, 20)) {
-      lines.push(`${rt.route.padEnd(36).slice(0, 36)}${rt.method.padEnd(8)}${String(rt.requests).padStart(8)}${String(rt.errors).padStart(8)}${String(rt.latencyMs.p50).padStart(10)}${String(rt.latencyMs.p99).padStart(10)}`);
-    }
+    lines.push('', ...textTable([
+      { header: 'route', max: 50, cut: 'middle' }, { header: 'method', max: 10 }, { header: 'requests', align: 'right' },
+      { header: 'errors', align: 'right' }, { header: 'p50 ms', align: 'right' }, { header: 'p99 ms', align: 'right' },
+    ], r.routes.slice(0, 20).map((rt) => [rt.route, rt.method, String(rt.requests), String(rt.errors), String(rt.latencyMs.p50), String(rt.latencyMs.p99)])));
   }
   const faults = Object.entries(r.faults);
   if (faults.length) {

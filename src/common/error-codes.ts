@@ -128,6 +128,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'An input file is mostly unparseable in the expected format; the message names the format and shows a bad line.',
   },
+  ST_ERR_INPUT_EMPTY: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The inputs hold no usable records (an empty file, or every line skipped); the message says what was skipped; check the path and --format.',
+  },
   ST_ERR_SCENARIO_INVALID: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'The scenario has problems; every one is listed with its path and the fix.',

@@ -23,3 +23,4 @@ export * from './http1-connection.js';
 export * from './http1-pool.js';
 export * from './loopback-sink.js';
 export * from './capture-reader.js';
+export * from './text-table.js';

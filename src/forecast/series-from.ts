@@ -1,11 +1,11 @@
 import { readCapture, SkipReport } from '../common/index.js';
-import type { RequestModel } from '../profiler/index.js';
-import { queryRange } from '../profiler/index.js';
+import type { RequestModel, RequestModelV1 } from '../profiler/index.js';
+import { queryRange, rateSeries, upgradeModel } from '../profiler/index.js';
 import { toGrid, type Series } from './series.js';
 
 /** Requests per step from a request model's rate series. */
-export function seriesFromModel(m: RequestModel): Series {
-  return { start: m.rate.start, stepMs: m.rate.stepMs, values: [...m.rate.counts] };
+export function seriesFromModel(m: RequestModel | RequestModelV1): Series {
+  return rateSeries(upgradeModel(m).rate);
 }
 
 /** Requests per step from a capture file. */

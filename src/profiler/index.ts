@@ -1,9 +1,12 @@
 export { buildModel, type ModelInput } from './build-model.js';
-export { ModelBuilder, dispersionOf, type BuildOptions } from './model/model-builder.js';
+export { ModelBuilder, type BuildOptions } from './model/model-builder.js';
+export { dispersionOf, encodeCounts, decodeCounts, type EncodedCounts, type SparseCounts } from './model/count-runs.js';
+export { rateSeries, stepCounts, secondCounts } from './model/rate-series.js';
+export { MODEL_VERSION, upgradeModel } from './model/model-version.js';
 export { mergeModels } from './model/merge-models.js';
 export { readRequestModel, parseRequestModel, REQUEST_MODEL_KIND, REQUEST_MODEL_VERSION } from './model/read-request-model.js';
 export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-sampler.js';
-export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type RateModel } from './model/request-model.js';
+export { SESSION_EXIT, type RequestModel, type RequestModelV1, type RouteModel, type SessionModel, type RateModel, type RateModelV1 } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';
 export { readRouteTable, openApiTemplates } from './routes/route-table.js';
 export { DistinctCounter, hash30 } from './model/distinct-counter.js';

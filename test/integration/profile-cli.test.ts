@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseScenario, prepareRun } from '../../src/generator/index.js';
-import { runCli } from '../helpers/cli.js';
+import { assertBuilt, CLI, runCli } from '../helpers/cli.js';
 import { generateAccessLog } from '../helpers/log-fixture.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 
@@ -83,5 +85,112 @@ describe('profile CLI and synthesis from a model', () => {
     expect(checkout(0, 2)).toBe(800);
     const share = (tl: string[]): number => tl.filter((l) => l.startsWith('POST /checkout')).length / tl.length;
     expect(share(seen.slice(400))).toBeGreaterThan(3 * share(seen.slice(0, 400)));
+  });
+});
+
+describe('profile build on hostile inputs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-phostile-'));
+  const header = JSON.stringify({ shadowtwin: 'capture', version: 1, started: '2026-01-01T00:00:00Z' });
+  const rec = (ts: number, i: number): string => JSON.stringify({ ts, method: 'GET', path: `/items/${i % 7}`, status: 200, resBytes: 100 + i, reqBytes: 0, durationMs: 2 });
+  const T0 = Date.UTC(2026, 0, 1);
+  const records = (n: number): string[] => Array.from({ length: n }, (_, i) => rec(T0 + i * 1000, i));
+  /** Runs the CLI like runCli, with node flags (a heap limit). */
+  const runNode = (nodeArgs: string[], args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
+    assertBuilt();
+    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+
+  it('a capture with one record at ts 0 builds in 200 MB of heap: the record is skipped as bad_time with its line number', async () => {
+    const file = join(dir, 'ts0.ndjson');
+    writeFileSync(file, [header, rec(0, 0), ...records(300)].join('\n') + '\n');
+    const out = join(dir, 'ts0.json');
+    const r = await runNode(['--max-old-space-size=200'], ['profile', 'build', file, '-o', out]);
+    expect(r.stderr).not.toMatch(/heap|ST_ERR_INTERNAL/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/skipped 1 lines \(bad_time: 1\); first: line 2 \(bad_time\)/);
+    const m = JSON.parse(readFileSync(out, 'utf8'));
+    expect(m.provenance.records).toBe(300);
+    expect(m.provenance.window.start).toBe(T0);
+    expect(JSON.stringify(m.rate).length).toBeLessThan(2000);
+  });
+
+  it('an empty input is an error (exit 2, ST_ERR_INPUT_EMPTY), not a model of 1970', async () => {
+    const file = join(dir, 'empty.ndjson');
+    writeFileSync(file, '');
+    const headerOnly = join(dir, 'header-only.ndjson');
+    writeFileSync(headerOnly, header + '\n');
+    for (const f of [file, headerOnly]) {
+      const r = runCli(['profile', 'build', f, '-o', join(dir, 'empty.json')]);
+      expect(await r.exit).toBe(2);
+      expect(r.stderr()).toMatch(/ST_ERR_INPUT_EMPTY: nothing to model: .*(empty|header-only)\.ndjson: no records/);
+      expect(existsSync(join(dir, 'empty.json'))).toBe(false);
+    }
+  });
+
+  it('a capture starting with a UTF-8 byte-order mark keeps its header line', async () => {
+    const file = join(dir, 'bom.ndjson');
+    writeFileSync(file, '\uFEFF' + [header, ...records(50)].join('\n') + '\n');
+    const r = runCli(['profile', 'build', file, '-o', join(dir, 'bom.json')]);
+    expect(await r.exit).toBe(0);
+    expect(r.stderr()).toBe('');
+    expect(r.stdout()).toMatch(/^records 50 {2}skipped 0$/m);
+  });
+
+  it('an unwritable -o fails at once with ST_ERR_OUTPUT_UNWRITABLE, before reading any input, without a stack trace', async () => {
+    const input = join(dir, 'ok.ndjson');
+    writeFileSync(input, [header, ...records(20)].join('\n') + '\n');
+    for (const [out, why] of [[join(dir, 'no-such-dir', 'm.json'), /ENOENT/], [dir, /EISDIR/], [join(input, 'm.json'), /ENOTDIR/]] as const) {
+      // The input does not exist either: the output is checked first.
+      const r = runCli(['profile', 'build', join(dir, 'missing.ndjson'), '-o', out]);
+      expect(await r.exit).toBe(2);
+      expect(r.stderr()).toMatch(/ST_ERR_OUTPUT_UNWRITABLE: -o .*: cannot write it/);
+      expect(r.stderr()).toMatch(why);
+      expect(r.stderr()).not.toMatch(/\n\s+at /);
+    }
+    const merge = runCli(['profile', 'build', '--merge', input, '-o', join(dir, 'no-such-dir', 'm.json')]);
+    expect(await merge.exit).toBe(2);
+    expect(merge.stderr()).toMatch(/ST_ERR_OUTPUT_UNWRITABLE/);
+  });
+
+  it('a truncated .gz capture keeps the records before the cut, with a warning naming the file', async () => {
+    const all = records(4000);
+    const gz = gzipSync([header, ...all].join('\n') + '\n');
+    const file = join(dir, 'cut.ndjson.gz');
+    writeFileSync(file, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const out = join(dir, 'cut.json');
+    const r = runCli(['profile', 'build', file, '-o', out]);
+    expect(await r.exit).toBe(0);
+    expect(r.stderr()).toMatch(new RegExp(`warning: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the gzip data ends early \\(unexpected end of file\\) after \\d+ complete lines`));
+    expect(r.stderr()).not.toMatch(/ST_ERR_INTERNAL|\n\s+at /);
+    const m = JSON.parse(readFileSync(out, 'utf8'));
+    expect(m.provenance.records).toBeGreaterThan(1000);
+    expect(m.provenance.records).toBeLessThan(4000);
+    // Every record read is a whole, real one: the cut-off line is skipped, not half-parsed.
+    expect(m.provenance.records + m.provenance.skipped.total).toBeLessThanOrEqual(4000);
+    expect(m.provenance.skipped.byReason.invalid_json ?? 0).toBe(0);
+  });
+
+  it('profile show reads a version-1 model file', async () => {
+    const input = join(dir, 'v1src.ndjson');
+    writeFileSync(input, [header, ...records(120)].join('\n') + '\n');
+    const v2file = join(dir, 'v2.json');
+    expect(await runCli(['profile', 'build', input, '-o', v2file]).exit).toBe(0);
+    const v2 = JSON.parse(readFileSync(v2file, 'utf8'));
+    expect(v2.version).toBe(2);
+    const v1file = join(dir, 'v1.json');
+    // What version 1 wrote for the same records: dense per-step and per-second arrays.
+    const secs = Array.from({ length: 120 }, () => 1);
+    writeFileSync(v1file, JSON.stringify({ ...v2, version: 1, rate: { stepMs: 60_000, start: T0, counts: [60, 60], hourOfDay: v2.rate.hourOfDay, dayOfWeek: v2.rate.dayOfWeek, dispersion: v2.rate.dispersion, seconds: { start: T0 / 1000, counts: secs } } }));
+    const a = runCli(['profile', 'show', v1file, '--json']);
+    const b = runCli(['profile', 'show', v2file, '--json']);
+    expect(await a.exit).toBe(0);
+    expect(await b.exit).toBe(0);
+    expect(JSON.parse(a.stdout())).toEqual(JSON.parse(b.stdout()));
+    expect(JSON.parse(a.stdout()).rate).toMatchObject({ start: T0, series: [60, 60] });
   });
 });

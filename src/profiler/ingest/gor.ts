@@ -1,5 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { readChunks, type InputCutOff } from '../../common/capture-reader.js';
+import { StringDecoder } from 'node:string_decoder';
+import { ShadowtwinError } from '../../common/errors.js';
 import { LineError, type Observation } from './observation.js';
 
 /** GoReplay's payload separator. */
@@ -40,27 +41,28 @@ export function parseGorPayload(payload: string): Observation | undefined {
   return obs;
 }
 
-/** Streams payloads of a .gor file (gzip by magic bytes), split on the separator. */
-export async function* readGorPayloads(file: string): AsyncGenerator<string> {
-  let raw = createReadStream(file);
-  const first = await new Promise<Buffer>((resolve, reject) => {
-    const s = createReadStream(file, { start: 0, end: 1 });
-    const chunks: Buffer[] = [];
-    s.on('data', (c) => chunks.push(c as Buffer));
-    s.on('end', () => resolve(Buffer.concat(chunks)));
-    s.on('error', reject);
-  });
-  const input: NodeJS.ReadableStream = first[0] === 0x1f && first[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
+/** Streams payloads of a .gor file (gzip by magic bytes), split on the separator; a gzip that ends early keeps what was read (see `readLineBatches`). */
+export async function* readGorPayloads(file: string, onCutOff?: (e: InputCutOff) => void): AsyncGenerator<string> {
   let buf = '';
-  for await (const chunk of input) {
-    buf += (chunk as Buffer).toString('utf8');
+  let payloads = 0;
+  // A decoder, not toString per chunk: a character (the separator is emoji) may straddle two chunks.
+  const utf8 = new StringDecoder('utf8');
+  for await (const chunk of readChunks(file, (err) => {
+    const partial = buf.trim() ? buf : undefined;
+    buf = '';
+    const e: InputCutOff = { file, lines: payloads, partial, message: `${file}: the gzip data ends early (${err.message}) after ${payloads} complete payloads${partial !== undefined ? ' and part of one more, which is skipped' : ''}; the file is truncated or corrupt, the payloads before it are used` };
+    if (!onCutOff) throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', e.message, { cause: err });
+    onCutOff(e);
+  })) {
+    buf += utf8.write(chunk);
     let at = buf.indexOf(GOR_SEPARATOR);
     while (at >= 0) {
+      payloads++;
       yield buf.slice(0, at);
       buf = buf.slice(at + GOR_SEPARATOR.length);
       at = buf.indexOf(GOR_SEPARATOR);
     }
   }
+  buf += utf8.end();
   if (buf.trim()) yield buf;
-  raw = undefined as never;
 }

@@ -1,8 +1,11 @@
 import { ShadowtwinError } from '../../common/errors.js';
 import { createHistogram, encodeHistogram, mergeHistograms } from '../../common/histogram.js';
 import { DistinctCounter } from './distinct-counter.js';
-import { dispersionOf } from './model-builder.js';
-import type { RequestModel, RouteModel } from './request-model.js';
+import { addCounts, encodeCounts, type SparseCounts } from './count-runs.js';
+import { MODEL_VERSION } from './model-version.js';
+import { parseRequestModel } from './read-request-model.js';
+import { rateShape, secondCounts, stepCounts } from './rate-series.js';
+import type { RequestModel, RequestModelV1, RouteModel } from './request-model.js';
 
 const addMaps = (a: Record<string, number>, b: Record<string, number>): Record<string, number> => {
   const out = { ...a };
@@ -18,29 +21,15 @@ function mergeDistinct(...parts: Array<string | undefined>): string | undefined 
   return out.toBase64();
 }
 
-/** Aligns and adds two dense count series that start at different points. */
-function addSeries(aStart: number, a: readonly number[], bStart: number, b: readonly number[], unit: number): { start: number; counts: number[] } {
-  if (a.length === 0) return { start: bStart, counts: [...b] };
-  if (b.length === 0) return { start: aStart, counts: [...a] };
-  const start = Math.min(aStart, bStart);
-  const end = Math.max(aStart + a.length * unit, bStart + b.length * unit);
-  const counts = new Array<number>(Math.round((end - start) / unit)).fill(0);
-  a.forEach((c, i) => { counts[Math.round((aStart - start) / unit) + i]! += c; });
-  b.forEach((c, i) => { counts[Math.round((bStart - start) / unit) + i]! += c; });
-  return { start, counts };
-}
-
 /**
  * Merges models built from shards (several sidecars, several files) into
  * the model of their union: counts, histograms and series add exactly.
  * Sessions that cross shards are counted once per shard (shard by session
  * key to avoid that); path and exemplar samples are concatenated and capped.
  */
-export function mergeModels(models: readonly RequestModel[]): RequestModel {
-  if (models.length === 0) throw new ShadowtwinError('ST_ERR_USAGE', 'nothing to merge');
-  for (const [i, m] of models.entries()) {
-    if (m?.kind !== 'shadowtwin.request-model' || m.version !== 1) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `input ${i + 1} is not a shadowtwin request model (version 1)`);
-  }
+export function mergeModels(inputs: ReadonlyArray<RequestModel | RequestModelV1>): RequestModel {
+  if (inputs.length === 0) throw new ShadowtwinError('ST_ERR_USAGE', 'nothing to merge');
+  const models = inputs.map((m, i) => parseRequestModel(m, `input ${i + 1}`));
   const stepMs = models[0]!.rate.stepMs;
   if (models.some((m) => m.rate.stepMs !== stepMs)) throw new ShadowtwinError('ST_ERR_USAGE', 'models have different rate steps; build them with the same --step');
   const records = models.reduce((a, m) => a + m.provenance.records, 0);
@@ -65,13 +54,10 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
     }
   }
   for (const r of routes.values()) r.weight = r.requests / Math.max(1, records);
-  let rate = { start: models[0]!.rate.start, counts: [...models[0]!.rate.counts] };
-  let seconds = { start: models[0]!.rate.seconds.start, counts: [...models[0]!.rate.seconds.counts] };
-  for (const m of models.slice(1)) {
-    rate = addSeries(rate.start, rate.counts, m.rate.start, m.rate.counts, stepMs);
-    seconds = addSeries(seconds.start, seconds.counts, m.rate.seconds.start, m.rate.seconds.counts, 1);
-  }
-  const shares = (pick: (m: RequestModel) => number[]): number[] => pick(models[0]!).map((_, i) => models.reduce((a, m) => a + pick(m)[i]! * m.provenance.records, 0) / Math.max(1, records));
+  // Counts add slot by slot; the shape (hours, weekdays, dispersion) is recomputed from the summed seconds.
+  const sum = (pick: (m: RequestModel) => SparseCounts): SparseCounts => models.map(pick).reduce(addCounts);
+  const steps = sum((m) => stepCounts(m.rate));
+  const seconds = sum((m) => secondCounts(m.rate));
   const withSessions = models.filter((m) => m.sessions);
   let sessions: RequestModel['sessions'] = null;
   if (withSessions.length) {
@@ -90,7 +76,7 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
   for (const m of models) for (const c of m.clients.top) clients.set(c.client, (clients.get(c.client) ?? 0) + c.requests);
   const skippedByReason = models.reduce((a, m) => addMaps(a, m.provenance.skipped.byReason), {} as Record<string, number>);
   return {
-    kind: 'shadowtwin.request-model', version: 1,
+    kind: 'shadowtwin.request-model', version: MODEL_VERSION,
     provenance: {
       inputs: models.flatMap((m) => m.provenance.inputs),
       window: { start: Math.min(...models.map((m) => m.provenance.window.start)), end: Math.max(...models.map((m) => m.provenance.window.end)) },
@@ -100,7 +86,7 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
     },
     routes: [...routes.values()].sort((a, b) => b.requests - a.requests),
     sessions,
-    rate: { stepMs, start: rate.start, counts: rate.counts, hourOfDay: shares((m) => m.rate.hourOfDay), dayOfWeek: shares((m) => m.rate.dayOfWeek), dispersion: dispersionOf(seconds.counts), seconds },
+    rate: { stepMs, steps: encodeCounts(steps, stepMs), seconds: encodeCounts(seconds, 1000), ...rateShape(seconds) },
     userAgents: models.reduce((a, m) => addMaps(a, m.userAgents), {} as Record<string, number>),
     routeSources: models.every((m) => m.routeSources) ? models.reduce((a, m) => ({ table: a.table + m.routeSources!.table, source: a.source + m.routeSources!.source, inferred: a.inferred + m.routeSources!.inferred }), { table: 0, source: 0, inferred: 0 }) : undefined,
     clients: {

@@ -7,7 +7,10 @@ import { VERSION } from '../../common/version.js';
 import type { Observation } from '../ingest/observation.js';
 import { flatCopy } from '../flat-copy.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
-import { DenseCounts } from './dense-counts.js';
+import { coarsen, encodeCounts } from './count-runs.js';
+import { MODEL_VERSION } from './model-version.js';
+import { PagedCounts } from './paged-counts.js';
+import { rateShape } from './rate-series.js';
 import { DistinctCounter, hash30 } from './distinct-counter.js';
 import { KeyCounter } from './key-counter.js';
 import { SessionTable } from './session-table.js';
@@ -93,8 +96,10 @@ export interface BuildOptions extends RouteInferenceOptions {
 /**
  * Streams observations into a model in bounded memory: per-route
  * accumulators (bounded by routes), open sessions (evicted after the gap),
- * per-step and per-second counts (bounded by the time span). Input should be
- * roughly time-ordered per session for sessionisation (logs are).
+ * per-second counts (paged where the records are: bounded by the records,
+ * never by the time they span). Input should be roughly time-ordered per
+ * session for sessionisation (logs are). Timestamps are taken as given:
+ * `readObservationBatches` skips implausible ones before they get here.
  */
 export class ModelBuilder {
   private readonly inference: RouteInference;
@@ -104,15 +109,10 @@ export class ModelBuilder {
   private readonly gapMs: number;
   private readonly random: () => number;
   private readonly salt: string;
-  /**
-   * Counts per step and per second, indexed relative to a UTC midnight
-   * before the first timestamp seen (dense arrays, not keyed by epoch time).
-   */
-  private base = NaN;
-  private readonly steps = new DenseCounts();
-  private readonly seconds = new DenseCounts();
-  private readonly hour = new Array<number>(24).fill(0);
-  private readonly dow = new Array<number>(7).fill(0);
+  /** Requests per epoch second; steps, hours and weekdays are derived from them in build(). */
+  private readonly seconds = new PagedCounts();
+  /** Requests per step, only when the step is not whole seconds (then it cannot be derived). */
+  private readonly steps: PagedCounts | undefined;
   private readonly uas = new Map<string, number>();
   /** Requests per client key hash (bounded), and the raw key of each for pseudonymising the top ones. */
   private readonly clients = new KeyCounter(10_000);
@@ -138,6 +138,7 @@ export class ModelBuilder {
   constructor(opts: BuildOptions = {}) {
     this.inference = new RouteInference(opts);
     this.stepMs = opts.stepMs ?? 60_000;
+    if (this.stepMs % 1000 !== 0) this.steps = new PagedCounts();
     this.gapMs = opts.sessionGapMs ?? 30 * 60_000;
     this.random = opts.random ?? Math.random;
     this.salt = opts.salt ?? 'shadowtwin-profile';
@@ -182,16 +183,8 @@ export class ModelBuilder {
     const ts = o.ts;
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
-    if (this.base !== this.base) this.base = Math.floor(ts / 86_400_000) * 86_400_000; // NaN: first record; a UTC midnight keeps step boundaries
-    const rel = ts - this.base;
-    const step = Math.floor(rel / this.stepMs);
-    this.steps.add(step);
-    const sec = Math.floor(rel / 1000);
-    this.seconds.add(sec);
-    // UTC hour and weekday without a Date object (1970-01-01 was a Thursday).
-    const hours = Math.floor(ts / 3_600_000);
-    this.hour[((hours % 24) + 24) % 24]!++;
-    this.dow[(((Math.floor(hours / 24) + 4) % 7) + 7) % 7]!++;
+    this.seconds.add(Math.floor(ts / 1000));
+    if (this.steps) this.steps.add(Math.floor(ts / this.stepMs));
 
     // Raw client keys stay in memory only; the few written to the model are pseudonymised in build().
     const client = o.client;
@@ -285,12 +278,8 @@ export class ModelBuilder {
       sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
     }
 
-    const base = Number.isFinite(this.base) ? this.base : 0;
-    const first = Number.isFinite(this.minTs) ? Math.floor((this.minTs - base) / this.stepMs) : 0;
-    const last = Number.isFinite(this.maxTs) ? Math.floor((this.maxTs - base) / this.stepMs) : -1;
-    const counts = this.steps.range(first, last);
-    const seconds = secondCounts(this.seconds, base, this.minTs, this.maxTs);
-    const total = Math.max(1, this.records);
+    const seconds = this.seconds.entries();
+    const steps = this.steps ? this.steps.entries() : coarsen(seconds, this.stepMs / 1000);
     const top = this.clients.top(20)
       .map(([key, requests]) => {
         const client = this.clientNames.get(key)!;
@@ -298,7 +287,7 @@ export class ModelBuilder {
       });
     return {
       kind: 'shadowtwin.request-model',
-      version: 1,
+      version: MODEL_VERSION,
       provenance: {
         inputs: this.inputs,
         window: { start: Number.isFinite(this.minTs) ? this.minTs : 0, end: Number.isFinite(this.maxTs) ? this.maxTs : 0 },
@@ -308,11 +297,7 @@ export class ModelBuilder {
       },
       routes,
       sessions,
-      rate: {
-        stepMs: this.stepMs, start: base + first * this.stepMs, counts,
-        hourOfDay: this.hour.map((h) => h / total), dayOfWeek: this.dow.map((d) => d / total),
-        dispersion: dispersionOf(seconds.counts), seconds,
-      },
+      rate: { stepMs: this.stepMs, steps: encodeCounts(steps, this.stepMs), seconds: encodeCounts(seconds, 1000), ...rateShape(seconds) },
       userAgents: Object.fromEntries(this.uas),
       clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64() },
       routeSources: { table: this.inference.tableHits, source: this.templated, inferred: this.records - this.inference.tableHits - this.templated },
@@ -353,23 +338,4 @@ function statusOf(accs: RouteAcc[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const a of accs) for (const [k, v] of Object.entries(a.status())) out[k] = (out[k] ?? 0) + v;
   return out;
-}
-
-/** Dense per-second counts over the window (empty seconds are 0). */
-function secondCounts(seconds: DenseCounts, base: number, minTs: number, maxTs: number): { start: number; counts: number[] } {
-  if (!Number.isFinite(minTs)) return { start: 0, counts: [] };
-  const first = Math.floor((minTs - base) / 1000);
-  return { start: base / 1000 + first, counts: seconds.range(first, Math.floor((maxTs - base) / 1000)) };
-}
-
-/** Index of dispersion (variance / mean) of counts. */
-export function dispersionOf(counts: readonly number[]): number {
-  const n = counts.length;
-  if (n < 2) return 1;
-  let sum = 0;
-  let sumSq = 0;
-  for (const c of counts) { sum += c; sumSq += c * c; }
-  if (sum === 0) return 1;
-  const mean = sum / n;
-  return Math.round((((sumSq - n * mean * mean) / (n - 1)) / mean) * 1000) / 1000;
 }

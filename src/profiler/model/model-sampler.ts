@@ -1,6 +1,8 @@
 import { decodeHistogram } from '../../common/histogram.js';
 import { seededRandom, type Random } from '../../common/random.js';
-import { SESSION_EXIT, type RequestModel, type RouteModel } from './request-model.js';
+import { upgradeModel } from './model-version.js';
+import { stepCounts } from './rate-series.js';
+import { SESSION_EXIT, type RequestModel, type RequestModelV1, type RouteModel } from './request-model.js';
 
 /** Inverse CDF of an HDR histogram at 0.1% resolution, linear in between. */
 export class QuantileTable {
@@ -72,7 +74,8 @@ export class ModelSampler {
   private readonly routeKeys: string[];
   private readonly routeCum: Float64Array;
 
-  constructor(model: RequestModel, seed = 1) {
+  constructor(model: RequestModel | RequestModelV1, seed = 1) {
+    model = upgradeModel(model);
     this.model = model;
     this.random = seededRandom(seed);
     this.routeKeys = model.routes.map((r) => `${r.method} ${r.route}`);
@@ -102,10 +105,12 @@ export class ModelSampler {
   /** n requests with timestamps over the model's window, sorted by time. */
   sample(n: number): SampledRequest[] {
     const m = this.model;
-    const start = m.rate.start;
     const stepMs = m.rate.stepMs;
-    const steps = new Categorical(Object.fromEntries(m.rate.counts.map((c, i) => [String(i), c])));
-    const startTime = (): number => (steps.empty ? start : start + (Number(steps.sample(this.random())) + this.random()) * stepMs);
+    // Populated steps only: a draw costs a binary search over them, whatever the window.
+    const steps = stepCounts(m.rate);
+    const cum = new Float64Array(steps.counts.length);
+    steps.counts.reduce((acc, c, i) => (cum[i] = acc + c), 0);
+    const startTime = (): number => (steps.slots.length === 0 ? 0 : (pickWeighted(steps.slots, cum, this.random()) + this.random()) * stepMs);
     const out: SampledRequest[] = [];
     if (!m.sessions) {
       for (let i = 0; i < n; i++) out.push({ ts: startTime(), ...this.request() });

@@ -1,3 +1,5 @@
+import type { EncodedCounts } from './count-runs.js';
+
 /**
  * The request model (JSON, versioned): what traffic looks like, as
  * distributions. Histograms are HDR, compressed base64; sizes are stored as
@@ -51,24 +53,41 @@ export interface SessionModel {
   transitions: Record<string, Record<string, number>>;
 }
 
+/**
+ * The request rate (version 2). Both series hold populated slots only
+ * (`EncodedCounts`: runs of varints, base64), so their size follows the
+ * records, never the time they span.
+ */
 export interface RateModel {
   stepMs: number;
-  /** Epoch ms of the first bucket. */
-  start: number;
-  counts: number[];
+  /** Requests per step; slots of `stepMs` aligned to the epoch (a step dividing a day starts at UTC midnight). */
+  steps: EncodedCounts;
+  /** Requests per second, kept so shard models merge exactly (the dispersion needs them). */
+  seconds: EncodedCounts;
   /** Share of requests by hour of day (UTC), 24 values. */
   hourOfDay: number[];
   /** Share by day of week (UTC, 0 = Sunday), 7 values. */
   dayOfWeek: number[];
   /** Index of dispersion (variance / mean) of per-second counts: 1 ≈ Poisson, > 1 bursty. */
   dispersion: number;
-  /** Per-second counts (epoch second of the first), kept so shard models merge exactly. */
+}
+
+/** The rate as version 1 stored it: dense arrays over the whole window (read, upgraded, never written). */
+export interface RateModelV1 {
+  stepMs: number;
+  /** Epoch ms of the first bucket. */
+  start: number;
+  counts: number[];
+  hourOfDay: number[];
+  dayOfWeek: number[];
+  dispersion: number;
+  /** Per-second counts (epoch second of the first). */
   seconds: { start: number; counts: number[] };
 }
 
 export interface RequestModel {
   kind: 'shadowtwin.request-model';
-  version: 1;
+  version: 2;
   provenance: {
     inputs: Array<{ file: string; format: string; records: number; skipped: number }>;
     window: { start: number; end: number };
@@ -85,5 +104,8 @@ export interface RequestModel {
   /** Absent in models written before it existed. */
   routeSources?: RouteSources;
 }
+
+/** A version-1 model as read from disk (`upgradeModel` turns it into the current version). */
+export type RequestModelV1 = Omit<RequestModel, 'version' | 'rate'> & { version: 1; rate: RateModelV1 };
 
 export const SESSION_EXIT = '$exit';

@@ -25,15 +25,18 @@ function refusal(doc: unknown): string {
 describe('the request model reader', () => {
   it('accepts what the builder writes', () => {
     const m = smallModel();
-    expect(parseRequestModel(m, 'm.json')).toBe(m);
+    expect(parseRequestModel(m, 'm.json')).toEqual(m);
   });
   it('refuses other documents, unknown versions and damaged models, naming the file and the field', () => {
     const m = smallModel();
     expect(refusal({ kind: 'shadowtwin.run-report', version: 1 })).toMatch(/m\.json is not a shadowtwin request model/);
-    expect(refusal({ ...m, version: 2 })).toMatch(/version 2; this shadowtwin reads version 1/);
+    expect(refusal({ ...m, version: 3 })).toMatch(/version 3; this shadowtwin reads versions 1 to 2/);
+    expect(refusal({ ...m, version: '2' })).toMatch(/version "2"/);
     expect(refusal({ kind: m.kind, version: 1 })).toMatch(/damaged request model: .*routes/);
     expect(refusal({ ...m, routes: [{ ...m.routes[0], weight: 'heavy' }] })).toMatch(/routes\.0\.weight/);
     expect(refusal({ ...m, rate: { ...m.rate, stepMs: 0 } })).toMatch(/rate\.stepMs/);
+    expect(refusal({ ...m, rate: { ...m.rate, steps: { start: 0, length: 1, total: 5, runs: 7 } } })).toMatch(/rate\.steps\.runs/);
+    expect(refusal({ ...m, version: 1 })).toMatch(/rate\.start|rate\.counts/);
     expect(refusal({ ...m, routes: [{ ...m.routes[0], status: { 200: -3 } }] })).toMatch(/routes\.0\.status\.200/);
   });
   it('for any damage, a model or ST_ERR_INPUT_FORMAT, never another exception', () => {
