@@ -50,11 +50,11 @@ export const ERROR_CODES = {
   },
   ST_ERR_LISTEN_FAILED: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
-    summary: 'A listener could not bind (port in use or no permission); choose another address.',
+    summary: 'A listener could not bind (port in use, no permission, or the address is not on this host); the message says which and what to choose.',
   },
   ST_ERR_SAFETY_TARGET_IS_PRIMARY: {
-    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
-    summary: 'Shadow traffic, generated load or faults were aimed at the primary; point them at the secondary.',
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
+    summary: 'Shadow traffic, generated load or faults were aimed at the primary (compared by resolved address and port: localhost, 127.0.0.0/8, ::1, ::ffff:127.x, 0.0.0.0 and this host\'s own addresses are one host); point them at the secondary.',
   },
   ST_ERR_PROXY_UPSTREAM_UNREACHABLE: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
@@ -103,6 +103,10 @@ export const ERROR_CODES = {
   ST_ERR_ADMIN_BAD_REQUEST: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
     summary: 'The admin request body is not valid; the message names the field to fix.',
+  },
+  ST_ERR_ADMIN_BODY_TOO_LARGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 413,
+    summary: 'The admin request body is over 64 KiB; a membership list is far smaller, send only the URLs.',
   },
   ST_ERR_ADMIN_NOT_FOUND: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,

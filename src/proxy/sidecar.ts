@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
-  errorBody, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
+  errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
   type ErrorCode, type Logger, type SidecarConfig,
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
@@ -18,7 +18,11 @@ import { UpstreamSet } from './upstream-set.js';
 import { WindowAggregator } from './window-aggregator.js';
 import { createUpgradeHandler } from './websocket.js';
 
+/** Marks the throwaway warm-up sidecar, which mirrors to its own loopback sink (module-private). */
+const WARM_UP_INSTANCE = Symbol('warm-up instance');
+
 export interface SidecarOptions {
+  [WARM_UP_INSTANCE]?: true;
   logger?: Logger;
   /** Source of randomness for sampling and fault draws (tests pass a seeded one). */
   random?: () => number;
@@ -65,11 +69,13 @@ export class Sidecar extends EventEmitter {
   private readonly startedAt = Date.now();
   private addressesValue: SidecarAddresses | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly warmUpInstance: boolean;
 
   constructor(config: SidecarConfig, options: SidecarOptions = {}) {
     super();
     this.config = config;
     this.log = options.logger ?? silentLogger();
+    this.warmUpInstance = options[WARM_UP_INSTANCE] === true;
     const random = options.random ?? Math.random;
     const totals = createHotTotals();
     const metrics = (this.metrics = createProxyMetrics({
@@ -170,11 +176,7 @@ export class Sidecar extends EventEmitter {
       config: () => redactedConfig(config),
       membership: () => this.upstreams.view(),
       setMembership: async (origins) => {
-        if (config.secondary && origins.includes(config.secondary)) {
-          throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', 'the secondary cannot be a primary host');
-        }
-        await this.upstreams.setMembers(origins);
-        this.log.info({ primary: origins }, 'membership changed');
+        await this.setMembership(origins);
         return this.upstreams.view();
       },
       histograms: () => this.histograms(),
@@ -215,6 +217,8 @@ export class Sidecar extends EventEmitter {
   }
 
   async start(): Promise<SidecarAddresses> {
+    // The warm-up's throwaway sidecar mirrors to its own sink on purpose; every other one is checked.
+    if (!this.warmUpInstance) await assertNotSecondary(this.config.primary, this.config.secondary);
     if (this.config.server.warmUp) await this.warmUp();
     await this.writer?.start();
     const proxy = await listen(this.server, this.config.listen, 'data port (listen)');
@@ -250,7 +254,7 @@ export class Sidecar extends EventEmitter {
       capture: { ...c.capture, file: undefined },
       faults: { ...c.faults, enabled: false },
       server: { ...c.server, warmUp: false },
-    }, { defaultMetrics: false })).then(
+    }, { defaultMetrics: false, [WARM_UP_INSTANCE]: true })).then(
       () => this.log.debug({ ms: Math.round(performance.now() - t0) }, 'request path warmed up'),
       (err: Error) => this.log.warn({ err: err.message }, 'warm-up failed; starting cold'),
     );
@@ -264,8 +268,14 @@ export class Sidecar extends EventEmitter {
     };
   }
 
-  setMembership(origins: string[]): Promise<void> {
-    return this.upstreams.setMembers(origins);
+  /**
+   * Replaces the primary's membership set; refuses (ST_ERR_SAFETY_TARGET_IS_PRIMARY)
+   * a host that resolves to the secondary's address and port.
+   */
+  async setMembership(origins: string[]): Promise<void> {
+    await assertNotSecondary(origins, this.config.secondary);
+    await this.upstreams.setMembers(origins);
+    this.log.info({ primary: origins }, 'membership changed');
   }
 
   /**
@@ -304,6 +314,19 @@ export class Sidecar extends EventEmitter {
   }
 }
 
+/**
+ * Never the primary: the secondary may not be any primary host, compared by
+ * resolved address and port (names, IPv4-mapped IPv6, 0.0.0.0 and this
+ * host's own addresses included). At config time and on membership change only.
+ */
+async function assertNotSecondary(primary: readonly string[], secondary: string | undefined): Promise<void> {
+  if (!secondary) return;
+  const same = await findSameEndpoint([secondary], primary);
+  if (same) {
+    throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `the secondary ${secondary} reaches the primary host ${same.forbidden} (same address and port); shadow traffic must never be aimed at the primary: point --secondary at the candidate service`);
+  }
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
@@ -311,7 +334,11 @@ function delay(ms: number): Promise<void> {
 function listen(server: Server, hp: { host: string; port: number }, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `cannot listen on ${formatHostPort(hp)} for the ${what}: ${err.code ?? err.message}; choose a free port`, { cause: err }));
+      const fix = err.code === 'EADDRNOTAVAIL' ? `${hp.host} is not an address of this host; use one of its interface addresses, 127.0.0.1 or 0.0.0.0`
+        : err.code === 'EACCES' ? 'ports below 1024 need privileges; choose a port above 1024'
+          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `${hp.host} does not resolve; give an IP address`
+            : 'choose a free port';
+      reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `cannot listen on ${formatHostPort(hp)} for the ${what}: ${err.code ?? err.message}; ${fix}`, { cause: err }));
     };
     server.once('error', onError);
     server.listen(hp.port, hp.host, () => {

@@ -35,7 +35,11 @@ export const httpOrigin = z.string().transform((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: `"${v}" must start with http:// or https://` });
     return z.NEVER;
   }
-  if (u.pathname !== '/' || u.search) {
+  if (u.username || u.password) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" carries credentials (user:password@); give only scheme://host:port` });
+    return z.NEVER;
+  }
+  if (u.pathname !== '/' || u.search || u.hash) {
     ctx.addIssue({ code: 'custom', message: `"${v}" has a path or query; give only scheme://host:port (paths are forwarded as the client sent them)` });
     return z.NEVER;
   }
