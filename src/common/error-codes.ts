@@ -76,6 +76,14 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
     summary: 'The client sent a malformed HTTP request; it was not forwarded.',
   },
+  ST_ERR_PROXY_FOREIGN_AUTHORITY: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
+    summary: 'An absolute-form request target (GET http://host/...) named another authority than Host; the sidecar forwards only to its primary: send origin-form (GET /path).',
+  },
+  ST_ERR_PROXY_METHOD_NOT_ALLOWED: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 405,
+    summary: 'CONNECT is not proxied: the sidecar forwards to its primary and is not a tunnelling proxy.',
+  },
   ST_ERR_PROXY_HEADERS_TOO_LARGE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 431,
     summary: 'The request headers exceed server.maxHeaderBytes; send smaller headers or raise the limit.',

@@ -8,6 +8,15 @@ import { forwardableRequestHeaders, forwardableResponseHeaders } from './hop-by-
 import type { HotTotals, ProxyMetrics } from './metrics.js';
 import type { ShadowWriter } from './shadow-writer.js';
 import type { UpstreamMember, UpstreamSet } from './upstream-set.js';
+import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
+
+/**
+ * Set on a client socket by the server's clientError handler: the status and
+ * code it answered with, so an exchange cut by the parser error records what
+ * the client got rather than a client abort.
+ */
+export const CLIENT_ERROR = Symbol('shadowtwin client error');
+export interface ClientErrorMark { status: number; code: ErrorCode }
 
 /** Everything an exchange needs, built once per sidecar (never per request). */
 export interface ProxyContext {
@@ -20,6 +29,8 @@ export interface ProxyContext {
   faults: FaultFilter | undefined;
   mirror: { policy: MirrorPolicy; writer: ShadowWriter; maxBodyBytes: number } | undefined;
   maxBodyBytes: number;
+  /** upstream.responseTimeout to the millisecond (undefined when 0: off). */
+  responseDeadlines: DeadlineList | undefined;
   log: Logger;
   draining: boolean;
   /** Resolves drain waiters when inFlight reaches 0. */
@@ -68,7 +79,11 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND'
  * client socket to undici. Capture, mirror and fault are side-channels: none
  * can fail or delay the primary exchange except a fault drill on purpose.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
+  dlPrev: DeadlineEntry | undefined = undefined;
+  dlNext: DeadlineEntry | undefined = undefined;
+  dlAt = 0;
+  dlList: DeadlineList | undefined = undefined;
   private readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -99,12 +114,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private captureBody: Buffer[] | undefined;
   private captureBytes = 0;
   private captureTruncated = false;
+  /** Set when the request target cannot be forwarded (absolute-form naming another authority). */
+  private refusal: { code: ErrorCode; message: string } | undefined;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse) {
     this.ctx = ctx;
     this.req = req;
     this.res = res;
     this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    // Origin-form starts with '/'; anything else (absolute-form, '*') takes the slow path.
+    if (url.charCodeAt(0) !== 47 && url !== '*') this.refusal = toOriginForm(req);
     this.route = ctx.normalizer.normalize(req.url ?? '/');
     this.remoteAddress = req.socket.remoteAddress;
   }
@@ -112,6 +132,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
   start(): void {
     this.ctx.totals.inFlight++;
     this.res.on('close', this.onResponseClose);
+    if (this.refusal) {
+      this.reject(this.refusal.code, this.refusal.message);
+      return;
+    }
 
     const h = this.req.headers;
     const cl = h['content-length'];
@@ -191,6 +215,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.member = member;
+    this.ctx.responseDeadlines?.add(this);
     // undici accepts async iterables as bodies; its types only list Readable.
     const body = !this.hasBody ? null : this.observed ? (observeBody(this.req, this) as unknown as Dispatcher.DispatchOptions['body']) : this.req;
     member.pool.dispatch({
@@ -247,11 +272,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
-    if (this.res.destroyed) abort(new ClientAbortError('client closed the connection'));
+    if (this.res.destroyed || this.finished) abort(new ClientAbortError('client closed the connection'));
+  }
+
+  /** upstream.responseTimeout passed without response headers. */
+  onDeadline(): void {
+    if (this.finished || this.responding) return;
+    const err = Object.assign(new Error(`no response headers within upstream.responseTimeout (${this.ctx.responseDeadlines!.ms} ms)`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    const abort = this.abortUpstream;
+    // Not yet on a connection (queued in the pool): answer now; onConnect aborts it later.
+    if (abort) abort(err);
+    else this.onError(err);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 1xx informational: Node answers 100-continue itself
+    this.dlList?.remove(this);
     this.status = statusCode;
     const upstreams = this.ctx.upstreams;
     if (statusCode >= 502 && statusCode <= 504) upstreams.reportFailure(this.member!);
@@ -292,6 +328,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     if (this.finished) return;
+    this.dlList?.remove(this);
+    const mark = (this.req.socket as { [CLIENT_ERROR]?: ClientErrorMark } | null)?.[CLIENT_ERROR];
+    if (mark) {
+      // The parser rejected the request (e.g. a bad chunk) and the server already answered it.
+      this.status = mark.status;
+      this.error = mark.code;
+      this.finish();
+      return;
+    }
     if (this.res.destroyed || err instanceof ClientAbortError) {
       this.status = CLIENT_CLOSED;
       this.error = 'ST_CLIENT_ABORTED';
@@ -326,8 +371,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // The client went away first: stop the upstream exchange too.
     this.abortUpstream?.(new ClientAbortError('client closed the connection'));
     if (!this.abortUpstream && !this.finished) {
-      this.status = CLIENT_CLOSED;
-      this.error = 'ST_CLIENT_ABORTED';
+      const mark = (this.req.socket as { [CLIENT_ERROR]?: ClientErrorMark } | null)?.[CLIENT_ERROR];
+      this.status = mark?.status ?? CLIENT_CLOSED;
+      this.error = mark?.code ?? 'ST_CLIENT_ABORTED';
       this.finish();
     }
   };
@@ -359,6 +405,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.dlList?.remove(this);
     const ctx = this.ctx;
     const durationMs = performance.now() - this.t0;
     if (this.fault) ctx.faults!.release(this.fault);
@@ -395,6 +442,44 @@ function upstreamMessage(code: ErrorCode, origin: string | undefined, err: Error
     case 'ST_ERR_PROXY_BODY_TOO_LARGE': return err.message;
     default: return `${where} is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message}); check that it is running`;
   }
+}
+
+/**
+ * RFC 9112 §3.2.2: an absolute-form target is turned into origin-form toward
+ * the primary, with Host set to its authority, when that authority is the
+ * one the client named in Host (or it sent none). A target naming another
+ * authority, or not http(s), is refused: the sidecar forwards only to the
+ * primary and is not an open forward proxy.
+ */
+function toOriginForm(req: IncomingMessage): { code: ErrorCode; message: string } | undefined {
+  const target = req.url ?? '';
+  let u: URL;
+  try {
+    u = new URL(target);
+  } catch {
+    return { code: 'ST_ERR_PROXY_BAD_REQUEST', message: 'the request target is neither origin-form (/path) nor an absolute URL; it was not forwarded' };
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    return { code: 'ST_ERR_PROXY_BAD_REQUEST', message: `the request target's scheme ${u.protocol} is not http or https; it was not forwarded` };
+  }
+  const host = req.headers.host;
+  // Captures and routes always see the path, never a full URL.
+  req.url = u.pathname + u.search;
+  if (host !== undefined) {
+    let given: string;
+    try {
+      given = new URL(`${u.protocol}//${host}`).host;
+    } catch {
+      given = host.toLowerCase();
+    }
+    if (given !== u.host) {
+      return { code: 'ST_ERR_PROXY_FOREIGN_AUTHORITY', message: `the request target names ${u.host} but Host is ${host}; this sidecar forwards only to its primary: send origin-form (GET /path) with Host` };
+    }
+  } else {
+    req.headers.host = u.host;
+    req.rawHeaders.push('Host', u.host);
+  }
+  return undefined;
 }
 
 /** Streams the client body to undici while the exchange counts and tees it. */

@@ -7,7 +7,8 @@ import {
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
 import { CaptureWriter } from './capture-writer.js';
-import { Exchange, type ProxyContext } from './exchange.js';
+import { DeadlineList } from './deadline-list.js';
+import { CLIENT_ERROR, Exchange, type ClientErrorMark, type ProxyContext } from './exchange.js';
 import { CaptureFilter } from './filters/capture.js';
 import { FaultFilter } from './filters/fault.js';
 import { MirrorPolicy } from './filters/mirror.js';
@@ -145,6 +146,7 @@ export class Sidecar extends EventEmitter {
       faults: config.faults.enabled ? new FaultFilter(config.faults, random, () => metrics.faultsSkipped.inc()) : undefined,
       mirror: this.shadow ? { policy: new MirrorPolicy(config.mirror, random), writer: this.shadow, maxBodyBytes: config.mirror.maxBodyBytes } : undefined,
       maxBodyBytes: config.server.maxBodyBytes,
+      responseDeadlines: up.responseTimeout > 0 ? new DeadlineList(up.responseTimeout) : undefined,
       log: this.log,
       draining: false,
       onIdle: undefined,
@@ -167,6 +169,7 @@ export class Sidecar extends EventEmitter {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(srv.headersTimeout / 4))),
     }, (req, res) => new Exchange(this.ctx, req, res).start());
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.server.on('connect', (_req: unknown, socket: Socket) => this.onConnectMethod(socket));
     this.upgrades = createUpgradeHandler(this.upstreams, this.log);
     this.server.on('upgrade', this.upgrades.handler);
 
@@ -203,8 +206,19 @@ export class Sidecar extends EventEmitter {
       return;
     }
     this.metrics.clientErrors.labels(reason).inc();
+    // An exchange already running on this socket (the parser failed in its body) records this answer.
+    (socket as Socket & { [CLIENT_ERROR]?: ClientErrorMark })[CLIENT_ERROR] = { status, code };
     const body = errorBody(code, status === 400 ? `malformed HTTP request (${err.code ?? err.message}); it was not forwarded` : err.message);
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-shadowtwin-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  /** CONNECT (tunnelling) is not proxied: the sidecar forwards only to its primary. */
+  private onConnectMethod(socket: Socket): void {
+    this.metrics.clientErrors.labels('method_not_allowed').inc();
+    const code = 'ST_ERR_PROXY_METHOD_NOT_ALLOWED';
+    const body = errorBody(code, 'CONNECT is not supported: this sidecar forwards requests to its primary and is not a tunnelling proxy');
+    socket.on('error', () => undefined);
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-shadowtwin-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
   }
 
   get addresses(): SidecarAddresses {
@@ -304,6 +318,7 @@ export class Sidecar extends EventEmitter {
     this.upgrades.close(); // upgraded sockets still count as server connections
     await closed;
     this.aggregator.stop();
+    this.ctx.responseDeadlines?.close();
     await this.writer?.close();
     await this.shadow?.close();
     await Promise.race([this.upstreams.close(), delay(2000)]);

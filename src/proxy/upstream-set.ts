@@ -31,7 +31,8 @@ export class UpstreamMember {
       connections: opts.connectionsPerHost,
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeout,
-      headersTimeout: opts.responseTimeout,
+      // The exchange enforces responseTimeout to the millisecond; undici's (on a 0.5 s tick) is a backstop.
+      headersTimeout: opts.responseTimeout > 0 ? opts.responseTimeout + 1000 : 0,
       bodyTimeout: opts.bodyTimeout,
       connect: { timeout: opts.connectTimeout },
     });
