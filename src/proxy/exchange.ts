@@ -149,6 +149,12 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
 
     if (ctx.faults) {
       this.fault = ctx.faults.decide(this.route, this.method, this.req.url ?? '/', h);
+      if (this.fault?.invalid !== undefined) {
+        const message = `${this.fault.invalid}; the request was not forwarded`;
+        this.fault = undefined;
+        this.reject('ST_ERR_PROXY_FAULT_HEADER_INVALID', message);
+        return;
+      }
       if (this.fault) {
         ctx.metrics.faultsInjected.labels(this.fault.label).inc();
         if (this.fault.rateLimitBytesPerSec) this.bytesPerMs = this.fault.rateLimitBytesPerSec / 1000;
