@@ -82,8 +82,14 @@ export const sidecarConfigSchema = z.strictObject({
     gzip: z.boolean().prefault(false),
     queueLimit: z.number().int().positive().prefault(20_000),
     flushInterval: timer(10, MINUTE).prefault('250ms'),
+    /** Header names redacted in full mode, added to the built-in names and patterns. */
     redactHeaders: z.array(z.string()).prefault([]),
+    /** Body field names (JSON keys at any depth, form fields) redacted, added to the built-in patterns. */
     redactBodyFields: z.array(z.string()).prefault([]),
+    /** The built-in sensitive names (password, secret, token, key, auth, session, cookie, cvv, …); off only on purpose. */
+    redactDefaults: z.boolean().prefault(true),
+    /** Media types stored verbatim in full mode (e.g. text/plain, image/*); any other non-JSON, non-form body is a marker. */
+    rawBodyTypes: z.array(z.string().regex(/^[\w.+-]+\/(\*|[\w.+-]+)$/, 'write a media type such as text/plain or image/*')).prefault([]),
     /** Header naming the client (e.g. x-client-id); default: first x-forwarded-for hop or the socket address. */
     clientHeader: z.string().optional(),
     sessionCookie: z.string().optional(),
