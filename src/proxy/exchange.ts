@@ -33,6 +33,8 @@ export interface ProxyContext {
   responseDeadlines: DeadlineList | undefined;
   log: Logger;
   draining: boolean;
+  /** Exchanges in flight, so a drain timeout can answer and record each one it cuts. */
+  live: Set<Exchange>;
   /** Resolves drain waiters when inFlight reaches 0. */
   onIdle: (() => void) | undefined;
   /** Label cap: routes beyond it are reported as `other`. */
@@ -131,6 +133,7 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
 
   start(): void {
     this.ctx.totals.inFlight++;
+    this.ctx.live.add(this);
     this.res.on('close', this.onResponseClose);
     if (this.refusal) {
       this.reject(this.refusal.code, this.refusal.message);
@@ -384,6 +387,26 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
   };
 
+  /**
+   * The drain timeout passed with this exchange unfinished: a client still
+   * waiting for headers gets a 503; one mid-response is cut (it got the
+   * status already). Either way the record says ST_ERR_PROXY_SHUTTING_DOWN.
+   */
+  cutByDrain(): void {
+    if (this.finished) return;
+    const cut = new ClientAbortError('drain timeout');
+    if (!this.responding && !this.res.headersSent) {
+      this.res.setHeader('connection', 'close');
+      this.respondError(503, 'ST_ERR_PROXY_SHUTTING_DOWN', 'the sidecar is shutting down and the primary did not answer within drainTimeout; retry on another instance');
+      this.abortUpstream?.(cut);
+      return;
+    }
+    this.error = 'ST_ERR_PROXY_SHUTTING_DOWN';
+    this.finish();
+    this.abortUpstream?.(cut);
+    this.res.destroy();
+  }
+
   /** Rejects before contacting any upstream; the request body (if any) is not read. */
   private reject(code: ErrorCode, message: string): void {
     this.res.setHeader('connection', 'close');
@@ -412,6 +435,7 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     if (this.finished) return;
     this.finished = true;
     this.dlList?.remove(this);
+    this.ctx.live.delete(this);
     const ctx = this.ctx;
     const durationMs = performance.now() - this.t0;
     if (this.fault) ctx.faults!.release(this.fault);

@@ -6,7 +6,7 @@ import {
   type ErrorCode, type Logger, type SidecarConfig,
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
-import { CaptureWriter } from './capture-writer.js';
+import { CaptureWriter, ShortWriteError } from './capture-writer.js';
 import { DeadlineList } from './deadline-list.js';
 import { CLIENT_ERROR, Exchange, type ClientErrorMark, type ProxyContext } from './exchange.js';
 import { CaptureFilter } from './filters/capture.js';
@@ -107,7 +107,10 @@ export class Sidecar extends EventEmitter {
       }, {
         written: (n, bytes) => { metrics.captureWritten.inc(n); metrics.captureBytes.inc(bytes); },
         dropped: (reason, n) => metrics.captureDropped.labels(reason).inc(n),
-        error: (err) => this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED' }, 'capture write failed; records are dropped and counted until it recovers'),
+        error: (err) => this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED', file: config.capture.file }, err instanceof ShortWriteError
+          ? 'capture file: the disk took only part of a write (full?); the file was cut back to its last complete line, records are dropped and counted (shadowtwin_capture_records_dropped_total{reason="short_write"}) until space returns'
+          : 'capture write failed; records are dropped and counted until it recovers'),
+        movedAside: (file, to, why) => this.log.warn({ file, movedTo: to, why }, 'capture file from an earlier run moved aside; a new file is started so modes never mix'),
       });
     }
     this.capture = new CaptureFilter(config.capture, this.aggregator, this.writer);
@@ -149,6 +152,7 @@ export class Sidecar extends EventEmitter {
       responseDeadlines: up.responseTimeout > 0 ? new DeadlineList(up.responseTimeout) : undefined,
       log: this.log,
       draining: false,
+      live: new Set(),
       onIdle: undefined,
       routeLabel(route) {
         if (labelled.has(route)) return route;
@@ -313,7 +317,11 @@ export class Sidecar extends EventEmitter {
         this.ctx.onIdle = () => { clearTimeout(timer); resolve(); };
       });
     }
-    if (this.ctx.totals.inFlight > 0) this.log.warn({ inFlight: this.ctx.totals.inFlight }, 'drain timeout reached; closing remaining connections');
+    if (this.ctx.totals.inFlight > 0) {
+      this.log.warn({ inFlight: this.ctx.totals.inFlight }, 'drain timeout reached; answering 503 (or cutting) and recording the remaining requests, then closing connections');
+      for (const ex of [...this.ctx.live]) ex.cutByDrain();
+      await new Promise((r) => setImmediate(r)); // let the 503s reach the sockets
+    }
     this.server.closeAllConnections();
     this.upgrades.close(); // upgraded sockets still count as server connections
     await closed;
