@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/common/index.js';
@@ -93,5 +94,31 @@ describe('sidecar request handling: the status a client got is the status record
     expect(Math.max(...lates)).toBeLessThan(200);
     await settle(records, 6);
     expect(records.every((r) => r.status === 504 && r.error === 'ST_ERR_PROXY_UPSTREAM_TIMEOUT')).toBe(true);
+  });
+
+  it('upstream.connectTimeout fires within 100 ms of its setting', async () => {
+    // A listener whose accept queue is full: the kernel drops further SYNs, so connects hang.
+    const py = spawn('python3', ['-c', 'import socket,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)']);
+    const port = await new Promise<number>((resolve) => py.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    const fillers: Socket[] = [];
+    try {
+      for (let i = 0; i < 3; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => undefined));
+      await new Promise((r) => setTimeout(r, 100));
+      const sc = await sidecar({ primary: [`http://127.0.0.1:${port}`], upstream: { connectTimeout: '1s', ejection: { consecutiveFailures: 100 } } });
+      const lates = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 90));
+        const t0 = performance.now();
+        const res = await request(`${sc.addresses.proxy}/c/${i}`);
+        const body = await res.body.text();
+        expect(res.statusCode).toBe(504);
+        expect(body).toContain('ST_ERR_PROXY_UPSTREAM_TIMEOUT');
+        return performance.now() - t0 - 1000;
+      }));
+      expect(Math.min(...lates)).toBeGreaterThan(-20);
+      expect(Math.max(...lates)).toBeLessThan(200);
+    } finally {
+      for (const f of fillers) f.destroy();
+      py.kill();
+    }
   });
 });
