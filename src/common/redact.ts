@@ -64,7 +64,8 @@ export function isSensitiveName(name: string): boolean {
   return false;
 }
 
-const CREDENTIAL_VALUE = /^\s*(?:(?:bearer|basic|digest|token)\s+\S|eyJ[\w-]{4,}\.[\w-]{4,}\.)/i;
+/** `Bearer|Basic|Token <one credential-looking word>`, `Digest k=…`, or a JWT; not prose such as "Basic plan". */
+const CREDENTIAL_VALUE = /^\s*(?:(?:bearer|basic|token)\s+[\w\-.~+/]{8,}=*\s*$|digest\s+\w+=|eyJ[\w-]{4,}\.[\w-]{4,}\.)/i;
 
 const isJson = (mt: string): boolean => mt === 'application/json' || mt.endsWith('+json');
 const FORM = 'application/x-www-form-urlencoded';

@@ -6,7 +6,7 @@ describe('redaction', () => {
   it('redacts default, configured and pattern-matched headers, case-insensitively', () => {
     const out = r.headers({
       authorization: 'Bearer s3cret', cookie: 'sid=abc', 'X-Custom-Thing': 'tok', 'x-api-key': 'k', 'X-Auth-Token': 't', 'x-session-id': 's',
-      'x-csrf-token': 'c', 'x-forwarded-for': 'Bearer in-an-odd-place', accept: '*/*', 'content-type': 'application/json', 'x-request-id': 'r1',
+      'x-csrf-token': 'c', 'x-forwarded-for': 'Bearer abcdefgh.12345', accept: '*/*', 'content-type': 'application/json', 'x-request-id': 'r1',
     });
     expect(out).toEqual({
       authorization: REDACTED, cookie: REDACTED, 'X-Custom-Thing': REDACTED, 'x-api-key': REDACTED, 'X-Auth-Token': REDACTED, 'x-session-id': REDACTED,
@@ -19,8 +19,8 @@ describe('redaction', () => {
     for (const n of ['user', 'monkey', 'keyword', 'keys', 'email', 'quantity', 'sort', 'page', 'content-type', 'accept', 'sidebar', 'spinner', 'pane']) expect(isSensitiveName(n), n).toBe(false);
   });
   it('redacts JSON fields at any depth (built-in and configured), credential-looking values, and form fields', () => {
-    const json = r.body(Buffer.from(JSON.stringify({ user: 'a', password: 'p1', Token: 't2', pay: [{ cardNumber: '4111', cvv: '999' }], meta: { note: 'Bearer abc.def', dob: '1970' } })), 'application/json');
-    expect(JSON.parse(json.text!)).toEqual({ user: 'a', password: REDACTED, Token: REDACTED, pay: [{ cardNumber: REDACTED, cvv: REDACTED }], meta: { note: REDACTED, dob: REDACTED } });
+    const json = r.body(Buffer.from(JSON.stringify({ user: 'a', password: 'p1', Token: 't2', pay: [{ cardNumber: '4111', cvv: '999' }], meta: { note: 'Bearer abc.def.ghi', plan: 'Basic plan', dob: '1970' } })), 'application/json');
+    expect(JSON.parse(json.text!)).toEqual({ user: 'a', password: REDACTED, Token: REDACTED, pay: [{ cardNumber: REDACTED, cvv: REDACTED }], meta: { note: REDACTED, plan: 'Basic plan', dob: REDACTED } });
     expect(r.body(Buffer.from('user=a&client_secret=hunter2&grant_type=client_credentials'), 'application/x-www-form-urlencoded').text)
       .toBe('user=a&client_secret=%5BREDACTED%5D&grant_type=client_credentials');
     expect(r.body(Buffer.from('{"a":1}'), 'application/vnd.api+json').text).toBe('{"a":1}');
