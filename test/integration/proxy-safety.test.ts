@@ -28,6 +28,9 @@ describe('never the primary: resolved addresses, not strings', () => {
       const fromEnv = parseScenario({ target, duration: '1s', load: { executor: 'constant-rate', rate: 20 }, source: { path: '/' } });
       expect(await codeOf(prepareRun(fromEnv, { primary: [primary.url] })), target).toBe('ST_ERR_SAFETY_TARGET_IS_PRIMARY');
     }
+    // The generator's fault injector sends only to the target, so it is refused with it.
+    const withFaults = parseScenario({ target: `http://localhost:${port(primary.url)}`, duration: '1s', load: { executor: 'constant-rate', rate: 20 }, source: { path: '/' }, primary: [primary.url], faults: [{ kind: 'duplicate', percent: 100, copies: 3 }] });
+    expect(await codeOf(prepareRun(withFaults))).toBe('ST_ERR_SAFETY_TARGET_IS_PRIMARY');
     expect(hits).toBe(0);
   });
 
