@@ -31,6 +31,8 @@ export interface ProxyContext {
   maxBodyBytes: number;
   /** upstream.responseTimeout to the millisecond (undefined when 0: off). */
   responseDeadlines: DeadlineList | undefined;
+  /** upstream.bodyTimeout (idle time between response chunks, not counting our own pauses), to the millisecond. */
+  bodyDeadlines: DeadlineList | undefined;
   log: Logger;
   draining: boolean;
   /** Exchanges in flight, so a drain timeout can answer and record each one it cuts. */
@@ -106,6 +108,8 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
   private fault: FaultDecision | undefined;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
+  /** Resumes undici after a pause and restarts the body idle deadline (made on the first pause only). */
+  private resumeBody: (() => void) | undefined;
   private responding = false;
   private ended = false;
   private finished = false;
@@ -285,10 +289,12 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     if (this.res.destroyed || this.finished) abort(new ClientAbortError('client closed the connection'));
   }
 
-  /** upstream.responseTimeout passed without response headers. */
+  /** upstream.responseTimeout passed without response headers, or upstream.bodyTimeout without a body chunk. */
   onDeadline(): void {
-    if (this.finished || this.responding) return;
-    const err = Object.assign(new Error(`no response headers within upstream.responseTimeout (${this.ctx.responseDeadlines!.ms} ms)`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    if (this.finished) return;
+    const err = this.responding
+      ? Object.assign(new Error(`no response body data within upstream.bodyTimeout (${this.ctx.bodyDeadlines!.ms} ms)`), { code: 'UND_ERR_BODY_TIMEOUT' })
+      : Object.assign(new Error(`no response headers within upstream.responseTimeout (${this.ctx.responseDeadlines!.ms} ms)`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
     const abort = this.abortUpstream;
     // Not yet on a connection (queued in the pool): answer now; onConnect aborts it later.
     if (abort) abort(err);
@@ -308,6 +314,7 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     try {
       this.responding = true;
       this.res.writeHead(statusCode, statusText || undefined, headers);
+      this.ctx.bodyDeadlines?.add(this);
     } catch (err) {
       // The upstream sent a header Node refuses to send on; fail this request only.
       this.responding = false;
@@ -320,14 +327,29 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
   onData(chunk: Buffer): boolean {
     this.resBytes += chunk.length;
     const ok = this.res.write(chunk);
+    const body = this.ctx.bodyDeadlines;
     if (this.bytesPerMs > 0) {
       // Response bandwidth fault: pause undici for as long as this chunk "takes".
-      const t = setTimeout(this.resumeUpstream!, chunk.length / this.bytesPerMs);
+      body?.remove(this); // our pause is not the upstream's idleness
+      const t = setTimeout(this.pausedResume(), chunk.length / this.bytesPerMs);
       t.unref();
       return false;
     }
-    if (!ok) this.res.once('drain', this.resumeUpstream!);
+    if (!ok) {
+      body?.remove(this);
+      this.res.once('drain', this.pausedResume());
+    } else {
+      body?.add(this);
+    }
     return ok;
+  }
+
+  private pausedResume(): () => void {
+    return (this.resumeBody ??= () => {
+      if (this.finished) return;
+      this.ctx.bodyDeadlines?.add(this);
+      this.resumeUpstream!();
+    });
   }
 
   onComplete(): void {

@@ -150,6 +150,7 @@ export class Sidecar extends EventEmitter {
       mirror: this.shadow ? { policy: new MirrorPolicy(config.mirror, random), writer: this.shadow, maxBodyBytes: config.mirror.maxBodyBytes } : undefined,
       maxBodyBytes: config.server.maxBodyBytes,
       responseDeadlines: up.responseTimeout > 0 ? new DeadlineList(up.responseTimeout) : undefined,
+      bodyDeadlines: up.bodyTimeout > 0 ? new DeadlineList(up.bodyTimeout) : undefined,
       log: this.log,
       draining: false,
       live: new Set(),
@@ -327,6 +328,7 @@ export class Sidecar extends EventEmitter {
     await closed;
     this.aggregator.stop();
     this.ctx.responseDeadlines?.close();
+    this.ctx.bodyDeadlines?.close();
     await this.writer?.close();
     await this.shadow?.close();
     await Promise.race([this.upstreams.close(), delay(2000)]);

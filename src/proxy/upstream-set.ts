@@ -33,7 +33,7 @@ export class UpstreamMember {
       keepAliveTimeout: opts.keepAliveTimeout,
       // The exchange enforces responseTimeout to the millisecond; undici's (on a 0.5 s tick) is a backstop.
       headersTimeout: opts.responseTimeout > 0 ? opts.responseTimeout + 1000 : 0,
-      bodyTimeout: opts.bodyTimeout,
+      bodyTimeout: opts.bodyTimeout > 0 ? opts.bodyTimeout + 1000 : 0,
       connect: preciseConnector(opts.connectTimeout),
     });
   }
