@@ -510,14 +510,15 @@ function toOriginForm(req: IncomingMessage): { code: ErrorCode; message: string 
   try {
     u = new URL(target);
   } catch {
+    req.url = '/';
     return { code: 'ST_ERR_PROXY_BAD_REQUEST', message: 'the request target is neither origin-form (/path) nor an absolute URL; it was not forwarded' };
   }
+  // Captures and routes always see the path, never a full URL (which may carry credentials).
+  req.url = u.pathname + u.search;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     return { code: 'ST_ERR_PROXY_BAD_REQUEST', message: `the request target's scheme ${u.protocol} is not http or https; it was not forwarded` };
   }
   const host = req.headers.host;
-  // Captures and routes always see the path, never a full URL.
-  req.url = u.pathname + u.search;
   if (host !== undefined) {
     let given: string;
     try {
