@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/common/index.js';
@@ -36,7 +38,9 @@ describe('capture writer on a full disk, across restarts and at shutdown', () =>
     writeFileSync(ballast, Buffer.alloc(100 * 1024));
     const file = join(dir, 'capture.ndjson');
     const up = await server((_req, res) => res.end('ok'));
-    const sc = await sidecar({ primary: [up.url], capture: { file, flushInterval: '10ms' } });
+    let logs = '';
+    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { logs += String(chunk); cb(); } }));
+    const sc = await sidecar({ primary: [up.url], capture: { file, flushInterval: '10ms' } }, { logger });
     const dispatcher = new Agent({ connections: 8 });
     cleanup.push(() => dispatcher.close());
     const statuses: number[] = [];
@@ -65,6 +69,11 @@ describe('capture writer on a full disk, across restarts and at shutdown', () =>
     expect(700 - records.length).toBe(Object.values(dropped).reduce((a, b) => a + b, 0));
     // After space returned, new records were written on lines of their own.
     expect(records.filter((r) => r.path.startsWith('/after/')).length).toBe(100);
+    // One clear log line for the streak, with the code and what happened.
+    const lines = logs.trim().split('\n').map((l) => JSON.parse(l) as { code?: string; err?: string; msg: string });
+    const diskLines = lines.filter((l) => l.code === 'ST_ERR_CAPTURE_WRITE_FAILED');
+    expect(diskLines).toHaveLength(1);
+    expect(diskLines[0]!.err).toMatch(/short write.*ENOSPC.*last complete line/);
   });
 
   it('restarting in another capture mode on the same file starts a new file; a line cut by a crash is dropped, not appended to', async () => {
