@@ -50,11 +50,11 @@ export const ERROR_CODES = {
   },
   ST_ERR_LISTEN_FAILED: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
-    summary: 'A listener could not bind (port in use or no permission); choose another address.',
+    summary: 'A listener could not bind (port in use, no permission, or the address is not on this host); the message says which and what to choose.',
   },
   ST_ERR_SAFETY_TARGET_IS_PRIMARY: {
-    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
-    summary: 'Shadow traffic, generated load or faults were aimed at the primary; point them at the secondary.',
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
+    summary: 'Shadow traffic, generated load or faults were aimed at the primary (compared by resolved address and port: localhost, 127.0.0.0/8, ::1, ::ffff:127.x, 0.0.0.0 and this host\'s own addresses are one host); point them at the secondary.',
   },
   ST_ERR_PROXY_UPSTREAM_UNREACHABLE: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
@@ -76,6 +76,14 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
     summary: 'The client sent a malformed HTTP request; it was not forwarded.',
   },
+  ST_ERR_PROXY_FOREIGN_AUTHORITY: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
+    summary: 'An absolute-form request target (GET http://host/...) named another authority than Host; the sidecar forwards only to its primary: send origin-form (GET /path).',
+  },
+  ST_ERR_PROXY_METHOD_NOT_ALLOWED: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 405,
+    summary: 'CONNECT is not proxied: the sidecar forwards to its primary and is not a tunnelling proxy.',
+  },
   ST_ERR_PROXY_HEADERS_TOO_LARGE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 431,
     summary: 'The request headers exceed server.maxHeaderBytes; send smaller headers or raise the limit.',
@@ -92,6 +100,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
     summary: 'A fault drill aborted this request on purpose (faults.rules or x-shadowtwin-fault-* headers).',
   },
+  ST_ERR_PROXY_FAULT_HEADER_INVALID: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
+    summary: 'An x-shadowtwin-fault-* header is not a number within its bounds (abort 200-599, percentages 0-100, delay up to 60000 ms, throughput 1-10000000 KiB/s); the request was not forwarded.',
+  },
   ST_ERR_PROXY_SHUTTING_DOWN: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
     summary: 'The sidecar is draining after SIGTERM and takes no new requests; retry on another instance.',
@@ -103,6 +115,10 @@ export const ERROR_CODES = {
   ST_ERR_ADMIN_BAD_REQUEST: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
     summary: 'The admin request body is not valid; the message names the field to fix.',
+  },
+  ST_ERR_ADMIN_BODY_TOO_LARGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 413,
+    summary: 'The admin request body is over 64 KiB; a membership list is far smaller, send only the URLs.',
   },
   ST_ERR_ADMIN_NOT_FOUND: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,

@@ -1,6 +1,7 @@
 export * from './error-codes.js';
 export * from './errors.js';
 export * from './address.js';
+export * from './endpoint-identity.js';
 export * from './duration.js';
 export * from './hash.js';
 export * from './redact.js';

@@ -1,59 +1,145 @@
+import { createHmac } from 'node:crypto';
+
 export const REDACTED = '[REDACTED]';
 
-/** Headers that always carry credentials; configured names are added to these. */
+/** Headers that always carry credentials; configured names and the sensitive-name patterns add to these. */
 export const DEFAULT_REDACTED_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'] as const;
+
+/**
+ * Sensitive names, matched case-insensitively in header names and body
+ * field names at any depth. A name is sensitive when, with separators
+ * removed, it contains one of `SENSITIVE_SUBSTRINGS` (`X-Auth-Token`,
+ * `client_secret`, `newPassword`), or when one of its words (split at
+ * `-`, `_`, `.`, spaces and camelCase) is one of `SENSITIVE_WORDS`
+ * (`api_key`, `accessKey`, but not `monkey` or `keyword`).
+ */
+export const SENSITIVE_SUBSTRINGS = [
+  'password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'credential', 'cookie', 'session',
+  'authorization', 'authentication', 'privatekey', 'signature', 'cvv', 'cvc', 'cardnumber', 'creditcard', 'ssn',
+] as const;
+export const SENSITIVE_WORDS = ['key', 'auth', 'pwd', 'pass', 'pin', 'sid', 'otp', 'jwt', 'bearer', 'card', 'pan', 'iban', 'csrf', 'xsrf', 'salt', 'oauth'] as const;
 
 export type HeaderMap = Record<string, string | string[]>;
 
-export interface Redactor {
-  headers(headers: HeaderMap): HeaderMap;
-  /** Redacts a captured body given its content type; returns the text to store. */
-  body(body: Buffer, contentType: string | undefined): string;
+/** What replaces a body that could not be redacted field by field: its size and a keyed hash, never its bytes. */
+export interface OmittedBody {
+  reason: 'unparsed' | 'not_allowed' | 'truncated';
+  /** Media type as sent, `none` when absent. */
+  contentType: string;
+  bytes: number;
+  /** HMAC-SHA-256 keyed with the capture salt, 16 hex: equal bodies group, guesses cannot be checked. */
+  hash: string;
 }
 
+export type RedactedBody = { text: string; omitted?: undefined } | { text?: undefined; omitted: OmittedBody };
+
+export interface Redactor {
+  headers(headers: HeaderMap): HeaderMap;
+  /** Redacts a captured body given its media type: its redacted text, or a marker when it cannot be redacted. */
+  body(body: Buffer, contentType: string | undefined, truncated?: boolean): RedactedBody;
+}
+
+export interface RedactorOptions {
+  /** Extra header names (exact, case-insensitive). */
+  headers?: readonly string[];
+  /** Extra body field names (exact, case-insensitive). */
+  bodyFields?: readonly string[];
+  /** The built-in names and patterns (default true). */
+  defaults?: boolean;
+  /** Media types stored verbatim when not parseable (`text/plain`, `application/octet-stream`, `image/*`). */
+  rawBodyTypes?: readonly string[];
+  /** Key for the omitted-body hash. */
+  salt?: string;
+}
+
+function words(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
+}
+
+/** True when a header or field name looks like it carries a credential (the built-in patterns). */
+export function isSensitiveName(name: string): boolean {
+  const flat = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  for (const s of SENSITIVE_SUBSTRINGS) if (flat.includes(s)) return true;
+  for (const w of words(name)) if ((SENSITIVE_WORDS as readonly string[]).includes(w)) return true;
+  return false;
+}
+
+/** `Bearer|Basic|Token <one credential-looking word>`, `Digest k=…`, or a JWT; not prose such as "Basic plan". */
+const CREDENTIAL_VALUE = /^\s*(?:(?:bearer|basic|token)\s+[\w\-.~+/]{8,}=*\s*$|digest\s+\w+=|eyJ[\w-]{4,}\.[\w-]{4,}\.)/i;
+
+const isJson = (mt: string): boolean => mt === 'application/json' || mt.endsWith('+json');
+const FORM = 'application/x-www-form-urlencoded';
+
 /**
- * Builds a redactor once (config parse time) so the request path only does
- * set look-ups. Body fields are matched by key name at any depth of a JSON
- * document and in `application/x-www-form-urlencoded` bodies; a JSON body
- * that does not parse is stored as a marker rather than risk leaking a field.
+ * Builds a redactor once (config parse time); it runs only in `full`
+ * capture mode. JSON bodies are redacted key by key at any depth and
+ * form bodies field by field; any other body (multipart, text, untyped,
+ * unparseable or truncated JSON) is replaced by an `OmittedBody` marker
+ * unless its media type is listed in `rawBodyTypes`.
  */
-export function createRedactor(extraHeaders: readonly string[] = [], bodyFields: readonly string[] = []): Redactor {
-  const headerSet = new Set([...DEFAULT_REDACTED_HEADERS, ...extraHeaders.map((h) => h.toLowerCase())]);
-  const fieldSet = new Set(bodyFields.map((f) => f.toLowerCase()));
+export function createRedactor(opts: RedactorOptions = {}): Redactor {
+  const defaults = opts.defaults !== false;
+  const headerSet = new Set([...(defaults ? DEFAULT_REDACTED_HEADERS : []), ...(opts.headers ?? []).map((h) => h.toLowerCase())]);
+  const fieldSet = new Set((opts.bodyFields ?? []).map((f) => f.toLowerCase()));
+  const raw = (opts.rawBodyTypes ?? []).map((t) => t.toLowerCase().trim());
+  const salt = opts.salt ?? '';
+  // Names repeat a lot; remember the verdicts (bounded).
+  const memo = (exact: Set<string>) => {
+    const verdicts = new Map<string, boolean>();
+    return (name: string): boolean => {
+      let v = verdicts.get(name);
+      if (v === undefined) {
+        v = exact.has(name.toLowerCase()) || (defaults && isSensitiveName(name));
+        if (verdicts.size > 10_000) verdicts.clear();
+        verdicts.set(name, v);
+      }
+      return v;
+    };
+  };
+  const headerSensitive = memo(headerSet);
+  const fieldSensitive = memo(fieldSet);
+  // A credential under an innocent name: "Bearer …", "Basic …", a JWT.
+  const secretValue = (v: unknown): boolean => defaults && typeof v === 'string' && CREDENTIAL_VALUE.test(v);
 
   const scrub = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(scrub);
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = fieldSet.has(k.toLowerCase()) ? REDACTED : scrub(v);
+      for (const [k, v] of Object.entries(value)) out[k] = fieldSensitive(k) ? REDACTED : scrub(v);
       return out;
     }
-    return value;
+    return secretValue(value) ? REDACTED : value;
   };
+  const allowedRaw = (mt: string): boolean => mt !== '' && raw.some((t) => t === mt || (t.endsWith('/*') && mt.startsWith(t.slice(0, -1))));
+  const omit = (body: Buffer, mt: string, reason: OmittedBody['reason']): RedactedBody => ({
+    omitted: { reason, contentType: mt || 'none', bytes: body.length, hash: createHmac('sha256', salt).update(body).digest('hex').slice(0, 16) },
+  });
 
   return {
     headers(headers) {
       const out: HeaderMap = {};
-      for (const [k, v] of Object.entries(headers)) out[k] = headerSet.has(k.toLowerCase()) ? REDACTED : v;
+      for (const [k, v] of Object.entries(headers)) out[k] = headerSensitive(k) || secretValue(v) ? REDACTED : v;
       return out;
     },
-    body(body, contentType) {
-      const text = body.toString('utf8');
-      if (fieldSet.size === 0) return text;
-      const ct = (contentType ?? '').toLowerCase();
-      if (ct.includes('json')) {
+    body(body, contentType, truncated = false) {
+      const mt = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+      if (allowedRaw(mt)) return { text: body.toString('utf8') };
+      if (isJson(mt)) {
+        if (truncated) return omit(body, mt, 'truncated');
         try {
-          return JSON.stringify(scrub(JSON.parse(text)));
+          return { text: JSON.stringify(scrub(JSON.parse(body.toString('utf8')))) };
         } catch {
-          return '[UNPARSEABLE JSON BODY REDACTED]';
+          return omit(body, mt, 'unparsed');
         }
       }
-      if (ct.includes('x-www-form-urlencoded')) {
-        const params = new URLSearchParams(text);
-        for (const key of [...params.keys()]) if (fieldSet.has(key.toLowerCase())) params.set(key, REDACTED);
-        return params.toString();
+      if (mt === FORM) {
+        if (truncated) return omit(body, mt, 'truncated');
+        const params = new URLSearchParams(body.toString('utf8'));
+        const out = new URLSearchParams();
+        for (const [k, v] of params) out.append(k, fieldSensitive(k) || secretValue(v) ? REDACTED : v);
+        return { text: out.toString() };
       }
-      return text;
+      return omit(body, mt, 'not_allowed');
     },
   };
 }

@@ -28,6 +28,12 @@ export interface RequestRecord {
   headers?: Record<string, string | string[]>;
   body?: string;
   bodyTruncated?: boolean;
+  /**
+   * Full mode, instead of `body`, when the body could not be redacted field
+   * by field (not JSON or a form, unparseable, or truncated) and its media
+   * type is not in `capture.rawBodyTypes`: size and a keyed hash, never bytes.
+   */
+  bodyOmitted?: { reason: 'unparsed' | 'not_allowed' | 'truncated'; contentType: string; bytes: number; hash: string };
 }
 
 export const CAPTURE_FORMAT_VERSION = 1;

@@ -1,4 +1,4 @@
-import { decodeHistogram, loadCapture, loadConfig, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord, type SkipReport } from '../common/index.js';
+import { decodeHistogram, findSameEndpoint, loadCapture, loadConfig, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord, type SkipReport } from '../common/index.js';
 import { EXECUTORS, peakRate } from './load/executors.js';
 import { LoadRun } from './load-run.js';
 import { buildReport, type RunReport } from './run-report.js';
@@ -40,9 +40,11 @@ export interface PrepareOptions {
  */
 export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}): Promise<PreparedRun> {
   const target = scenario.target;
-  const forbidden = [...scenario.primary, ...(opts.primary ?? []).map((p) => { try { return new URL(p).origin; } catch { return p; } })];
-  if (forbidden.includes(target)) {
-    throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `refusing to generate load against ${target}: it is a primary host; target the secondary`);
+  const forbidden = [...scenario.primary, ...(opts.primary ?? []).filter((p) => URL.canParse(p))];
+  // Resolved addresses, not strings: localhost, 127.0.0.1, [::ffff:127.0.0.1] and 0.0.0.0 are one host.
+  const same = await findSameEndpoint([target], forbidden);
+  if (same) {
+    throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `refusing to generate load against ${target}: it reaches the primary host ${same.forbidden} (same address and port); target the secondary`);
   }
   const random = seededRandom(scenario.seed);
   let records: RequestRecord[] | undefined;

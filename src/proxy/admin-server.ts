@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { errorBody, tokenMatches, type ErrorCode } from '../common/index.js';
+import { errorBody, httpOrigin, ShadowtwinError, tokenMatches, type ErrorCode } from '../common/index.js';
 
 export interface AdminRoutes {
   registry: Registry;
@@ -23,6 +23,13 @@ function sendError(res: ServerResponse, status: number, code: ErrorCode, message
   send(res, status, errorBody(code, message));
 }
 
+class BodyTooLarge extends Error {}
+
+/**
+ * Reads a small body. An oversized one is drained (not buffered) and then
+ * refused, so the client reads the 413 instead of a connection reset; past
+ * 64 MiB the connection is cut.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -30,33 +37,32 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_ADMIN_BODY) {
-        reject(new Error(`body over ${MAX_ADMIN_BODY} bytes`));
-        req.destroy();
+        chunks.length = 0;
+        if (size > 1024 * MAX_ADMIN_BODY) req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_ADMIN_BODY ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
 
+/** The same rules as --primary on the command line (http(s), no path, query or credentials). */
 function validOrigins(value: unknown): string[] | string {
   const list = Array.isArray(value) ? value : (value as { primary?: unknown })?.primary;
   if (!Array.isArray(list)) return 'body must be a JSON array of URLs or {"primary": [URL, ...]}';
   const out: string[] = [];
   for (const [i, v] of list.entries()) {
     if (typeof v !== 'string') return `primary[${i}] must be a string URL`;
-    try {
-      const u = new URL(v);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') return `primary[${i}] (${v}) must be http:// or https://`;
-      out.push(u.origin);
-    } catch {
-      return `primary[${i}] (${v}) is not a URL; write e.g. http://10.0.0.5:8080`;
-    }
+    const parsed = httpOrigin.safeParse(v);
+    if (!parsed.success) return `primary[${i}]: ${parsed.error.issues[0]?.message ?? 'not a URL'}`;
+    out.push(parsed.data);
   }
   return out;
 }
+
+const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
 
 /**
  * The admin port: metrics, health, redacted config, membership, histogram
@@ -65,13 +71,17 @@ function validOrigins(value: unknown): string[] | string {
  */
 export function createAdminServer(routes: AdminRoutes, token: string | undefined): Server {
   return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    void handle(req, res).catch((err: Error) => sendError(res, 500, 'ST_ERR_INTERNAL', err.message));
+    void handle(req, res).catch((err: Error) => {
+      if (res.headersSent) return;
+      if (err instanceof ShadowtwinError) sendError(res, err.httpStatus, err.code, err.message);
+      else sendError(res, 500, 'ST_ERR_INTERNAL', err.message);
+    });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (token !== undefined) {
       const auth = req.headers.authorization ?? '';
-      const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      const given = BEARER.exec(auth)?.[1] ?? '';
       if (!given || !tokenMatches(given, token)) {
         res.setHeader('www-authenticate', 'Bearer realm="shadowtwin-admin"');
         sendError(res, 401, 'ST_ERR_ADMIN_UNAUTHORIZED', 'send "Authorization: Bearer <admin token>"');
@@ -96,6 +106,11 @@ export function createAdminServer(routes: AdminRoutes, token: string | undefined
       try {
         parsed = JSON.parse(await readBody(req));
       } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close');
+          sendError(res, 413, 'ST_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes; send only the list of primary URLs`);
+          return;
+        }
         sendError(res, 400, 'ST_ERR_ADMIN_BAD_REQUEST', `body is not JSON: ${(err as Error).message}`);
         return;
       }

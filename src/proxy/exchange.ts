@@ -8,6 +8,15 @@ import { forwardableRequestHeaders, forwardableResponseHeaders } from './hop-by-
 import type { HotTotals, ProxyMetrics } from './metrics.js';
 import type { ShadowWriter } from './shadow-writer.js';
 import type { UpstreamMember, UpstreamSet } from './upstream-set.js';
+import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
+
+/**
+ * Set on a client socket by the server's clientError handler: the status and
+ * code it answered with, so an exchange cut by the parser error records what
+ * the client got rather than a client abort.
+ */
+export const CLIENT_ERROR = Symbol('shadowtwin client error');
+export interface ClientErrorMark { status: number; code: ErrorCode }
 
 /** Everything an exchange needs, built once per sidecar (never per request). */
 export interface ProxyContext {
@@ -20,8 +29,14 @@ export interface ProxyContext {
   faults: FaultFilter | undefined;
   mirror: { policy: MirrorPolicy; writer: ShadowWriter; maxBodyBytes: number } | undefined;
   maxBodyBytes: number;
+  /** upstream.responseTimeout to the millisecond (undefined when 0: off). */
+  responseDeadlines: DeadlineList | undefined;
+  /** upstream.bodyTimeout (idle time between response chunks, not counting our own pauses), to the millisecond. */
+  bodyDeadlines: DeadlineList | undefined;
   log: Logger;
   draining: boolean;
+  /** Exchanges in flight, so a drain timeout can answer and record each one it cuts. */
+  live: Set<Exchange>;
   /** Resolves drain waiters when inFlight reaches 0. */
   onIdle: (() => void) | undefined;
   /** Label cap: routes beyond it are reported as `other`. */
@@ -68,7 +83,11 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND'
  * client socket to undici. Capture, mirror and fault are side-channels: none
  * can fail or delay the primary exchange except a fault drill on purpose.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
+  dlPrev: DeadlineEntry | undefined = undefined;
+  dlNext: DeadlineEntry | undefined = undefined;
+  dlAt = 0;
+  dlList: DeadlineList | undefined = undefined;
   private readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -89,6 +108,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private fault: FaultDecision | undefined;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
+  /** Resumes undici after a pause and restarts the body idle deadline (made on the first pause only). */
+  private resumeBody: (() => void) | undefined;
   private responding = false;
   private ended = false;
   private finished = false;
@@ -99,19 +120,29 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private captureBody: Buffer[] | undefined;
   private captureBytes = 0;
   private captureTruncated = false;
+  /** Set when the request target cannot be forwarded (absolute-form naming another authority). */
+  private refusal: { code: ErrorCode; message: string } | undefined;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse) {
     this.ctx = ctx;
     this.req = req;
     this.res = res;
     this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    // Origin-form starts with '/'; anything else (absolute-form, '*') takes the slow path.
+    if (url.charCodeAt(0) !== 47 && url !== '*') this.refusal = toOriginForm(req);
     this.route = ctx.normalizer.normalize(req.url ?? '/');
     this.remoteAddress = req.socket.remoteAddress;
   }
 
   start(): void {
     this.ctx.totals.inFlight++;
+    this.ctx.live.add(this);
     this.res.on('close', this.onResponseClose);
+    if (this.refusal) {
+      this.reject(this.refusal.code, this.refusal.message);
+      return;
+    }
 
     const h = this.req.headers;
     const cl = h['content-length'];
@@ -125,6 +156,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
     if (ctx.faults) {
       this.fault = ctx.faults.decide(this.route, this.method, this.req.url ?? '/', h);
+      if (this.fault?.invalid !== undefined) {
+        const message = `${this.fault.invalid}; the request was not forwarded`;
+        this.fault = undefined;
+        this.reject('ST_ERR_PROXY_FAULT_HEADER_INVALID', message);
+        return;
+      }
       if (this.fault) {
         ctx.metrics.faultsInjected.labels(this.fault.label).inc();
         if (this.fault.rateLimitBytesPerSec) this.bytesPerMs = this.fault.rateLimitBytesPerSec / 1000;
@@ -191,6 +228,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.member = member;
+    // Dispatched in the arrival tick (the usual case): arrival time is "now" and saves a clock read.
+    this.ctx.responseDeadlines?.add(this, this.retried || this.fault?.delayMs ? performance.now() : this.t0);
     // undici accepts async iterables as bodies; its types only list Readable.
     const body = !this.hasBody ? null : this.observed ? (observeBody(this.req, this) as unknown as Dispatcher.DispatchOptions['body']) : this.req;
     member.pool.dispatch({
@@ -247,11 +286,24 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
-    if (this.res.destroyed) abort(new ClientAbortError('client closed the connection'));
+    if (this.res.destroyed || this.finished) abort(new ClientAbortError('client closed the connection'));
+  }
+
+  /** upstream.responseTimeout passed without response headers, or upstream.bodyTimeout without a body chunk. */
+  onDeadline(): void {
+    if (this.finished) return;
+    const err = this.responding
+      ? Object.assign(new Error(`no response body data within upstream.bodyTimeout (${this.ctx.bodyDeadlines!.ms} ms)`), { code: 'UND_ERR_BODY_TIMEOUT' })
+      : Object.assign(new Error(`no response headers within upstream.responseTimeout (${this.ctx.responseDeadlines!.ms} ms)`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    const abort = this.abortUpstream;
+    // Not yet on a connection (queued in the pool): answer now; onConnect aborts it later.
+    if (abort) abort(err);
+    else this.onError(err);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 1xx informational: Node answers 100-continue itself
+    this.dlList?.remove(this);
     this.status = statusCode;
     const upstreams = this.ctx.upstreams;
     if (statusCode >= 502 && statusCode <= 504) upstreams.reportFailure(this.member!);
@@ -262,6 +314,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     try {
       this.responding = true;
       this.res.writeHead(statusCode, statusText || undefined, headers);
+      this.ctx.bodyDeadlines?.add(this);
     } catch (err) {
       // The upstream sent a header Node refuses to send on; fail this request only.
       this.responding = false;
@@ -274,14 +327,29 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.resBytes += chunk.length;
     const ok = this.res.write(chunk);
+    const body = this.ctx.bodyDeadlines;
     if (this.bytesPerMs > 0) {
       // Response bandwidth fault: pause undici for as long as this chunk "takes".
-      const t = setTimeout(this.resumeUpstream!, chunk.length / this.bytesPerMs);
+      body?.remove(this); // our pause is not the upstream's idleness
+      const t = setTimeout(this.pausedResume(), chunk.length / this.bytesPerMs);
       t.unref();
       return false;
     }
-    if (!ok) this.res.once('drain', this.resumeUpstream!);
+    if (!ok) {
+      body?.remove(this);
+      this.res.once('drain', this.pausedResume());
+    } else {
+      body?.add(this);
+    }
     return ok;
+  }
+
+  private pausedResume(): () => void {
+    return (this.resumeBody ??= () => {
+      if (this.finished) return;
+      this.ctx.bodyDeadlines?.add(this);
+      this.resumeUpstream!();
+    });
   }
 
   onComplete(): void {
@@ -292,6 +360,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     if (this.finished) return;
+    this.dlList?.remove(this);
+    const mark = (this.req.socket as { [CLIENT_ERROR]?: ClientErrorMark } | null)?.[CLIENT_ERROR];
+    if (mark) {
+      // The parser rejected the request (e.g. a bad chunk) and the server already answered it.
+      this.status = mark.status;
+      this.error = mark.code;
+      this.finish();
+      return;
+    }
     if (this.res.destroyed || err instanceof ClientAbortError) {
       this.status = CLIENT_CLOSED;
       this.error = 'ST_CLIENT_ABORTED';
@@ -326,11 +403,32 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // The client went away first: stop the upstream exchange too.
     this.abortUpstream?.(new ClientAbortError('client closed the connection'));
     if (!this.abortUpstream && !this.finished) {
-      this.status = CLIENT_CLOSED;
-      this.error = 'ST_CLIENT_ABORTED';
+      const mark = (this.req.socket as { [CLIENT_ERROR]?: ClientErrorMark } | null)?.[CLIENT_ERROR];
+      this.status = mark?.status ?? CLIENT_CLOSED;
+      this.error = mark?.code ?? 'ST_CLIENT_ABORTED';
       this.finish();
     }
   };
+
+  /**
+   * The drain timeout passed with this exchange unfinished: a client still
+   * waiting for headers gets a 503; one mid-response is cut (it got the
+   * status already). Either way the record says ST_ERR_PROXY_SHUTTING_DOWN.
+   */
+  cutByDrain(): void {
+    if (this.finished) return;
+    const cut = new ClientAbortError('drain timeout');
+    if (!this.responding && !this.res.headersSent) {
+      this.res.setHeader('connection', 'close');
+      this.respondError(503, 'ST_ERR_PROXY_SHUTTING_DOWN', 'the sidecar is shutting down and the primary did not answer within drainTimeout; retry on another instance');
+      this.abortUpstream?.(cut);
+      return;
+    }
+    this.error = 'ST_ERR_PROXY_SHUTTING_DOWN';
+    this.finish();
+    this.abortUpstream?.(cut);
+    this.res.destroy();
+  }
 
   /** Rejects before contacting any upstream; the request body (if any) is not read. */
   private reject(code: ErrorCode, message: string): void {
@@ -359,6 +457,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.dlList?.remove(this);
+    this.ctx.live.delete(this);
     const ctx = this.ctx;
     const durationMs = performance.now() - this.t0;
     if (this.fault) ctx.faults!.release(this.fault);
@@ -395,6 +495,45 @@ function upstreamMessage(code: ErrorCode, origin: string | undefined, err: Error
     case 'ST_ERR_PROXY_BODY_TOO_LARGE': return err.message;
     default: return `${where} is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message}); check that it is running`;
   }
+}
+
+/**
+ * RFC 9112 §3.2.2: an absolute-form target is turned into origin-form toward
+ * the primary, with Host set to its authority, when that authority is the
+ * one the client named in Host (or it sent none). A target naming another
+ * authority, or not http(s), is refused: the sidecar forwards only to the
+ * primary and is not an open forward proxy.
+ */
+function toOriginForm(req: IncomingMessage): { code: ErrorCode; message: string } | undefined {
+  const target = req.url ?? '';
+  let u: URL;
+  try {
+    u = new URL(target);
+  } catch {
+    req.url = '/';
+    return { code: 'ST_ERR_PROXY_BAD_REQUEST', message: 'the request target is neither origin-form (/path) nor an absolute URL; it was not forwarded' };
+  }
+  // Captures and routes always see the path, never a full URL (which may carry credentials).
+  req.url = u.pathname + u.search;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    return { code: 'ST_ERR_PROXY_BAD_REQUEST', message: `the request target's scheme ${u.protocol} is not http or https; it was not forwarded` };
+  }
+  const host = req.headers.host;
+  if (host !== undefined) {
+    let given: string;
+    try {
+      given = new URL(`${u.protocol}//${host}`).host;
+    } catch {
+      given = host.toLowerCase();
+    }
+    if (given !== u.host) {
+      return { code: 'ST_ERR_PROXY_FOREIGN_AUTHORITY', message: `the request target names ${u.host} but Host is ${host}; this sidecar forwards only to its primary: send origin-form (GET /path) with Host` };
+    }
+  } else {
+    req.headers.host = u.host;
+    req.rawHeaders.push('Host', u.host);
+  }
+  return undefined;
 }
 
 /** Streams the client body to undici while the exchange counts and tees it. */

@@ -2,12 +2,13 @@ import { EventEmitter } from 'node:events';
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
-  errorBody, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
+  errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
   type ErrorCode, type Logger, type SidecarConfig,
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
-import { CaptureWriter } from './capture-writer.js';
-import { Exchange, type ProxyContext } from './exchange.js';
+import { CaptureWriter, ShortWriteError } from './capture-writer.js';
+import { DeadlineList } from './deadline-list.js';
+import { CLIENT_ERROR, Exchange, type ClientErrorMark, type ProxyContext } from './exchange.js';
 import { CaptureFilter } from './filters/capture.js';
 import { FaultFilter } from './filters/fault.js';
 import { MirrorPolicy } from './filters/mirror.js';
@@ -18,7 +19,11 @@ import { UpstreamSet } from './upstream-set.js';
 import { WindowAggregator } from './window-aggregator.js';
 import { createUpgradeHandler } from './websocket.js';
 
+/** Marks the throwaway warm-up sidecar, which mirrors to its own loopback sink (module-private). */
+const WARM_UP_INSTANCE = Symbol('warm-up instance');
+
 export interface SidecarOptions {
+  [WARM_UP_INSTANCE]?: true;
   logger?: Logger;
   /** Source of randomness for sampling and fault draws (tests pass a seeded one). */
   random?: () => number;
@@ -65,11 +70,13 @@ export class Sidecar extends EventEmitter {
   private readonly startedAt = Date.now();
   private addressesValue: SidecarAddresses | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly warmUpInstance: boolean;
 
   constructor(config: SidecarConfig, options: SidecarOptions = {}) {
     super();
     this.config = config;
     this.log = options.logger ?? silentLogger();
+    this.warmUpInstance = options[WARM_UP_INSTANCE] === true;
     const random = options.random ?? Math.random;
     const totals = createHotTotals();
     const metrics = (this.metrics = createProxyMetrics({
@@ -100,7 +107,10 @@ export class Sidecar extends EventEmitter {
       }, {
         written: (n, bytes) => { metrics.captureWritten.inc(n); metrics.captureBytes.inc(bytes); },
         dropped: (reason, n) => metrics.captureDropped.labels(reason).inc(n),
-        error: (err) => this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED' }, 'capture write failed; records are dropped and counted until it recovers'),
+        error: (err) => this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED', file: config.capture.file }, err instanceof ShortWriteError
+          ? 'capture file: the disk took only part of a write (full?); the file was cut back to its last complete line, records are dropped and counted (shadowtwin_capture_records_dropped_total{reason="short_write"}) until space returns'
+          : 'capture write failed; records are dropped and counted until it recovers'),
+        movedAside: (file, to, why) => this.log.warn({ file, movedTo: to, why }, 'capture file from an earlier run moved aside; a new file is started so modes never mix'),
       });
     }
     this.capture = new CaptureFilter(config.capture, this.aggregator, this.writer);
@@ -139,8 +149,11 @@ export class Sidecar extends EventEmitter {
       faults: config.faults.enabled ? new FaultFilter(config.faults, random, () => metrics.faultsSkipped.inc()) : undefined,
       mirror: this.shadow ? { policy: new MirrorPolicy(config.mirror, random), writer: this.shadow, maxBodyBytes: config.mirror.maxBodyBytes } : undefined,
       maxBodyBytes: config.server.maxBodyBytes,
+      responseDeadlines: up.responseTimeout > 0 ? new DeadlineList(up.responseTimeout) : undefined,
+      bodyDeadlines: up.bodyTimeout > 0 ? new DeadlineList(up.bodyTimeout) : undefined,
       log: this.log,
       draining: false,
+      live: new Set(),
       onIdle: undefined,
       routeLabel(route) {
         if (labelled.has(route)) return route;
@@ -161,6 +174,7 @@ export class Sidecar extends EventEmitter {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(srv.headersTimeout / 4))),
     }, (req, res) => new Exchange(this.ctx, req, res).start());
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.server.on('connect', (_req: unknown, socket: Socket) => this.onConnectMethod(socket));
     this.upgrades = createUpgradeHandler(this.upstreams, this.log);
     this.server.on('upgrade', this.upgrades.handler);
 
@@ -170,11 +184,7 @@ export class Sidecar extends EventEmitter {
       config: () => redactedConfig(config),
       membership: () => this.upstreams.view(),
       setMembership: async (origins) => {
-        if (config.secondary && origins.includes(config.secondary)) {
-          throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', 'the secondary cannot be a primary host');
-        }
-        await this.upstreams.setMembers(origins);
-        this.log.info({ primary: origins }, 'membership changed');
+        await this.setMembership(origins);
         return this.upstreams.view();
       },
       histograms: () => this.histograms(),
@@ -201,8 +211,19 @@ export class Sidecar extends EventEmitter {
       return;
     }
     this.metrics.clientErrors.labels(reason).inc();
+    // An exchange already running on this socket (the parser failed in its body) records this answer.
+    (socket as Socket & { [CLIENT_ERROR]?: ClientErrorMark })[CLIENT_ERROR] = { status, code };
     const body = errorBody(code, status === 400 ? `malformed HTTP request (${err.code ?? err.message}); it was not forwarded` : err.message);
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-shadowtwin-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  /** CONNECT (tunnelling) is not proxied: the sidecar forwards only to its primary. */
+  private onConnectMethod(socket: Socket): void {
+    this.metrics.clientErrors.labels('method_not_allowed').inc();
+    const code = 'ST_ERR_PROXY_METHOD_NOT_ALLOWED';
+    const body = errorBody(code, 'CONNECT is not supported: this sidecar forwards requests to its primary and is not a tunnelling proxy');
+    socket.on('error', () => undefined);
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-shadowtwin-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
   }
 
   get addresses(): SidecarAddresses {
@@ -215,6 +236,8 @@ export class Sidecar extends EventEmitter {
   }
 
   async start(): Promise<SidecarAddresses> {
+    // The warm-up's throwaway sidecar mirrors to its own sink on purpose; every other one is checked.
+    if (!this.warmUpInstance) await assertNotSecondary(this.config.primary, this.config.secondary);
     if (this.config.server.warmUp) await this.warmUp();
     await this.writer?.start();
     const proxy = await listen(this.server, this.config.listen, 'data port (listen)');
@@ -250,7 +273,7 @@ export class Sidecar extends EventEmitter {
       capture: { ...c.capture, file: undefined },
       faults: { ...c.faults, enabled: false },
       server: { ...c.server, warmUp: false },
-    }, { defaultMetrics: false })).then(
+    }, { defaultMetrics: false, [WARM_UP_INSTANCE]: true })).then(
       () => this.log.debug({ ms: Math.round(performance.now() - t0) }, 'request path warmed up'),
       (err: Error) => this.log.warn({ err: err.message }, 'warm-up failed; starting cold'),
     );
@@ -264,8 +287,14 @@ export class Sidecar extends EventEmitter {
     };
   }
 
-  setMembership(origins: string[]): Promise<void> {
-    return this.upstreams.setMembers(origins);
+  /**
+   * Replaces the primary's membership set; refuses (ST_ERR_SAFETY_TARGET_IS_PRIMARY)
+   * a host that resolves to the secondary's address and port.
+   */
+  async setMembership(origins: string[]): Promise<void> {
+    await assertNotSecondary(origins, this.config.secondary);
+    await this.upstreams.setMembers(origins);
+    this.log.info({ primary: origins }, 'membership changed');
   }
 
   /**
@@ -289,11 +318,17 @@ export class Sidecar extends EventEmitter {
         this.ctx.onIdle = () => { clearTimeout(timer); resolve(); };
       });
     }
-    if (this.ctx.totals.inFlight > 0) this.log.warn({ inFlight: this.ctx.totals.inFlight }, 'drain timeout reached; closing remaining connections');
+    if (this.ctx.totals.inFlight > 0) {
+      this.log.warn({ inFlight: this.ctx.totals.inFlight }, 'drain timeout reached; answering 503 (or cutting) and recording the remaining requests, then closing connections');
+      for (const ex of [...this.ctx.live]) ex.cutByDrain();
+      await new Promise((r) => setImmediate(r)); // let the 503s reach the sockets
+    }
     this.server.closeAllConnections();
     this.upgrades.close(); // upgraded sockets still count as server connections
     await closed;
     this.aggregator.stop();
+    this.ctx.responseDeadlines?.close();
+    this.ctx.bodyDeadlines?.close();
     await this.writer?.close();
     await this.shadow?.close();
     await Promise.race([this.upstreams.close(), delay(2000)]);
@@ -304,6 +339,19 @@ export class Sidecar extends EventEmitter {
   }
 }
 
+/**
+ * Never the primary: the secondary may not be any primary host, compared by
+ * resolved address and port (names, IPv4-mapped IPv6, 0.0.0.0 and this
+ * host's own addresses included). At config time and on membership change only.
+ */
+async function assertNotSecondary(primary: readonly string[], secondary: string | undefined): Promise<void> {
+  if (!secondary) return;
+  const same = await findSameEndpoint([secondary], primary);
+  if (same) {
+    throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `the secondary ${secondary} reaches the primary host ${same.forbidden} (same address and port); shadow traffic must never be aimed at the primary: point --secondary at the candidate service`);
+  }
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
@@ -311,7 +359,11 @@ function delay(ms: number): Promise<void> {
 function listen(server: Server, hp: { host: string; port: number }, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `cannot listen on ${formatHostPort(hp)} for the ${what}: ${err.code ?? err.message}; choose a free port`, { cause: err }));
+      const fix = err.code === 'EADDRNOTAVAIL' ? `${hp.host} is not an address of this host; use one of its interface addresses, 127.0.0.1 or 0.0.0.0`
+        : err.code === 'EACCES' ? 'ports below 1024 need privileges; choose a port above 1024'
+          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `${hp.host} does not resolve; give an IP address`
+            : 'choose a free port';
+      reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `cannot listen on ${formatHostPort(hp)} for the ${what}: ${err.code ?? err.message}; ${fix}`, { cause: err }));
     };
     server.once('error', onError);
     server.listen(hp.port, hp.host, () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 
 export interface UpstreamPoolOptions {
   connectTimeout: number;
@@ -31,15 +31,46 @@ export class UpstreamMember {
       connections: opts.connectionsPerHost,
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeout,
-      headersTimeout: opts.responseTimeout,
-      bodyTimeout: opts.bodyTimeout,
-      connect: { timeout: opts.connectTimeout },
+      // The exchange enforces responseTimeout to the millisecond; undici's (on a 0.5 s tick) is a backstop.
+      headersTimeout: opts.responseTimeout > 0 ? opts.responseTimeout + 1000 : 0,
+      bodyTimeout: opts.bodyTimeout > 0 ? opts.bodyTimeout + 1000 : 0,
+      connect: preciseConnector(opts.connectTimeout),
     });
   }
 
   healthy(now: number): boolean {
     return this.ejectedUntil <= now;
   }
+}
+
+/**
+ * undici's connector with a connect timeout to the millisecond: undici's own
+ * runs on its 0.5 s tick (a 1 s timeout fired after up to 1.5 s) and stays
+ * as a backstop. One plain timer per new connection, not per request.
+ */
+function preciseConnector(timeoutMs: number): buildConnector.connector {
+  const base = buildConnector({ timeout: timeoutMs + 1000 });
+  return (opts, callback) => {
+    let settled = false;
+    let socket: ReturnType<buildConnector.connector> | undefined;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      (socket as { destroy?: () => void } | undefined)?.destroy?.();
+      callback(Object.assign(new Error(`connect timeout after ${timeoutMs} ms (${opts.hostname}:${opts.port})`), { code: 'UND_ERR_CONNECT_TIMEOUT' }), null);
+    }, timeoutMs);
+    socket = base(opts, (err, s) => {
+      clearTimeout(timer);
+      if (settled) {
+        s?.destroy();
+        return;
+      }
+      settled = true;
+      if (err) callback(err, null);
+      else callback(null, s!);
+    });
+    return socket;
+  };
 }
 
 export interface MembershipView {

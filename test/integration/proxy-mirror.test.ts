@@ -70,8 +70,13 @@ describe('sidecar mirroring', () => {
     const revived = (await import('node:http')).createServer((_req, res) => { seen++; res.end(); });
     await new Promise<void>((r) => revived.listen(Number(new URL(deadAt).port), '127.0.0.1', () => r()));
     cleanup.push(() => new Promise<void>((r) => { revived.close(() => r()); revived.closeAllConnections(); }));
-    await new Promise((r) => setTimeout(r, 700));
-    for (let i = 0; i < 20; i++) await (await request(`${sc.addresses.proxy}/a`)).body.dump();
+    // The open period doubled for each probe that failed while it was down (how many depends on how busy the
+    // machine was), so keep the traffic coming until a probe gets through rather than guess a wait.
+    const until = Date.now() + 25_000;
+    while (seen < 15 && Date.now() < until) {
+      await (await request(`${sc.addresses.proxy}/a`)).body.dump();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await waitFor(() => seen >= 15);
     expect(JSON.parse(await (await request(`${sc.addresses.admin}/stats`)).body.text()).mirror.circuitOpen).toBe(false);
   });

@@ -12,6 +12,22 @@ export const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) =
   return ms;
 });
 
+const fmt = (ms: number): string => (ms >= 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/**
+ * A duration with bounds: every timer has a floor (0 or a tiny interval
+ * would spin the CPU) and a ceiling (a typo of hours would hold resources
+ * for a day). `off: true` also accepts 0, meaning "disabled".
+ */
+export function boundedDuration(min: number, max: number, opts: { off?: boolean } = {}) {
+  return durationMs.superRefine((ms, ctx) => {
+    if (opts.off && ms === 0) return;
+    if (!Number.isFinite(ms) || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `${fmt(ms)} is out of range: use ${fmt(min)} to ${fmt(max)}${opts.off ? ', or 0 to disable' : ''}` });
+    }
+  });
+}
+
 /** `HOST:PORT`; `:PORT` or `PORT` means loopback. */
 export const hostPort = z.string().transform((v, ctx) => {
   const hp = parseHostPort(v);
@@ -35,7 +51,11 @@ export const httpOrigin = z.string().transform((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: `"${v}" must start with http:// or https://` });
     return z.NEVER;
   }
-  if (u.pathname !== '/' || u.search) {
+  if (u.username || u.password) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" carries credentials (user:password@); give only scheme://host:port` });
+    return z.NEVER;
+  }
+  if (u.pathname !== '/' || u.search || u.hash) {
     ctx.addIssue({ code: 'custom', message: `"${v}" has a path or query; give only scheme://host:port (paths are forwarded as the client sent them)` });
     return z.NEVER;
   }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { byteSize, durationMs, fraction, hostPort, httpOrigin, percent } from './schema-helpers.js';
+import { boundedDuration as timer, byteSize, fraction, hostPort, httpOrigin, percent } from './schema-helpers.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'CONNECT'] as const;
 const method = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }));
@@ -21,8 +25,8 @@ const faultRule = z.strictObject({
   }).optional(),
   delay: z.strictObject({
     percent,
-    fixed: durationMs,
-    jitter: durationMs.prefault(0),
+    fixed: timer(0, HOUR),
+    jitter: timer(0, HOUR).prefault(0),
   }).optional(),
   /** Response bandwidth limit (Envoy `response_rate_limit`). */
   responseRateLimit: z.strictObject({
@@ -44,25 +48,25 @@ export const sidecarConfigSchema = z.strictObject({
     token: z.string().min(16, 'use at least 16 characters').optional(),
   }).prefault({}),
   upstream: z.strictObject({
-    connectTimeout: durationMs.prefault('2s'),
+    connectTimeout: timer(1, 5 * MINUTE).prefault('2s'),
     /** Time to the response headers (504 after it). */
-    responseTimeout: durationMs.prefault('30s'),
+    responseTimeout: timer(1, HOUR, { off: true }).prefault('30s'),
     /** Idle time between body chunks. */
-    bodyTimeout: durationMs.prefault('60s'),
+    bodyTimeout: timer(1, HOUR, { off: true }).prefault('60s'),
     connectionsPerHost: z.number().int().positive().prefault(256),
-    keepAliveTimeout: durationMs.prefault('4s'),
+    keepAliveTimeout: timer(1, 10 * MINUTE).prefault('4s'),
     ejection: z.strictObject({
       consecutiveFailures: z.number().int().positive().prefault(5),
-      baseTime: durationMs.prefault('10s'),
-      maxTime: durationMs.prefault('5m'),
+      baseTime: timer(1, HOUR).prefault('10s'),
+      maxTime: timer(1, DAY).prefault('5m'),
     }).prefault({}),
   }).prefault({}),
   server: z.strictObject({
     /** Slowloris guard: the whole header block must arrive within this. */
-    headersTimeout: durationMs.prefault('10s'),
+    headersTimeout: timer(1, 5 * MINUTE).prefault('10s'),
     /** The whole request (headers + body) must arrive within this; 0 disables. */
-    requestTimeout: durationMs.prefault('5m'),
-    keepAliveTimeout: durationMs.prefault('5s'),
+    requestTimeout: timer(1, DAY, { off: true }).prefault('5m'),
+    keepAliveTimeout: timer(1, 10 * MINUTE, { off: true }).prefault('5s'),
     maxHeaderBytes: z.number().int().min(1024).prefault(16 * 1024),
     /** 0 means unlimited (bodies are streamed, never buffered). */
     maxBodyBytes: byteSize.prefault(0),
@@ -77,9 +81,15 @@ export const sidecarConfigSchema = z.strictObject({
     maxFiles: z.number().int().positive().prefault(10),
     gzip: z.boolean().prefault(false),
     queueLimit: z.number().int().positive().prefault(20_000),
-    flushInterval: durationMs.prefault('250ms'),
+    flushInterval: timer(10, MINUTE).prefault('250ms'),
+    /** Header names redacted in full mode, added to the built-in names and patterns. */
     redactHeaders: z.array(z.string()).prefault([]),
+    /** Body field names (JSON keys at any depth, form fields) redacted, added to the built-in patterns. */
     redactBodyFields: z.array(z.string()).prefault([]),
+    /** The built-in sensitive names (password, secret, token, key, auth, session, cookie, cvv, …); off only on purpose. */
+    redactDefaults: z.boolean().prefault(true),
+    /** Media types stored verbatim in full mode (e.g. text/plain, image/*); any other non-JSON, non-form body is a marker. */
+    rawBodyTypes: z.array(z.string().regex(/^[\w.+-]+\/(\*|[\w.+-]+)$/, 'write a media type such as text/plain or image/*')).prefault([]),
     /** Header naming the client (e.g. x-client-id); default: first x-forwarded-for hop or the socket address. */
     clientHeader: z.string().optional(),
     sessionCookie: z.string().optional(),
@@ -92,7 +102,7 @@ export const sidecarConfigSchema = z.strictObject({
     /** Distinct routes kept as metric labels; the rest become `other`. */
     maxRoutes: z.number().int().positive().prefault(500),
     /** Telemetry window (per-route counts and histograms). */
-    window: durationMs.prefault('10s'),
+    window: timer(100, HOUR).prefault('10s'),
   }).prefault({}),
   mirror: z.strictObject({
     fraction: fraction.prefault(0),
@@ -106,11 +116,11 @@ export const sidecarConfigSchema = z.strictObject({
     maxBodyBytes: byteSize.prefault('1MiB'),
     /** Rewrite Host to `<host>-shadow` as Envoy does. */
     shadowHost: z.boolean().prefault(false),
-    timeout: durationMs.prefault('10s'),
+    timeout: timer(1, 10 * MINUTE).prefault('10s'),
     /** Circuit breaker: consecutive connection failures that stop dialling the secondary. */
     breakerFailures: z.number().int().positive().prefault(5),
     /** First open period (doubles while probes fail, up to 30 s). */
-    breakerBase: durationMs.prefault('1s'),
+    breakerBase: timer(1, MINUTE).prefault('1s'),
   }).prefault({}),
   faults: z.strictObject({
     enabled: z.boolean().prefault(false),
@@ -119,7 +129,7 @@ export const sidecarConfigSchema = z.strictObject({
     maxActiveFaults: z.number().int().positive().prefault(1000),
     rules: z.array(faultRule).prefault([]),
   }).prefault({}),
-  drainTimeout: durationMs.prefault('15s'),
+  drainTimeout: timer(0, 10 * MINUTE).prefault('15s'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
 

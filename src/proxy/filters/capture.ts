@@ -77,8 +77,9 @@ export class CaptureFilter extends EventEmitter {
     this.maxBodyBytes = cfg.maxBodyBytes;
     this.aggregator = aggregator;
     this.writer = writer;
-    this.redactor = createRedactor(cfg.redactHeaders, cfg.redactBodyFields);
-    this.pseudonyms = new PseudonymCache(cfg.salt ?? randomBytes(16).toString('hex'));
+    const salt = cfg.salt ?? randomBytes(16).toString('hex');
+    this.redactor = createRedactor({ headers: cfg.redactHeaders, bodyFields: cfg.redactBodyFields, defaults: cfg.redactDefaults, rawBodyTypes: cfg.rawBodyTypes, salt });
+    this.pseudonyms = new PseudonymCache(salt);
     this.clientHeader = cfg.clientHeader?.toLowerCase();
     this.sessionHeader = cfg.sessionHeader?.toLowerCase();
     this.geoHeader = cfg.geoHeader?.toLowerCase();
@@ -123,7 +124,9 @@ export class CaptureFilter extends EventEmitter {
     if (this.mode === 'full') {
       record.headers = this.redactor.headers(h as Record<string, string | string[]>);
       if (ex.body && ex.body.length > 0) {
-        record.body = this.redactor.body(Buffer.concat(ex.body), record.contentType);
+        const redacted = this.redactor.body(Buffer.concat(ex.body), record.contentType, ex.bodyTruncated);
+        if (redacted.omitted) record.bodyOmitted = redacted.omitted;
+        else record.body = redacted.text;
         if (ex.bodyTruncated) record.bodyTruncated = true;
       }
     }

@@ -13,7 +13,22 @@ export interface FaultDecision {
   label: string;
   /** True when the decision occupies a maxActiveFaults slot until `release`. */
   active: boolean;
+  /** A fault-control header out of bounds: answer 400 with this message, inject nothing. */
+  invalid?: string;
 }
+
+/** Bounds of header-controlled values (a drill, not a way to hold connections for a day). */
+export const FAULT_HEADER_BOUNDS = {
+  abortStatus: { min: 200, max: 599, integer: true },
+  percent: { min: 0, max: 100, integer: false },
+  delayMs: { min: 0, max: 60_000, integer: false },
+  throughputKbps: { min: 1, max: 10_000_000, integer: false },
+} as const;
+
+type Bound = (typeof FAULT_HEADER_BOUNDS)[keyof typeof FAULT_HEADER_BOUNDS];
+const NUMBER = /^\d+(\.\d+)?$/;
+
+class InvalidFaultHeader extends Error {}
 
 /** Envoy-compatible request headers (x-envoy-fault-* → x-shadowtwin-fault-*). */
 export const FAULT_HEADERS = {
@@ -49,11 +64,16 @@ function compile(rule: FaultRuleConfig): CompiledRule {
   };
 }
 
-function headerNumber(headers: IncomingHttpHeaders, name: string): number | undefined {
+/** A header-controlled value: absent → undefined; present but not a number within bounds → InvalidFaultHeader. */
+function headerNumber(headers: IncomingHttpHeaders, name: string, bound: Bound): number | undefined {
   const v = headers[name];
-  if (typeof v !== 'string') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
+  if (v === undefined) return undefined;
+  const text = typeof v === 'string' ? v.trim() : '';
+  const n = NUMBER.test(text) ? Number(text) : NaN;
+  if (!(n >= bound.min && n <= bound.max) || (bound.integer && !Number.isInteger(n))) {
+    throw new InvalidFaultHeader(`${name}: ${JSON.stringify(v)} is not ${bound.integer ? 'an integer' : 'a number'} from ${bound.min} to ${bound.max}`);
+  }
+  return n;
 }
 
 /**
@@ -97,12 +117,22 @@ export class FaultFilter {
       if (rule.responseRateLimit && this.hit(rule.responseRateLimit.percent)) rate = rule.responseRateLimit.kbps * 1024;
     }
     if (this.headerControl) {
-      const abort = headerNumber(headers, FAULT_HEADERS.abort);
-      if (abort !== undefined && abort >= 200 && abort <= 599 && this.hit(headerNumber(headers, FAULT_HEADERS.abortPercent) ?? 100)) abortStatus = abort;
-      const delay = headerNumber(headers, FAULT_HEADERS.delay);
-      if (delay !== undefined && delay > 0 && this.hit(headerNumber(headers, FAULT_HEADERS.delayPercent) ?? 100)) delayMs = delay;
-      const kbps = headerNumber(headers, FAULT_HEADERS.throughput);
-      if (kbps !== undefined && kbps > 0 && this.hit(headerNumber(headers, FAULT_HEADERS.throughputPercent) ?? 100)) rate = kbps * 1024;
+      const B = FAULT_HEADER_BOUNDS;
+      try {
+        // Every value is validated before any is drawn, so a bad one is refused whatever the dice say.
+        const abort = headerNumber(headers, FAULT_HEADERS.abort, B.abortStatus);
+        const abortPct = headerNumber(headers, FAULT_HEADERS.abortPercent, B.percent);
+        const delay = headerNumber(headers, FAULT_HEADERS.delay, B.delayMs);
+        const delayPct = headerNumber(headers, FAULT_HEADERS.delayPercent, B.percent);
+        const kbps = headerNumber(headers, FAULT_HEADERS.throughput, B.throughputKbps);
+        const kbpsPct = headerNumber(headers, FAULT_HEADERS.throughputPercent, B.percent);
+        if (abort !== undefined && this.hit(abortPct ?? 100)) abortStatus = abort;
+        if (delay !== undefined && delay > 0 && this.hit(delayPct ?? 100)) delayMs = delay;
+        if (kbps !== undefined && this.hit(kbpsPct ?? 100)) rate = kbps * 1024;
+      } catch (err) {
+        if (!(err instanceof InvalidFaultHeader)) throw err;
+        return { label: 'invalid', active: false, invalid: err.message };
+      }
     }
     if (abortStatus === undefined && delayMs === undefined && rate === undefined) return undefined;
 

@@ -79,3 +79,18 @@ describe('sidecar config', () => {
     expect(() => loadSidecarConfig({ file })).toThrow(/not valid YAML/);
   });
 });
+
+describe('admin loopback check', () => {
+  it('is decided on addresses, not on a host name that starts with "127."', () => {
+    const needsToken = (listen: string): boolean => {
+      try {
+        parseSidecarConfig({ primary: ['http://127.0.0.1:8080'], admin: { listen } });
+        return false;
+      } catch (err) {
+        return ((err as ShadowtwinError).details as ConfigIssue[]).some((i) => i.path === 'admin.token');
+      }
+    };
+    for (const l of ['127.0.0.1:15000', '127.0.0.9:15000', '[::1]:15000', 'localhost:15000', '[::ffff:127.0.0.1]:15000']) expect(needsToken(l), l).toBe(false);
+    for (const l of ['127.attacker.example:15000', '0.0.0.0:15000', '[::]:15000', '10.0.0.5:15000']) expect(needsToken(l), l).toBe(true);
+  });
+});
