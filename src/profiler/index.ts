@@ -4,6 +4,7 @@ export { mergeModels } from './model/merge-models.js';
 export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-sampler.js';
 export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type RateModel } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';
+export { collapseRoutes, type CollapsedRoute, type RouteCollapseOptions } from './routes/route-collapse.js';
 export { readRouteTable, openApiTemplates } from './routes/route-table.js';
 export { DistinctCounter, hash30 } from './model/distinct-counter.js';
 export { readObservations, observationFromRecord, INPUT_FORMATS, type InputFormat } from './ingest/read-observations.js';
