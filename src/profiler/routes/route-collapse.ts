@@ -186,8 +186,12 @@ class Collapser {
   }
 }
 
+/** Deeper than this, the rest of a template is one segment: the passes recurse, and a hostile path can have thousands. */
+const MAX_DEPTH = 32;
+
 function segmentsOf(template: string): string[] {
-  return template === '/' ? [''] : template.split('/').slice(1);
+  const segs = template === '/' ? [''] : template.split('/').slice(1);
+  return segs.length <= MAX_DEPTH ? segs : [...segs.slice(0, MAX_DEPTH - 1), segs.slice(MAX_DEPTH - 1).join('/')];
 }
 
 /**

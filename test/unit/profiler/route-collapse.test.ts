@@ -155,6 +155,12 @@ describe('collapseRoutes', () => {
     expect(new Set([...small.values()].map((v) => v.route))).toEqual(new Set(['/', '/blog/', '/blog/tags/:tag', '/:param']));
   });
 
+  it('survives hostile depth (a template of 20,000 segments) without overflowing the stack', () => {
+    const deep = '/x' + '/a'.repeat(20_000);
+    const out = collapseRoutes(new Map([[deep, 3], ['/', 100], ['/about', 50]]));
+    expect(out.get(deep)).toEqual({ route: deep, collapsed: false });
+  });
+
   it('merges popular values into a parameter online inference made, unless one dominates', () => {
     const counts = new Map<string, number>([['/', 10_000], ['/users/:user', 3000], ['/users/alice', 400], ['/users/bob', 300], ['/users/me', 9000]]);
     const out = collapseRoutes(counts);
