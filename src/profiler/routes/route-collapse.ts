@@ -9,6 +9,9 @@ import { paramNameFor } from './route-inference.js';
  * (`/presentations/<talk>/css/theme/:file.css` per talk). Here, with all the
  * traffic seen, two rules apply at each node, children first:
  *
+ * Collections (a segment followed by `:id`, `:uuid` or `:hex`) take part in
+ * neither: an API's resource names are not values, however rarely called.
+ *
  * 1. **Instances → parameter.** Literal children that look alike (the same
  *    shape one level down, Jaccard ≥ ½ of their child keys, or all leaves)
  *    form a group. A group of at least `minSiblings` whose *thin* members
@@ -60,6 +63,12 @@ const newNode = (key: string): TNode => ({ key, children: new Map(), count: 0, o
 const KIND = /^:(id|uuid|hex|date|email|token|file\.[a-z0-9]+)$/;
 const isParam = (key: string): boolean => key.startsWith(':') && !KIND.test(key);
 const OPAQUE = /^:(token|hex)$/;
+/**
+ * A collection: a segment followed by identifiers (`/refunds/:id`). Its name
+ * is part of an API, not a value, however rarely it is called: it is never
+ * merged into a parameter nor folded into a wildcard.
+ */
+const isCollection = (node: TNode): boolean => node.children.has(':id') || node.children.has(':uuid') || node.children.has(':hex');
 const isLiteral = (key: string): boolean => key !== '' && key !== '*' && !key.startsWith(':');
 
 const paramChild = (node: TNode): TNode | undefined => {
@@ -134,7 +143,7 @@ class Collapser {
   private instances(node: TNode): boolean {
     const existing = paramChild(node);
     // Slugs the segment rules took for opaque tokens (`/gallery/rust-nixos-2017`) are values like their literal siblings.
-    const literals = [...node.children.values()].filter((c) => isLiteral(c.key) || (existing !== undefined && OPAQUE.test(c.key))).sort((a, b) => b.count - a.count);
+    const literals = [...node.children.values()].filter((c) => (isLiteral(c.key) || (existing !== undefined && OPAQUE.test(c.key))) && !isCollection(c)).sort((a, b) => b.count - a.count);
     if (literals.length < this.minSiblings && !existing) return false;
     // A parameter already here (from online inference) stands for many values: literals shaped like it are more of them.
     const groups: Array<{ shape: Set<string>; members: TNode[]; param?: TNode }> = existing ? [{ shape: shape(existing), members: [], param: existing }] : [];
@@ -174,7 +183,7 @@ class Collapser {
   }
 
   private lightTail(node: TNode): void {
-    const light = [...node.children.values()].filter((c) => c.key !== '' && c.key !== '*' && c.count < this.floor);
+    const light = [...node.children.values()].filter((c) => c.key !== '' && c.key !== '*' && c.count < this.floor && !isCollection(c));
     const star = node.children.get('*');
     if (light.length === 0 || (!star && light.length < this.minSiblings)) return;
     const s = star ?? newNode('*');

@@ -123,6 +123,17 @@ describe('collapseRoutes', () => {
     for (const t of api.keys()) expect(out.get(t)).toEqual({ route: t, collapsed: false });
   });
 
+  it('keeps every template of a large API: 100 collections, Zipf traffic, most of them rare', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 100; i++) {
+      const w = 100_000 / (i + 1);
+      counts.set(`/api/v1/res${i}`, Math.round(w * 0.3));
+      counts.set(`/api/v1/res${i}/:id`, Math.round(w * 0.6));
+      counts.set(`/api/v1/res${i}/:uuid/sub${i % 3}`, Math.round(w * 0.1));
+    }
+    for (const [t, v] of collapseRoutes(counts)) expect(v, t).toEqual({ route: t, collapsed: false });
+  });
+
   it('folds a long light tail into a wildcard and keeps the heavy siblings exact', () => {
     const counts = new Map(api);
     const probes = ['/wp-login.php', '/.env', '/xmlrpc.php', '/.git/config', '/admin.php', '/phpmyadmin/index.php'];
