@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseRoutes, ModelBuilder, ModelSampler, parseAccessLogLine, RouteInference, type RequestModel } from '../../../src/profiler/index.js';
+import { collapseRoutes, mergeModels, ModelBuilder, ModelSampler, parseAccessLogLine, RouteInference, type RequestModel } from '../../../src/profiler/index.js';
 import { API_ROUTES, generateApiLog, generateBlogSiteLog, generateDocsSiteLog } from '../../helpers/site-log-fixture.js';
 
 function build(lines: readonly string[], opts: { collapse?: false; routes?: string[] } = {}): RequestModel {
@@ -94,6 +94,31 @@ describe('route generalisation on generated sites', () => {
         expect(observed.has(s.path), s.path).toBe(true);
       }
     }
+  });
+
+  it('the path pool of a collapsed route follows traffic across the merged templates', () => {
+    const b = new ModelBuilder({ random: ((x = 7) => () => ((x = (x * 16807) % 2147483647) / 2147483647))() });
+    let ts = 1e12;
+    const add = (target: string): void => b.add({ ts: (ts += 1000), method: 'GET', target, status: 200, resBytes: 10 });
+    for (let i = 0; i < 4000; i++) add('/');
+    for (let i = 0; i < 20; i++) for (let t = 0; t < 30; t++) add(`/tags/t${String.fromCharCode(97 + (t % 26))}${t}`);
+    for (let i = 0; i < 500; i++) add('/tags/popular');
+    const tags = b.build().routes.find((r) => r.route === '/tags/:tag')!;
+    expect(tags.collapsed).toBe(true);
+    const popular = tags.paths.filter((p) => p === '/tags/popular').length / tags.paths.length;
+    expect(popular).toBeGreaterThan(0.3); // 500 of 1,100 requests: 0.45
+    expect(popular).toBeLessThan(0.58);
+    expect(new Set(tags.paths).size).toBeGreaterThanOrEqual(25);
+  });
+
+  it('shard models merged keep the larger path pool of a collapsed route', () => {
+    const log = generateBlogSiteLog({ lines: 10_000, seed: 2 });
+    const half = log.lines.length >> 1;
+    const merged = mergeModels([build(log.lines.slice(0, half)), build(log.lines.slice(half))]);
+    const tags = merged.routes.find((r) => r.method === 'GET' && r.route === '/blog/tags/:tag')!;
+    expect(tags.collapsed).toBe(true);
+    expect(tags.paths.length).toBeGreaterThan(100);
+    expect(tags.paths.length).toBeLessThanOrEqual(200);
   });
 
   it('never collapses route-table templates or templates named by the source', () => {
