@@ -69,7 +69,13 @@ const OPAQUE = /^:(token|hex)$/;
  * merged into a parameter nor folded into a wildcard.
  */
 const isCollection = (node: TNode): boolean => node.children.has(':id') || node.children.has(':uuid') || node.children.has(':hex');
-const isLiteral = (key: string): boolean => key !== '' && key !== '*' && !key.startsWith(':');
+/**
+ * The key of a wildcard made here, written `*` at the end. Apart from a
+ * literal `*` segment: Apache logs `OPTIONS *` (its internal dummy
+ * connections), which must not read as a wildcard others fold into.
+ */
+const STAR = '\u0000*';
+const isLiteral = (key: string): boolean => key !== '' && key !== STAR && !key.startsWith(':');
 
 const paramChild = (node: TNode): TNode | undefined => {
   for (const c of node.children.values()) if (isParam(c.key)) return c;
@@ -183,11 +189,11 @@ class Collapser {
   }
 
   private lightTail(node: TNode): void {
-    const light = [...node.children.values()].filter((c) => c.key !== '' && c.key !== '*' && c.count < this.floor && !isCollection(c));
-    const star = node.children.get('*');
+    const light = [...node.children.values()].filter((c) => c.key !== '' && c.key !== STAR && c.count < this.floor && !isCollection(c));
+    const star = node.children.get(STAR);
     if (light.length === 0 || (!star && light.length < this.minSiblings)) return;
-    const s = star ?? newNode('*');
-    node.children.set('*', s);
+    const s = star ?? newNode(STAR);
+    node.children.set(STAR, s);
     for (const c of light) {
       node.children.delete(c.key);
       swallow(s, c);
@@ -230,6 +236,7 @@ export function collapseRoutes(counts: ReadonlyMap<string, number>, opts: RouteC
   collapser.parameterise(root);
   collapser.fold(root);
   const out = new Map<string, CollapsedRoute>();
+  const nameOf = (n: TNode): string => (n.key === STAR ? '*' : n.key);
   const walk = (node: TNode, prefix: string[]): void => {
     // `:tag` under `/tags`, `:param` under a parameter.
     for (const c of [...node.children.values()]) if (c.made) c.key = `:${paramNameFor(node.key || undefined)}`;
@@ -238,9 +245,9 @@ export function collapseRoutes(counts: ReadonlyMap<string, number>, opts: RouteC
       const collapsed = node.sources.length > 1 || node.sources[0] !== route;
       for (const s of node.sources) out.set(s, { route, collapsed });
     }
-    for (const c of node.children.values()) walk(c, [...prefix, c.key]);
+    for (const c of node.children.values()) walk(c, [...prefix, nameOf(c)]);
   };
   for (const c of root.children.values()) if (c.made) c.key = `:${paramNameFor(undefined)}`;
-  for (const c of root.children.values()) walk(c, [c.key]);
+  for (const c of root.children.values()) walk(c, [nameOf(c)]);
   return out;
 }

@@ -168,6 +168,12 @@ describe('collapseRoutes', () => {
     for (const t of api.keys()) expect(out.get(t)!.route).toBe(t);
   });
 
+  it('reads a literal * (Apache logs OPTIONS * for its dummy connections) as a path, not as a wildcard to fold into', () => {
+    const counts = new Map<string, number>([['/', 5000], ['/*', 400], ['/about', 900], ['/feed', 2]]);
+    const out = collapseRoutes(counts);
+    for (const t of counts.keys()) expect(out.get(t)).toEqual({ route: t, collapsed: false });
+  });
+
   it('turns many thin look-alike siblings into one parameter named after the parent, subtrees merged', () => {
     const counts = new Map<string, number>([['/', 5000], ['/about', 800]]);
     for (let i = 0; i < 12; i++) {
