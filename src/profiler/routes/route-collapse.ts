@@ -90,8 +90,9 @@ function mergeInto(target: TNode, source: TNode): void {
   for (const [k, child] of source.children) {
     const t = target.children.get(k) ?? (isParam(k) ? paramChild(target) : undefined);
     if (t) {
+      // Two names for one position (`:italy` and `:spain` photos under merged albums): named afresh after the parent.
+      if (t.key !== child.key) t.made = true;
       mergeInto(t, child);
-      if (child.made !== true) t.made = false; // a name from online inference wins over a made one
     } else target.children.set(k, child);
   }
 }

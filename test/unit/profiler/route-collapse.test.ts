@@ -187,6 +187,13 @@ describe('collapseRoutes', () => {
     expect(out.get('/about')!.route).toBe('/about');
   });
 
+  it('names a merged parameter afresh when the merged values had their own (never after one value)', () => {
+    const counts = new Map<string, number>([['/', 9000]]);
+    for (const album of ['italy', 'spain', 'norway', 'chile', 'japan', 'peru']) counts.set(`/gallery/${album}/:${album}`, 12);
+    const out = collapseRoutes(counts);
+    expect(new Set([...out.values()].map((v) => v.route))).toEqual(new Set(['/', '/gallery/:gallery/:param']));
+  });
+
   it('gives the same shape at any volume (the floor is a share above a small minimum)', () => {
     const counts = new Map<string, number>([['/', 3000], ['/blog/', 900]]);
     for (let i = 0; i < 30; i++) counts.set(`/blog/tags/tag${String.fromCharCode(97 + (i % 26))}${i}`, 1 + (i % 4));
