@@ -44,11 +44,12 @@ function forgetTemplates(node: Node): void {
 
 const STATIC = /^(.+)\.(png|jpe?g|gif|svg|ico|css|js|mjs|map|woff2?|ttf|eot|webp|avif|mp4|webm|pdf|txt|xml|json)$/i;
 
-/** `users` → `user`, `categories` → `category`: the name a person gives a member. */
+/** `users` → `user`, `categories` → `category`: the name a person gives a member (`param` under a name with digits). */
 export function paramNameFor(parent: string | undefined): string {
   if (!parent || parent.startsWith(':')) return 'param';
   const p = parent.toLowerCase().replace(/[^a-z0-9_]/g, '');
-  if (!p) return 'param';
+  // `v1.4`, `2019`, `img_2041`: a value, not a name for its members.
+  if (!p || /\d/.test(p)) return 'param';
   if (p.endsWith('ies')) return p.slice(0, -3) + 'y';
   if (p.endsWith('ses')) return p.slice(0, -2);
   if (p.endsWith('s') && p.length > 3) return p.slice(0, -1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseRoutes, mergeModels, ModelBuilder, ModelSampler, parseAccessLogLine, RouteInference, type RequestModel } from '../../../src/profiler/index.js';
+import { collapseRoutes, mergeModels, ModelBuilder, ModelSampler, paramNameFor, parseAccessLogLine, RouteInference, type RequestModel } from '../../../src/profiler/index.js';
 import { API_ROUTES, generateApiLog, generateBlogSiteLog, generateDocsSiteLog } from '../../helpers/site-log-fixture.js';
 
 function build(lines: readonly string[], opts: { collapse?: false; routes?: string[] } = {}): RequestModel {
@@ -192,6 +192,10 @@ describe('collapseRoutes', () => {
     for (const album of ['italy', 'spain', 'norway', 'chile', 'japan', 'peru']) counts.set(`/gallery/${album}/:${album}`, 12);
     const out = collapseRoutes(counts);
     expect(new Set([...out.values()].map((v) => v.route))).toEqual(new Set(['/', '/gallery/:gallery/:param']));
+  });
+
+  it('names parameters after their parent, never after a value with digits', () => {
+    expect(['users', 'categories', 'tags', 'v1.4', 'album-2019', undefined].map(paramNameFor)).toEqual(['user', 'category', 'tag', 'param', 'param', 'param']);
   });
 
   it('gives the same shape at any volume (the floor is a share above a small minimum)', () => {
