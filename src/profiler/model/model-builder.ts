@@ -288,7 +288,8 @@ export class ModelBuilder {
       const f = final[acc.index]!;
       const method = acc.key.slice(0, acc.key.indexOf(' '));
       const k = `${method} ${f.route}`;
-      const m = merged.get(k) ?? { route: f.route, method, collapsed: f.collapsed, acc: [] };
+      const m = merged.get(k) ?? { route: f.route, method, collapsed: false, acc: [] };
+      m.collapsed ||= f.collapsed;
       m.acc.push(acc);
       merged.set(k, m);
     }
