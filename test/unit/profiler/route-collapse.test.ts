@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseRoutes, mergeModels, ModelBuilder, ModelSampler, paramNameFor, parseAccessLogLine, RouteInference, type RequestModel } from '../../../src/profiler/index.js';
+import { collapseRoutes, mergeModels, ModelBuilder, ModelSampler, paramNameFor, parseAccessLogLine, renderModel, RouteInference, routeReport, type RequestModel } from '../../../src/profiler/index.js';
 import { API_ROUTES, generateApiLog, generateBlogSiteLog, generateDocsSiteLog } from '../../helpers/site-log-fixture.js';
 
 function build(lines: readonly string[], opts: { collapse?: false; routes?: string[] } = {}): RequestModel {
@@ -35,6 +35,12 @@ describe('route generalisation on generated sites', () => {
     expectGeneralised(log.lines, log.methods, after);
     expect(byMethod(after)).toEqual(byMethod(before));
     expect([...templates(after)].filter((t) => t.startsWith('/blog/tags/'))).toEqual(['/blog/tags/:tag']);
+    // The route report says how many routes were generalised.
+    const generalised = after.routes.filter((r) => r.collapsed).length;
+    expect(generalised).toBeGreaterThan(0);
+    expect(routeReport(after).generalised).toBe(generalised);
+    expect(routeReport(before).generalised).toBe(0);
+    expect(renderModel(after)).toContain(`route templates: ${after.routes.length}, ${generalised} generalised at build`);
     // Talks generalise: no template names one talk's theme stylesheet any more.
     expect([...templates(after)].filter((t) => t.startsWith('/presentations/') && t.endsWith('/css/theme/:file.css'))).toEqual(['/presentations/:presentation/css/theme/:file.css']);
     // Sessions see the same requests, under the final templates.
