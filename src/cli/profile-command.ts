@@ -23,7 +23,8 @@ export function registerProfileCommand(program: Command): void {
     .option('--session-gap <d>', 'session inactivity gap', '30m')
     .option('--routes <file>', 'route table: one template per line, or an OpenAPI JSON/YAML (its paths)')
     .option('--merge', 'inputs are model JSON files to merge (shards)')
-    .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean }) => runCommand(async () => {
+    .option('--no-collapse', 'keep inferred templates as inferred (no build-time generalisation into :param and /*)')
+    .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean; collapse: boolean }) => runCommand(async () => {
       checkOutputs({ '-o': f.out });
       if (f.merge) {
         const merged = mergeModels(inputs.map(readModel));
@@ -37,7 +38,7 @@ export function registerProfileCommand(program: Command): void {
       if (!stepMs || stepMs < 1000 || stepMs > 3_600_000) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration from 1s to 1h`);
       if (!gapMs) throw new ShadowtwinError('ST_ERR_USAGE', `--session-gap ${f.sessionGap}: give a duration such as 30m`);
       const routes = f.routes ? readRouteTable(f.routes) : undefined;
-      const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes });
+      const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes, ...(f.collapse ? {} : { collapse: false as const }) });
       skips.forEach((s, i) => {
         for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
         if (s.total === 0) return;

@@ -8,6 +8,7 @@ export { readRequestModel, parseRequestModel, REQUEST_MODEL_KIND, REQUEST_MODEL_
 export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-sampler.js';
 export { SESSION_EXIT, type RequestModel, type RequestModelV1, type RouteModel, type SessionModel, type RateModel, type RateModelV1 } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';
+export { collapseRoutes, type CollapsedRoute, type RouteCollapseOptions } from './routes/route-collapse.js';
 export { readRouteTable, openApiTemplates } from './routes/route-table.js';
 export { DistinctCounter, hash30 } from './model/distinct-counter.js';
 export { readObservations, observationFromRecord, INPUT_FORMATS, type InputFormat } from './ingest/read-observations.js';

@@ -48,7 +48,9 @@ export function mergeModels(inputs: ReadonlyArray<RequestModel | RequestModelV1>
       cur.contentTypes = addMaps(cur.contentTypes, r.contentTypes);
       cur.userAgents = addMaps(cur.userAgents, r.userAgents);
       cur.geo = addMaps(cur.geo, r.geo);
-      cur.paths = [...cur.paths, ...r.paths].slice(0, 50);
+      // A route generalised at build keeps a larger pool of raw paths (see model-builder).
+      if (r.collapsed) cur.collapsed = true;
+      cur.paths = [...cur.paths, ...r.paths].slice(0, cur.collapsed ? 200 : 50);
       cur.exemplars = [...cur.exemplars, ...r.exemplars].slice(0, 3);
       cur.distinctPaths = mergeDistinct(cur.distinctPaths, r.distinctPaths);
     }

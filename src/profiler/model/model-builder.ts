@@ -6,6 +6,7 @@ import { userAgentFamily } from '../../common/user-agent.js';
 import { VERSION } from '../../common/version.js';
 import type { Observation } from '../ingest/observation.js';
 import { flatCopy } from '../flat-copy.js';
+import { collapseRoutes, type CollapsedRoute, type RouteCollapseOptions } from '../routes/route-collapse.js';
 import { RouteInference, type RouteInferenceOptions } from '../routes/route-inference.js';
 import { coarsen, encodeCounts } from './count-runs.js';
 import { MODEL_VERSION } from './model-version.js';
@@ -17,6 +18,8 @@ import { SessionTable } from './session-table.js';
 import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
 
 const MAX_PATHS = 50;
+/** Raw paths kept for a route generalised at build (`/blog/tags/:tag`, `/x/*`): the values synthesis draws from. */
+const MAX_COLLAPSED_PATHS = 200;
 
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
@@ -73,6 +76,8 @@ class RouteAcc {
   starts = 0;
   exits = 0;
   readonly next = new Map<RouteAcc, number>();
+  /** Named by the source (a sidecar capture's route): never generalised. */
+  fixed = false;
   constructor(readonly key: string, readonly index: number) {}
 
   status(): Record<string, number> {
@@ -91,6 +96,8 @@ export interface BuildOptions extends RouteInferenceOptions {
   random?: () => number;
   /** Salt for pseudonymising raw client addresses from logs. */
   salt?: string;
+  /** Build-time generalisation of inferred templates (`false`: keep them as inferred). */
+  collapse?: RouteCollapseOptions | false;
 }
 
 /**
@@ -109,6 +116,7 @@ export class ModelBuilder {
   private readonly gapMs: number;
   private readonly random: () => number;
   private readonly salt: string;
+  private readonly collapse: RouteCollapseOptions | false;
   /** Requests per epoch second; steps, hours and weekdays are derived from them in build(). */
   private readonly seconds = new PagedCounts();
   /** Requests per step, only when the step is not whole seconds (then it cannot be derived). */
@@ -142,12 +150,14 @@ export class ModelBuilder {
     this.gapMs = opts.sessionGapMs ?? 30 * 60_000;
     this.random = opts.random ?? Math.random;
     this.salt = opts.salt ?? 'shadowtwin-profile';
+    this.collapse = opts.collapse ?? {};
   }
 
   add(o: Observation): void {
     this.records++;
     let route: string;
-    if (o.route && o.route.includes(':')) { route = o.route; this.templated++; }
+    let fixed = false;
+    if (o.route && o.route.includes(':')) { route = o.route; this.templated++; fixed = true; }
     else route = this.inference.observe(o.target);
     let perMethod = this.byMethod.get(o.method);
     if (!perMethod) this.byMethod.set(flatCopy(o.method), (perMethod = new Map()));
@@ -157,6 +167,7 @@ export class ModelBuilder {
       this.accs.push(acc);
       perMethod.set(flatCopy(route), acc);
     }
+    if (fixed) acc.fixed = true;
     acc.requests++;
     const st = o.status;
     if (st >= 0 && st < 600) acc.statusCounts[st]!++;
@@ -246,33 +257,48 @@ export class ModelBuilder {
     return this.records;
   }
 
+  /**
+   * The final template of each accumulator: templates handed out before
+   * later online collapses map to their current form, then inferred ones are
+   * generalised over the whole template tree (route-table and source-named
+   * templates are left as they are).
+   */
+  private finalRoutes(): CollapsedRoute[] {
+    const current = this.accs.map((acc) => this.inference.remap(acc.key.slice(acc.key.indexOf(' ') + 1)));
+    const fixed = this.accs.map((acc, i) => acc.fixed || this.inference.isTableTemplate(current[i]!));
+    const counts = new Map<string, number>();
+    this.accs.forEach((acc, i) => { if (!fixed[i]) counts.set(current[i]!, (counts.get(current[i]!) ?? 0) + acc.requests); });
+    const collapsed = this.collapse === false ? new Map<string, CollapsedRoute>() : collapseRoutes(counts, this.collapse);
+    return current.map((route, i) => (fixed[i] ? undefined : collapsed.get(route)) ?? { route, collapsed: false });
+  }
+
   build(): RequestModel {
     for (const s of this.open.entries()) this.close(s.state, s.length);
     this.open.clear();
-    // Templates handed out before later collapses map to their final form.
-    const merged = new Map<string, { route: string; method: string; acc: RouteAcc[] }>();
+    const final = this.finalRoutes();
+    const merged = new Map<string, { route: string; method: string; collapsed: boolean; acc: RouteAcc[] }>();
     for (const acc of this.accs) {
-      const sp = acc.key.indexOf(' ');
-      const method = acc.key.slice(0, sp);
-      const route = this.inference.remap(acc.key.slice(sp + 1));
-      const k = `${method} ${route}`;
-      const m = merged.get(k) ?? { route, method, acc: [] };
+      const f = final[acc.index]!;
+      const method = acc.key.slice(0, acc.key.indexOf(' '));
+      const k = `${method} ${f.route}`;
+      const m = merged.get(k) ?? { route: f.route, method, collapsed: false, acc: [] };
+      m.collapsed ||= f.collapsed;
       m.acc.push(acc);
       merged.set(k, m);
     }
-    const remapKey = (k: string): string => (k === SESSION_EXIT ? k : `${k.slice(0, k.indexOf(' '))} ${this.inference.remap(k.slice(k.indexOf(' ') + 1))}`);
-    const routes: RouteModel[] = [...merged.values()].map(({ route, method, acc }) => routeModel(route, method, acc, this.records)).sort((a, b) => b.requests - a.requests);
+    const remapKey = (acc: RouteAcc): string => `${acc.key.slice(0, acc.key.indexOf(' '))} ${final[acc.index]!.route}`;
+    const routes: RouteModel[] = [...merged.values()].map(({ route, method, collapsed, acc }) => routeModel(route, method, collapsed, acc, this.records, this.random)).sort((a, b) => b.requests - a.requests);
 
     let sessions: SessionModel | null = null;
     if (this.sessionsSeen) {
       const start: Record<string, number> = {};
       const transitions: Record<string, Record<string, number>> = {};
       for (const acc of this.accs) {
-        const from = remapKey(acc.key);
+        const from = remapKey(acc);
         if (acc.starts) start[from] = (start[from] ?? 0) + acc.starts;
         if (acc.next.size === 0 && acc.exits === 0) continue;
         const f = (transitions[from] ??= {});
-        for (const [to, v] of acc.next) f[remapKey(to.key)] = (f[remapKey(to.key)] ?? 0) + v;
+        for (const [to, v] of acc.next) f[remapKey(to)] = (f[remapKey(to)] ?? 0) + v;
         if (acc.exits) f[SESSION_EXIT] = (f[SESSION_EXIT] ?? 0) + acc.exits;
       }
       sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
@@ -305,7 +331,33 @@ export class ModelBuilder {
   }
 }
 
-function routeModel(route: string, method: string, accs: RouteAcc[], total: number): RouteModel {
+/**
+ * A traffic-weighted sample of raw paths from several reservoirs: each
+ * reservoir gets slots in proportion to the requests it saw (randomised
+ * rounding), filled from its own sample; one reservoir is kept as it is.
+ */
+function mergePaths(accs: readonly RouteAcc[], cap: number, random: () => number): string[] {
+  if (accs.length === 1) return accs[0]!.paths.slice(0, cap);
+  const seen = accs.reduce((a, x) => a + x.seenPaths, 0);
+  const all = accs.reduce((a, x) => a + x.paths.length, 0);
+  if (all <= cap && accs.every((a) => a.paths.length === a.seenPaths)) return accs.flatMap((a) => a.paths);
+  const out: string[] = [];
+  for (const a of accs) {
+    if (a.paths.length === 0) continue;
+    const share = (cap * a.seenPaths) / Math.max(1, seen);
+    let slots = Math.floor(share) + (random() < share - Math.floor(share) ? 1 : 0);
+    const pool = [...a.paths];
+    for (let i = 0; slots > 0; slots--, i++) {
+      if (i === pool.length) i = 0; // more slots than sampled paths: the reservoir is the whole stream, repeat it
+      const j = i + Math.floor(random() * (pool.length - i));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+      out.push(pool[i]!);
+    }
+  }
+  return out;
+}
+
+function routeModel(route: string, method: string, collapsed: boolean, accs: RouteAcc[], total: number, random: () => number): RouteModel {
   const sum = <K extends 'queryKeySets' | 'contentTypes' | 'userAgents' | 'geo'>(k: K): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const a of accs) for (const [kk, v] of a[k]) out[kk] = (out[kk] ?? 0) + v;
@@ -323,7 +375,7 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
     route, method, requests, weight: requests / Math.max(1, total),
     status: statusOf(accs), reqBytes: hist((a) => a.reqBytes)!, resBytes: hist((a) => a.resBytes)!,
     queryKeySets: sum('queryKeySets'), contentTypes: sum('contentTypes'), userAgents: sum('userAgents'), geo: sum('geo'),
-    paths: accs.flatMap((a) => a.paths).slice(0, MAX_PATHS),
+    paths: mergePaths(accs, collapsed ? MAX_COLLAPSED_PATHS : MAX_PATHS, random),
     exemplars: accs.flatMap((a) => a.exemplars).slice(0, MAX_EXEMPLARS),
   };
   const distinct = new DistinctCounter(8);
@@ -331,6 +383,7 @@ function routeModel(route: string, method: string, accs: RouteAcc[], total: numb
   m.distinctPaths = distinct.toBase64();
   const lat = hist((a) => a.latency);
   if (lat) m.latency = lat;
+  if (collapsed) m.collapsed = true;
   return m;
 }
 

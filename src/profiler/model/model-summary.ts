@@ -7,17 +7,19 @@ import { rateSeries, stepCounts } from './rate-series.js';
 import type { RequestModel, RequestModelV1 } from './request-model.js';
 
 /**
- * The route report: how many templates, where they came from (route table,
+ * The route report: how many templates (and how many were generalised at build), where they came from (route table,
  * the source, inference) as shares of requests, and the largest groups:
  * templates that gather the most distinct raw paths (where a wrong collapse
  * would hurt most, and what a route table should name first).
  */
-export function routeReport(m: RequestModel): { templates: number; coverage: { table: number; source: number; inferred: number } | null; largestGroups: Array<{ route: string; method: string; distinctPaths: number; requests: number; share: number }> } {
+export function routeReport(m: RequestModel): { templates: number; generalised: number; coverage: { table: number; source: number; inferred: number } | null; largestGroups: Array<{ route: string; method: string; distinctPaths: number; requests: number; share: number }> } {
   const total = Math.max(1, m.provenance.records);
   const src = m.routeSources;
   const round = (x: number): number => Math.round(x * 10_000) / 10_000;
   return {
     templates: m.routes.length,
+    /** Routes generalised at build (route collapse: `:param` or `*` made from several inferred templates). */
+    generalised: m.routes.filter((r) => r.collapsed).length,
     coverage: src ? { table: round(src.table / total), source: round(src.source / total), inferred: round(src.inferred / total) } : null,
     largestGroups: m.routes.filter((r) => r.distinctPaths)
       .map((r) => ({ route: r.route, method: r.method, distinctPaths: DistinctCounter.fromBase64(r.distinctPaths!).estimate(), requests: r.requests, share: round(r.weight) }))
@@ -131,7 +133,7 @@ export function renderModel(model: RequestModel | RequestModelV1): string {
   if (m.routes.length > 25) lines.push(`… ${m.routes.length - 25} more routes (--json for all)`);
   const rr = routeReport(m);
   const cov = rr.coverage ? ` (by requests: ${(rr.coverage.table * 100).toFixed(1)}% route table, ${(rr.coverage.source * 100).toFixed(1)}% named by the source, ${(rr.coverage.inferred * 100).toFixed(1)}% inferred)` : '';
-  lines.push('', `route templates: ${rr.templates}${cov}`);
+  lines.push('', `route templates: ${rr.templates}${rr.generalised ? `, ${rr.generalised} generalised at build` : ''}${cov}`);
   const groups = rr.largestGroups.filter((g) => g.distinctPaths > 1).slice(0, 5);
   if (groups.length) lines.push(`largest groups: ${groups.map((g) => `${visible(g.method)} ${visible(g.route)} ~${g.distinctPaths.toLocaleString('en')} paths (${(g.share * 100).toFixed(1)}%)`).join(', ')}`);
   const rate = sparklineOfCounts(stepCounts(m.rate));

@@ -28,6 +28,12 @@ export interface RouteModel {
   exemplars: string[];
   /** HyperLogLog registers (base64) of the distinct raw paths grouped under this template. */
   distinctPaths?: string;
+  /**
+   * Set when the template was generalised at build from several inferred
+   * ones (a parameter such as `/blog/tags/:tag`, or a wildcard `/x/*` for
+   * any deeper path); absent otherwise and in older models.
+   */
+  collapsed?: true;
 }
 
 /** Where route templates came from, in requests (the route coverage report). */

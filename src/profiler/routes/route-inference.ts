@@ -44,11 +44,12 @@ function forgetTemplates(node: Node): void {
 
 const STATIC = /^(.+)\.(png|jpe?g|gif|svg|ico|css|js|mjs|map|woff2?|ttf|eot|webp|avif|mp4|webm|pdf|txt|xml|json)$/i;
 
-/** `users` → `user`, `categories` → `category`: the name a person gives a member. */
+/** `users` → `user`, `categories` → `category`: the name a person gives a member (`param` under a name with digits). */
 export function paramNameFor(parent: string | undefined): string {
   if (!parent || parent.startsWith(':')) return 'param';
   const p = parent.toLowerCase().replace(/[^a-z0-9_]/g, '');
-  if (!p) return 'param';
+  // `v1.4`, `2019`, `img_2041`: a value, not a name for its members.
+  if (!p || /\d/.test(p)) return 'param';
   if (p.endsWith('ies')) return p.slice(0, -3) + 'y';
   if (p.endsWith('ses')) return p.slice(0, -2);
   if (p.endsWith('s') && p.length > 3) return p.slice(0, -1);
@@ -133,7 +134,8 @@ export class RouteInference {
       } else if (last && seg.includes('.') && (staticExt = STATIC.exec(seg))) {
         label = `:file.${staticExt[2]!.toLowerCase()}`;
       } else if (node.param) {
-        label = node.paramLabel;
+        // A heavy value kept at the collapse (`/blog` among scanner probes at the root) stays itself.
+        label = node.children.has(seg) ? seg : node.paramLabel;
       } else {
         label = seg;
       }
@@ -167,20 +169,34 @@ export class RouteInference {
     return n;
   }
 
+  /**
+   * Merges a level's literal values into one parameter, except values
+   * already clearly heavy (at least 3 requests and 1/(4 × maxSiblings) of
+   * the level's): at the root, 40 scanner probes must not swallow `/blog`.
+   * At most 4 × maxSiblings values can be kept, so memory stays bounded;
+   * the build-time pass (route-collapse) merges kept values that turn out
+   * to be instances of the parameter.
+   */
   private collapse(node: Node, parent: string | undefined): void {
     node.param ??= newNode(node);
     node.paramLabel = `:${paramNameFor(parent)}`;
+    const keep = Math.max(3, node.count / (4 * this.maxSiblings));
     for (const [k, child] of [...node.children]) {
-      if (k.startsWith(':')) continue;
+      if (k.startsWith(':') || child.count >= keep) continue;
       mergeInto(node.param, child);
       node.children.delete(k);
     }
     forgetTemplates(node.param);
   }
 
+  /** Whether `template` is one of the route table's (those are never generalised). */
+  isTableTemplate(template: string): boolean {
+    return this.table.some((t) => t.template === template);
+  }
+
   /** Maps a template handed out earlier to its current form (after later collapses). */
   remap(template: string): string {
-    if (this.table.some((t) => t.template === template)) return template;
+    if (this.isTableTemplate(template)) return template;
     const segments = template.split('/').slice(1);
     let node: Node | undefined = this.root;
     let out = '';
