@@ -2,8 +2,9 @@
  * Generator benchmarks (issue 5), each against references in the same run:
  *  1. coordinated omission: 2,000 req/s for 30 s against a 1 ms target that
  *     stalls once for 1.4 s; our p99 (from intended send time) vs the
- *     analytic value for this run's stall and duration (1.4 s − 1% of the run:
- *     ~1.1 s for 30 s), autocannon's rate-limited mode shown alongside.
+ *     analytic value for the stall as the target measured it and this run's
+ *     duration (stall − 1% of the run: ~1.1 s for 30 s), autocannon's
+ *     rate-limited mode shown alongside.
  *  2. rate accuracy: 1,000 and 5,000 req/s, counted at the server; schedule
  *     lag and latency tails vs the machine's timer jitter, measured at the
  *     same time by a bare process pacing the same rate; rounds, with spread.
@@ -79,21 +80,24 @@ export async function benchGenerator(): Promise<{ markdown: string; checks: Chec
   const stallEnv = { STALL_AT_MS: String(Math.floor((CO_SECONDS * 1000) / 3)), STALL_MS: String(STALL_MS) };
   let t = await startTarget(stallEnv);
   const ours = await generate(t.url, ['--rate', '2000', '--duration', `${CO_SECONDS}s`, '--connections', '256']);
+  const stallS = Number(await (await request(`${t.url}/__stall`)).body.text()) / 1000;
   await t.proc.stop();
+  if (!(stallS > 0)) throw new Error('the stall server saw no stall: the coordinated-omission run did not test anything');
   t = await startTarget(stallEnv);
   const ac = await autocannon(`${t.url}/x`, ['-c', '256', '-d', String(CO_SECONDS), '-R', '2000']);
   await t.proc.stop();
   const p99 = ours.report.summary.latencyMs.p99 / 1000;
   // Arrivals during the stall wait for its end: latency falls linearly from the stall's length to ~0,
   // and the slowest 1% of the run's arrivals are those of its first (stall − 1% of the run) seconds.
-  const analytic = Math.max(0.001, STALL_MS / 1000 - 0.01 * CO_SECONDS) + 0.001;
+  // The stall as the target measured it (its timers fire late on a busy machine), not as asked.
+  const analytic = Math.max(0.001, stallS - 0.01 * CO_SECONDS) + 0.001;
   md.push(`### Coordinated omission (1 ms target, one ${STALL_MS / 1000} s stall, 2,000 req/s for ${CO_SECONDS}s)`,
     table(['client', 'p99', 'max', 'requests'], [
       ['shadowtwin generate (latency from intended send time)', `${p99.toFixed(3)} s`, `${(ours.report.summary.latencyMs.max / 1000).toFixed(3)} s`, ours.report.summary.requests],
       ['autocannon -R 2000 -c 256', `${(ac.p99 / 1000).toFixed(3)} s`, '', ac.requests],
-      [`analytic for this stall and duration (no backlog)`, `${analytic.toFixed(3)} s`, `${(STALL_MS / 1000).toFixed(3)} s`, ''],
+      [`analytic for the stall the target measured (${stallS.toFixed(3)} s) and this duration, no backlog`, `${analytic.toFixed(3)} s`, `${stallS.toFixed(3)} s`, ''],
     ]), '');
-  checks.push({ name: 'CO: our p99', value: `${p99.toFixed(3)} s (autocannon ${(ac.p99 / 1000).toFixed(3)} s)`, reference: `analytic ${analytic.toFixed(3)} s`, target: '0.90–1.15× analytic', pass: p99 >= 0.9 * analytic && p99 <= 1.15 * analytic });
+  checks.push({ name: 'CO: our p99', value: `${p99.toFixed(3)} s (autocannon ${(ac.p99 / 1000).toFixed(3)} s)`, reference: `analytic ${analytic.toFixed(3)} s (stall measured by the target: ${stallS.toFixed(3)} s)`, target: '0.90–1.15× analytic', pass: p99 >= 0.9 * analytic && p99 <= 1.15 * analytic });
 
   // 2. rate accuracy, with the machine's timer jitter measured at the same time by a bare process
   const rateRows: Array<Array<string | number>> = [];
