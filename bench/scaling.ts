@@ -40,8 +40,10 @@ const MAX_REPLICAS = 8;
 const LEAD_MS = 120_000 / COMPRESSION; // 2 minutes uncompressed: a realistic pod start-up
 const SYNC_MS = 15_000 / COMPRESSION; // the HPA's 15 s sync period
 const VALIDATION_MS = 20_000 / COMPRESSION; // scaleRound's default validation run
+/** The generator's warm-up before each validation run (500 ms, real time: not compressed). */
+const VALIDATION_WARM_UP_MS = 500;
 /** A validated scale-up is requested after its validation run: the predictive policy plans that much further ahead. */
-const PREDICTIVE_LEAD_MS = LEAD_MS + VALIDATION_MS;
+const PREDICTIVE_LEAD_MS = LEAD_MS + VALIDATION_MS + VALIDATION_WARM_UP_MS;
 const TARGET_UTIL = 0.8;
 const RAMP_FROM = 100;
 const RAMP_TO = 200;
