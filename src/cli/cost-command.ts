@@ -1,17 +1,16 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { queryRange, readRequestModel } from '../profiler/index.js';
 import { capacityForMix, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
+import { readInputText } from './read-input.js';
 import { runCommand } from './run-command.js';
 
 const DEFAULT_RATES_QUERY = 'sum by (route, method) (rate(shadowtwin_proxy_request_duration_seconds_count[5m]))';
-
 function readSamples(file: string): CostSample[] {
   const out: CostSample[] = [];
   const bad: number[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+  readInputText(file, 'cost samples').split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     try {
       const v = JSON.parse(line) as CostSample;

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
 import { readRequestModel } from '../profiler/index.js';
+import { readInputText } from './read-input.js';
 import { runCommand } from './run-command.js';
 
 interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
@@ -37,11 +38,31 @@ async function loadSeries(f: ForecastFlags): Promise<Series> {
   }
   if (!f.input) throw new ShadowtwinError('ST_ERR_USAGE', 'give --input (CSV, model.json or capture) or --prometheus');
   if (f.input.endsWith('.csv')) return readSeriesCsv(f.input).series;
-  const head = readFileSync(f.input, 'utf8').slice(0, 200);
+  const head = readInputText(f.input).slice(0, 200);
   if (head.includes('"shadowtwin.request-model"')) return seriesFromModel(readRequestModel(f.input));
   const step = parseDuration(f.step ?? '5m');
   if (!step) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 5m`);
   return (await seriesFromCapture(f.input, step)).series;
+}
+
+const CLEANABLE = ['holt-winters', 'mstl-day', 'mstl-day-week', 'prophet'];
+
+/**
+ * The model list: --lstm and --prophet add their model to an explicit
+ * --models list, and --clean-anomalies the +clean variants of its listed
+ * models (a list names exactly what competes, so the flags must not vanish).
+ */
+export function modelList(f: Pick<ForecastFlags, 'models' | 'lstm' | 'prophet' | 'cleanAnomalies'>): 'auto' | string[] {
+  if (f.models === 'auto') return 'auto';
+  const names = f.models.split(',').map((s) => s.trim()).filter(Boolean);
+  if (f.lstm && !names.includes('lstm')) names.push('lstm');
+  if (f.prophet && !names.includes('prophet')) names.push('prophet');
+  if (f.cleanAnomalies) {
+    const clean = names.filter((n) => CLEANABLE.includes(n)).map((n) => `${n}+clean`);
+    if (clean.length === 0) throw new ShadowtwinError('ST_ERR_USAGE', `--clean-anomalies refits ${CLEANABLE.join(', ')} on a cleaned history; --models ${f.models} has none of them: add one, or drop --clean-anomalies`);
+    for (const c of clean) if (!names.includes(c)) names.push(c);
+  }
+  return names;
 }
 
 function humanSteps(steps: number, stepMs: number): string {
@@ -89,7 +110,7 @@ export function registerForecastCommand(program: Command): void {
     .option('--horizon <h>', 'a duration (1d, 90m) or a number of steps', '1d')
     .option('--level <list>', 'interval levels', '0.8,0.95')
     .option('--events <file>', 'YAML calendar of { name, start, end, multiplier }')
-    .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, prophet, lstm, and +clean variants, …)', 'auto')
+    .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, prophet, lstm, and +clean variants, …); --lstm, --prophet and --clean-anomalies add to it', 'auto')
     .option('--lstm', 'also train an LSTM (seconds per fit); kept only if it wins the backtest')
     .option('--season <d>', 'season length (1d, 1h, 1w) or auto: detected among hour, day and week from the autocorrelation', 'auto')
     .option('--clean-anomalies', 'anomaly-aware training: models also compete fitted on the history with outliers replaced')
@@ -107,7 +128,7 @@ export function registerForecastCommand(program: Command): void {
         period = ms ? Math.round(ms / series.stepMs) : NaN;
         if (!(period! >= 1) || Math.abs(period! * series.stepMs - ms!) > series.stepMs / 100) throw new ShadowtwinError('ST_ERR_USAGE', `--season ${f.season}: give auto or a duration that is a whole number of ${series.stepMs / 1000}s steps (1h, 1d, 1w)`);
       }
-      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
+      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models: modelList(f), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
         process.stdout.write(JSON.stringify({
           points: result.points, model: result.model,

@@ -34,5 +34,11 @@ export function createSampleUpstream(opts: { name?: string; baseLatencyMs?: numb
 }
 
 export function listenOn(server: Server, port = 0, host = '127.0.0.1'): Promise<string> {
-  return new Promise((resolve) => server.listen(port, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(`http://${host}:${(server.address() as AddressInfo).port}`);
+    });
+  });
 }

@@ -52,7 +52,7 @@ export function readConfigFile(file: string): PlainObject {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_CONFIG_FILE_UNREADABLE', `cannot read config file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; check the path given to --config`, { cause });
+    throw new ShadowtwinError('ST_ERR_CONFIG_FILE_UNREADABLE', `cannot read config file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; check the path`, { cause });
   }
   let doc: unknown;
   try {

@@ -82,11 +82,12 @@ export class ReplayArrivals {
   private i = 0;
   private readonly offsets: number[];
 
-  constructor(timestampsMs: readonly number[], speed: number, loopUntilMs?: number) {
+  /** `endMs`: the run's duration; arrivals from then on are not sent (a duration shorter than the recording). */
+  constructor(timestampsMs: readonly number[], speed: number, loopUntilMs?: number, endMs = Infinity) {
     const t0 = timestampsMs[0] ?? 0;
     const base = timestampsMs.map((ts) => (ts - t0) / speed);
     if (loopUntilMs === undefined || base.length === 0) {
-      this.offsets = base;
+      this.offsets = base.filter((o) => o < endMs);
     } else {
       // Loop the recording until the duration is filled, keeping the gap between loops.
       const span = base[base.length - 1]! + (base.length > 1 ? base[base.length - 1]! / (base.length - 1) : 1);

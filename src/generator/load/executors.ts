@@ -36,7 +36,7 @@ export const EXECUTORS: Record<LoadConfig['executor'], Factory> = {
   step: (i) => open(stepRate((i.load.steps ?? []).map((s) => ({ durationMs: s.duration, rate: s.rate }))), i, i.load.poisson),
   'peak-valley': (i) => open(peakValley(i.load.rate ?? 0, i.load.amplitude ?? 0.5, i.load.period ?? 60_000), i, i.load.poisson),
   forecast: (i) => open(seriesRate((i.load.points ?? []).map((p) => ({ offsetMs: p.at, rate: p.rate * (i.load.multiplier ?? 1) }))), i, i.load.poisson),
-  replay: (i) => ({ model: 'open', arrivals: new ReplayArrivals(i.replayTimestamps ?? [], i.load.speed ?? 1, i.load.loop ? i.durationMs : undefined) }),
+  replay: (i) => ({ model: 'open', arrivals: new ReplayArrivals(i.replayTimestamps ?? [], i.load.speed ?? 1, i.load.loop ? i.durationMs : undefined, i.durationMs) }),
   // Session starts at `rate` per second (Poisson unless poisson: false); prepareRun wraps them in SessionArrivals.
   sessions: (i) => open(constantRate(i.load.rate ?? 0), i, i.load.poisson ?? true),
   concurrency: (i) => ({ model: 'closed', vus: i.load.vus ?? 1 }),
