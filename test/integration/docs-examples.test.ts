@@ -36,8 +36,8 @@ import { deadUrl, startSidecar } from '../helpers/servers.js';
  * 2. Addresses to listen on (`--listen`, `--admin HOST:PORT`, `--metrics`,
  *    `--metrics-listen`, `listen:` in a copied YAML file) become 127.0.0.1:0;
  *    SHADOWTWIN_ADMIN_LISTEN=127.0.0.1:0 stands in for the default admin port.
- * 3. Durations: `generate --duration X` → 2s (a `--replay` or `--scenario` run
- *    without one gets `--duration 2s`); `capacity --trial X` → 1s, and
+ * 3. Durations: `generate --duration X` → 1s (a `--replay` or `--scenario` run
+ *    without one gets `--duration 1s`); `capacity --trial X` → 1s, and
  *    `--max-rate 40` when it has none (the search would otherwise double the
  *    rate until the sample upstream fails the SLO).
  * 4. `/var/lib/shadowtwin/` → `./var-lib-shadowtwin/` (created).
@@ -53,7 +53,7 @@ import { deadUrl, startSidecar } from '../helpers/servers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const RUN_DURATION = '2s';
+const RUN_DURATION = '1s';
 const COMMAND_TIMEOUT_MS = 60_000;
 
 const blocks: DocBlock[] = DOCS.flatMap((d) => extractBlocks(join(ROOT, d), d));
@@ -68,7 +68,7 @@ function rewrite(cmd: string, env: Env): string {
   out = out.replaceAll('/var/lib/shadowtwin/', './var-lib-shadowtwin/');
   out = rewriteHosts(out, env);
   if (/^shadowtwin (generate|capacity|scale)\b/.test(out)) {
-    out = out.replace(/(^|\s)--duration[ =]\S+/g, `$1--duration ${RUN_DURATION}`).replace(/(^|\s)--trial[ =]\S+/g, '$1--trial 1s').replace(/(^|\s)--validate-duration[ =]\S+/g, '$1--validate-duration 2s');
+    out = out.replace(/(^|\s)--duration[ =]\S+/g, `$1--duration ${RUN_DURATION}`).replace(/(^|\s)--trial[ =]\S+/g, '$1--trial 1s').replace(/(^|\s)--validate-duration[ =]\S+/g, '$1--validate-duration 1s');
     if (/^shadowtwin generate\b/.test(out) && /\s--(replay|scenario)\b/.test(out) && !/\s--duration\b/.test(out)) out += ` --duration ${RUN_DURATION}`;
     if (/^shadowtwin capacity\b/.test(out)) {
       if (!/\s--trial\b/.test(out)) out += ' --trial 1s';
@@ -116,7 +116,7 @@ function runShell(cmd: string, cwd: string, env: Env): Promise<Result> {
 function runServer(cmd: string, cwd: string, env: Env): Promise<Result & { forwarded: number }> {
   return new Promise((resolve, reject) => {
     // exec: the signal reaches the CLI, not the shell.
-    const child = spawn('bash', ['-c', `exec ${cmd}`], { cwd, env: { ...process.env, PATH: `${env.bin}:${process.env.PATH}`, SHADOWTWIN_ADMIN_LISTEN: '127.0.0.1:0', SHADOWTWIN_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', `exec env ${cmd}`], { cwd, env: { ...process.env, PATH: `${env.bin}:${process.env.PATH}`, SHADOWTWIN_ADMIN_LISTEN: '127.0.0.1:0', SHADOWTWIN_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let forwarded = 0;
@@ -256,7 +256,8 @@ describe('every example in README.md and docs/*.md runs as written', () => {
     const shBlocks = blocks.filter((b) => b.doc === doc && b.lang === 'sh' && skipReason(b) === undefined);
     const commands = shBlocks.flatMap((b) => commandsOf(b)).filter((c) => !isNpmLifecycle(c.text));
     if (commands.length === 0) continue;
-    it(`${doc}: ${commands.length} shell commands`, async () => {
+    // Docs run side by side (each in its own directory); a doc's commands run in order.
+    it.concurrent(`${doc}: ${commands.length} shell commands`, async () => {
       const dir = workDir(env);
       copyFileSync(join(certDir, 'ca.pem'), join(dir, 'ca.pem'));
       const failures: string[] = [];
@@ -301,7 +302,9 @@ async function runCommand(c: DocCommand, dir: string, env: Env): Promise<string[
     return [];
   }
   const want = expectedExits(c);
+  const t0 = Date.now();
   const r = await runShell(cmd, dir, env);
+  if (process.env.DOCS_TEST_TIMING) process.stderr.write(`${Date.now() - t0} ms  ${cmd}\n`);
   if (r.code === null || !want.includes(r.code)) return [`${where}: ${c.text}\n  (ran: ${cmd})\n  exit ${r.code}, expected ${want.join(' or ')}\n  stdout: ${r.stdout.slice(-1500)}\n  stderr: ${r.stderr.slice(-2000)}`];
   return [];
 }
