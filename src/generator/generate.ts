@@ -81,7 +81,11 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     : scenario.source.kind === 'replay'
       ? replaySource(records!, scenario.source.headers)
       : scenario.source.kind === 'model'
-        ? modelSource(model!, scenario.seed + 1, { headers: scenario.source.headers, overrides, sessions: sessionArrivals })
+        ? modelSource(model!, scenario.seed + 1, {
+          // The model source draws its own user agents: the run's default one would override them.
+          headers: { ...scenario.source.headers, ...scenario.headers }, overrides, sessions: sessionArrivals,
+          userAgents: scenario.source.userAgents, geo: scenario.source.geo, geoHeader: scenario.source.geoHeader, clients: scenario.source.clients, sessionKey: scenario.source.sessions,
+        })
         : captureMixSource(records!, seededRandom(scenario.seed + 1), scenario.source.headers);
 
   // Sessions: the request rate is the session-start rate times the mean session length.
@@ -101,7 +105,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
       connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight,
       http2: scenario.http.http2, tlsInsecure: scenario.http.insecure, ...(scenario.http.ca ? { ca: readCa(scenario.http.ca) } : {}),
     },
-    headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers },
+    ...(scenario.source.kind === 'model' ? {} : { headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers } }),
     faults: scenario.faults,
     random,
     segment: opts.segment,

@@ -2,7 +2,7 @@ export { buildModel, type ModelInput } from './build-model.js';
 export { ModelBuilder, dispersionOf, type BuildOptions } from './model/model-builder.js';
 export { mergeModels } from './model/merge-models.js';
 export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-sampler.js';
-export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type RateModel } from './model/request-model.js';
+export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type SessionIdentity, type RateModel } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';
 export { readRouteTable, openApiTemplates } from './routes/route-table.js';
 export { DistinctCounter, hash30 } from './model/distinct-counter.js';

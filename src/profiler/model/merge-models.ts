@@ -79,6 +79,7 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
     for (const m of withSessions) for (const [f, tos] of Object.entries(m.sessions!.transitions)) transitions[f] = addMaps(transitions[f] ?? {}, tos);
     sessions = {
       gapMs: withSessions[0]!.sessions!.gapMs,
+      ...(withSessions[0]!.sessions!.identity ? { identity: withSessions[0]!.sessions!.identity } : {}),
       count: withSessions.reduce((a, m) => a + m.sessions!.count, 0),
       length: encodeHistogram(mergeHistograms(withSessions.map((m) => m.sessions!.length))),
       thinkTimeMs: encodeHistogram(withSessions.reduce((h, m) => { h.add(mergeHistograms([m.sessions!.thinkTimeMs])); return h; }, createHistogram())),

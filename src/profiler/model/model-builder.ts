@@ -11,7 +11,7 @@ import { DenseCounts } from './dense-counts.js';
 import { DistinctCounter, hash30 } from './distinct-counter.js';
 import { KeyCounter } from './key-counter.js';
 import { SessionTable } from './session-table.js';
-import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
+import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionIdentity, type SessionModel } from './request-model.js';
 
 const MAX_PATHS = 50;
 
@@ -88,6 +88,8 @@ export interface BuildOptions extends RouteInferenceOptions {
   random?: () => number;
   /** Salt for pseudonymising raw client addresses from logs. */
   salt?: string;
+  /** The cookie or header the input's session keys came from (recorded in the model for synthesis). */
+  sessionKey?: { cookie?: string; header?: string };
 }
 
 /**
@@ -104,6 +106,7 @@ export class ModelBuilder {
   private readonly gapMs: number;
   private readonly random: () => number;
   private readonly salt: string;
+  private readonly sessionKey: { cookie?: string; header?: string };
   /**
    * Counts per step and per second, indexed relative to a UTC midnight
    * before the first timestamp seen (dense arrays, not keyed by epoch time).
@@ -128,6 +131,8 @@ export class ModelBuilder {
   /** Requests whose source already named the route (sidecar captures with a route table). */
   private templated = 0;
   private sessionsSeen = false;
+  /** Requests whose session the source named (rather than inferred from the client). */
+  private namedSessions = 0;
   private records = 0;
   private minTs = Infinity;
   private maxTs = -Infinity;
@@ -141,6 +146,7 @@ export class ModelBuilder {
     this.gapMs = opts.sessionGapMs ?? 30 * 60_000;
     this.random = opts.random ?? Math.random;
     this.salt = opts.salt ?? 'shadowtwin-profile';
+    this.sessionKey = opts.sessionKey?.cookie ? { cookie: opts.sessionKey.cookie } : opts.sessionKey?.header ? { header: opts.sessionKey.header.toLowerCase() } : {};
   }
 
   add(o: Observation): void {
@@ -201,7 +207,7 @@ export class ModelBuilder {
       this.distinctClients.add(clientKey);
       if (this.clients.add(clientKey)) this.clientNames.set(clientKey, flatCopy(client));
     }
-    if (o.session) this.session(hash30(o.session), acc, ts);
+    if (o.session) { this.namedSessions++; this.session(hash30(o.session), acc, ts); }
     else if (clientKey >= 0) this.session(clientKey, acc, ts);
     if ((this.records & 1023) === 0) this.evict(ts);
   }
@@ -282,7 +288,8 @@ export class ModelBuilder {
         for (const [to, v] of acc.next) f[remapKey(to.key)] = (f[remapKey(to.key)] ?? 0) + v;
         if (acc.exits) f[SESSION_EXIT] = (f[SESSION_EXIT] ?? 0) + acc.exits;
       }
-      sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
+      const identity: SessionIdentity = this.namedSessions * 2 >= this.records ? { kind: 'source', ...this.sessionKey } : { kind: 'client' };
+      sessions = { gapMs: this.gapMs, identity, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
     }
 
     const base = Number.isFinite(this.base) ? this.base : 0;

@@ -38,8 +38,23 @@ export interface RouteSources {
   inferred: number;
 }
 
+/**
+ * How sessions were told apart in the input: `source` when the input named
+ * each request's session (a sidecar capture's session cookie or header, a
+ * log's session field; `name` when the builder was told which), `client`
+ * when they were inferred from the client key and the inactivity gap.
+ */
+export interface SessionIdentity {
+  kind: 'source' | 'client';
+  /** The cookie or header that carried it, when known: `{ cookie: 'sid' }` or `{ header: 'x-session-id' }`. */
+  cookie?: string;
+  header?: string;
+}
+
 export interface SessionModel {
   gapMs: number;
+  /** Absent in models written before it existed (read as `client`). */
+  identity?: SessionIdentity;
   count: number;
   /** Requests per session (HDR). */
   length: string;
