@@ -5,6 +5,7 @@ export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-
 export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type SessionIdentity, type RateModel } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';
 export { readRouteTable, openApiTemplates } from './routes/route-table.js';
+export { routeTemplatesOf } from './model/model-templates.js';
 export { DistinctCounter, hash30 } from './model/distinct-counter.js';
 export { readObservations, observationFromRecord, INPUT_FORMATS, type InputFormat } from './ingest/read-observations.js';
 export { parseAccessLogLine, parseLogTime } from './ingest/access-log.js';
@@ -12,5 +13,5 @@ export { parseNginxJsonLine, DEFAULT_NGINX_JSON_FIELDS, type NginxJsonFieldMap }
 export { parseGorPayload, readGorPayloads, GOR_SEPARATOR } from './ingest/gor.js';
 export { LineError, type Observation } from './ingest/observation.js';
 export { summarizeModel, renderModel, routeReport, sizeQuantiles, sparkline } from './model/model-summary.js';
-export { diffModels, jensenShannon, ksFromHistograms, type ModelDiff } from './model/model-diff.js';
+export { diffModels, jensenShannon, ksFromHistograms, divergenceOf, DIFF_CHECKS, type ModelDiff, type DiffCheck } from './model/model-diff.js';
 export { queryRange, type PromSeries, type QueryRangeOptions } from './ingest/prometheus.js';

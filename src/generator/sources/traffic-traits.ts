@@ -83,6 +83,8 @@ export function clientValue(i: number, addressLike: boolean): string {
  */
 export class TrafficTraits {
   private readonly byKey = new Map<string, RouteTraits>();
+  /** User-agent mixes of sessions by start route (models that record them): a session's UA, e.g. bots start elsewhere. */
+  private readonly sessionUa = new Map<string, WeightedChoice<string | null>>();
   private readonly fallback: RouteTraits;
   private readonly random: Random;
   private readonly clientHeader: string;
@@ -141,6 +143,10 @@ export class TrafficTraits {
       };
     };
     for (const r of model.routes) this.byKey.set(`${r.method} ${r.route}`, build(r));
+    for (const [k, counts] of Object.entries(model.sessions?.startUserAgents ?? {})) {
+      const c = uaMix(counts);
+      if (c.total > 0) this.sessionUa.set(k, c);
+    }
     this.fallback = { ua: globalUa, geo: new WeightedChoice<string | null>([], []), query: new WeightedChoice([''], [1]), queryExamples: new Map(), contentType: new WeightedChoice<string>([], []) };
 
     this.clientHeader = (opts.clients?.header ?? DEFAULT_CLIENT_HEADER).toLowerCase();
@@ -161,9 +167,9 @@ export class TrafficTraits {
     return this.byKey.get(key) ?? this.fallback;
   }
 
-  private headers(t: RouteTraits, client: number): Record<string, string> {
+  private headers(t: RouteTraits, client: number, uaChoice = t.ua): Record<string, string> {
     const h: Record<string, string> = {};
-    const ua = t.ua.pick(this.random()) ?? this.defaultUa;
+    const ua = uaChoice.pick(this.random()) ?? this.defaultUa;
     if (ua !== null) h['user-agent'] = ua;
     if (client >= 0) h[this.clientHeader] = clientValue(client, this.clientAddressLike);
     const geo = t.geo.pick(this.random());
@@ -179,13 +185,15 @@ export class TrafficTraits {
 
   /**
    * Headers of every request of session number `n` (from 1), starting at
-   * route `startKey`: one user agent and geo (from the start route's mixes),
+   * route `startKey`: one user agent (from the mix of sessions that started
+   * there, else the route's) and geo (the start route's mix),
    * client `n` of the pool (so sessions open at once never share a client),
    * and a pseudonymous session id.
    */
   sessionHeaders(startKey: string, n: number): Record<string, string> {
     const count = this.clientCount > 0 ? this.clientCount : this.session ? 0 : 1 << 24;
-    const h = this.headers(this.traits(startKey), count > 0 ? (n - 1) % count : -1);
+    const t = this.traits(startKey);
+    const h = this.headers(t, count > 0 ? (n - 1) % count : -1, this.sessionUa.get(startKey) ?? t.ua);
     if (this.session) {
       const id = `s${(Math.floor(this.random() * 0x1_0000_0000)).toString(16).padStart(8, '0')}${(Math.floor(this.random() * 0x1_0000_0000)).toString(16).padStart(8, '0')}`;
       if ('cookie' in this.session) h.cookie = `${this.session.cookie}=${id}`;

@@ -84,6 +84,10 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
       length: encodeHistogram(mergeHistograms(withSessions.map((m) => m.sessions!.length))),
       thinkTimeMs: encodeHistogram(withSessions.reduce((h, m) => { h.add(mergeHistograms([m.sessions!.thinkTimeMs])); return h; }, createHistogram())),
       start: withSessions.reduce((a, m) => addMaps(a, m.sessions!.start), {} as Record<string, number>),
+      startUserAgents: withSessions.reduce((acc, m) => {
+        for (const [k, v] of Object.entries(m.sessions!.startUserAgents ?? {})) acc[k] = addMaps(acc[k] ?? {}, v);
+        return acc;
+      }, {} as Record<string, Record<string, number>>),
       transitions,
     };
   }

@@ -68,6 +68,8 @@ class RouteAcc {
   readonly exemplars: string[] = [];
   /** Sessions that started here, and transitions out (to another route or exit). */
   starts = 0;
+  /** User-agent families of the sessions that started here (synthesis draws a session's UA from these). */
+  readonly startUserAgents = new Map<string, number>();
   exits = 0;
   readonly next = new Map<RouteAcc, number>();
   constructor(readonly key: string, readonly index: number) {}
@@ -207,17 +209,18 @@ export class ModelBuilder {
       this.distinctClients.add(clientKey);
       if (this.clients.add(clientKey)) this.clientNames.set(clientKey, flatCopy(client));
     }
-    if (o.session) { this.namedSessions++; this.session(hash30(o.session), acc, ts); }
-    else if (clientKey >= 0) this.session(clientKey, acc, ts);
+    if (o.session) { this.namedSessions++; this.session(hash30(o.session), acc, ts, ua); }
+    else if (clientKey >= 0) this.session(clientKey, acc, ts, ua);
     if ((this.records & 1023) === 0) this.evict(ts);
   }
 
-  private session(sk: number, acc: RouteAcc, ts: number): void {
+  private session(sk: number, acc: RouteAcc, ts: number, ua: string): void {
     this.sessionsSeen = true;
     const slot = this.open.find(sk);
     if (slot < 0 || ts - this.open.last(slot) > this.gapMs) {
       this.sessionCount++;
       acc.starts++;
+      bump(acc.startUserAgents, ua);
       if (slot < 0) this.open.insert(sk, ts, acc.index);
       else {
         this.close(this.open.state(slot), this.open.length(slot));
@@ -279,17 +282,22 @@ export class ModelBuilder {
     let sessions: SessionModel | null = null;
     if (this.sessionsSeen) {
       const start: Record<string, number> = {};
+      const startUserAgents: Record<string, Record<string, number>> = {};
       const transitions: Record<string, Record<string, number>> = {};
       for (const acc of this.accs) {
         const from = remapKey(acc.key);
         if (acc.starts) start[from] = (start[from] ?? 0) + acc.starts;
+        if (acc.startUserAgents.size) {
+          const u = (startUserAgents[from] ??= {});
+          for (const [f, v] of acc.startUserAgents) u[f] = (u[f] ?? 0) + v;
+        }
         if (acc.next.size === 0 && acc.exits === 0) continue;
         const f = (transitions[from] ??= {});
         for (const [to, v] of acc.next) f[remapKey(to.key)] = (f[remapKey(to.key)] ?? 0) + v;
         if (acc.exits) f[SESSION_EXIT] = (f[SESSION_EXIT] ?? 0) + acc.exits;
       }
       const identity: SessionIdentity = this.namedSessions * 2 >= this.records ? { kind: 'source', ...this.sessionKey } : { kind: 'client' };
-      sessions = { gapMs: this.gapMs, identity, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
+      sessions = { gapMs: this.gapMs, identity, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, startUserAgents, transitions };
     }
 
     const base = Number.isFinite(this.base) ? this.base : 0;

@@ -62,6 +62,8 @@ export interface SessionModel {
   thinkTimeMs: string;
   /** First route of sessions: "METHOD route" → count. */
   start: Record<string, number>;
+  /** User-agent families of sessions by first route: "METHOD route" → family → sessions (absent in older models). */
+  startUserAgents?: Record<string, Record<string, number>>;
   /** "METHOD route" → next "METHOD route" → count; "$exit" ends a session. */
   transitions: Record<string, Record<string, number>>;
 }

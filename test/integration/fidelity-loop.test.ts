@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { generateAccessLog, SITE_USER_AGENTS } from '../helpers/log-fixture.js';
+import { startNginx, type TestNginx } from '../helpers/nginx.js';
+
+/**
+ * The fidelity loop with a real server: profile a site log → generate from
+ * the model against nginx → profile nginx's access log with the first
+ * model's route templates → `profile diff` within thresholds on what
+ * synthesis controls (route, method and user-agent mixes, session lengths).
+ */
+const CHECKS = 'route-mix=0.02,method-mix=0.01,user-agents=0.02,session-length=0.08';
+
+interface Verdict { check: string; divergence: number | null; limit: number; pass: boolean }
+interface DiffOut { pass: boolean; verdicts: Verdict[]; checks: Record<string, number>; sessions: { meanBefore: number; meanAfter: number; countAfter: number }; routeMix: { added: string[] } }
+
+describe('fidelity loop: log → model → generate against nginx → model of nginx\'s log → diff', () => {
+  let dir: string;
+  let source: string;
+  let nginx: TestNginx | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'st-fidelity-'));
+    const log = join(dir, 'site.log');
+    writeFileSync(log, generateAccessLog({ sessions: 3000, seed: 21, userAgents: SITE_USER_AGENTS, botShare: 0.1, malformedShare: 0 }).lines.join('\n') + '\n');
+    source = join(dir, 'source.json');
+    const build = runCli(['profile', 'build', log, '--format', 'combined', '-o', source]);
+    expect(await build.exit, build.stderr()).toBe(0);
+  });
+  afterEach(async () => { await nginx?.stop(); nginx = undefined; });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Generates from the source model against a fresh nginx and diffs the model of its log with the source. */
+  async function loop(name: string, scenario: Record<string, unknown>): Promise<{ diff: DiffOut; exit: number | null; lines: string[] }> {
+    const work = join(dir, name);
+    nginx = await startNginx(work);
+    const file = join(work, 'scenario.json');
+    writeFileSync(file, JSON.stringify({ target: nginx.url, duration: '3s', seed: 5, source: { kind: 'model', file: source }, ...scenario }));
+    const gen = runCli(['generate', '--scenario', file, '--quiet', '--out', join(work, 'report.json')]);
+    expect(await gen.exit, gen.stderr()).toBe(0);
+    await nginx.stop();
+    const lines = readFileSync(nginx.accessLog, 'utf8').trim().split('\n');
+    const replayed = join(work, 'replayed.json');
+    const build = runCli(['profile', 'build', nginx.accessLog, '--format', 'combined', '--routes-from', source, '-o', replayed]);
+    expect(await build.exit, build.stderr()).toBe(0);
+    const diff = runCli(['profile', 'diff', source, replayed, '--checks', CHECKS, '--json']);
+    const exit = await diff.exit;
+    return { diff: JSON.parse(diff.stdout()) as DiffOut, exit, lines };
+  }
+
+  it('synthesised sessions carry user agents, clients and session identity that survive nginx\'s log', async () => {
+    const { diff, exit, lines } = await loop('faithful', { load: { executor: 'sessions', rate: 300, speed: 2000 } });
+    expect(lines.length).toBeGreaterThan(2000);
+    // nginx saw the synthesised clients (realip from X-Forwarded-For) and real user-agent strings.
+    expect(lines.filter((l) => l.startsWith('198.18.')).length).toBe(lines.length);
+    expect(lines.some((l) => l.includes('shadowtwin/'))).toBe(false);
+    expect(diff.verdicts, JSON.stringify(diff.checks)).toEqual(CHECKS.split(',').map((c) => expect.objectContaining({ check: c.split('=')[0], pass: true })));
+    expect(exit).toBe(0);
+    expect(diff.routeMix.added).toEqual([]);
+    expect(diff.sessions.meanAfter).toBeCloseTo(diff.sessions.meanBefore, 0);
+  });
+
+  it('--routes-from profiles a short log with the first model\'s templates, where inference alone groups paths differently', async () => {
+    // A short slice of the site log: too few distinct users for inference to collapse /users/NAME/profile.
+    const lines = readFileSync(join(dir, 'site.log'), 'utf8').trim().split('\n');
+    const short = join(dir, 'short.log');
+    writeFileSync(short, [...lines.filter((l) => l.includes('/users/')).slice(0, 12), ...lines.slice(0, 300)].join('\n') + '\n');
+    const routesOf = async (extra: string[]): Promise<string[]> => {
+      const out = join(dir, `short-${extra.length}.json`);
+      const b = runCli(['profile', 'build', short, '--format', 'combined', '-o', out, ...extra]);
+      expect(await b.exit, b.stderr()).toBe(0);
+      return (JSON.parse(readFileSync(out, 'utf8')) as { routes: Array<{ route: string }> }).routes.map((r) => r.route);
+    };
+    const inferred = await routesOf([]);
+    expect(inferred.some((r) => /^\/users\/[a-z]+\d+x\/profile$/.test(r))).toBe(true);
+    const aligned = await routesOf(['--routes-from', source]);
+    const known = new Set((JSON.parse(readFileSync(source, 'utf8')) as { routes: Array<{ route: string }> }).routes.map((r) => r.route));
+    expect(aligned.every((r) => known.has(r)), aligned.join(' ')).toBe(true);
+  });
+
+  it('reports drift when the generator sends one fixed user agent', async () => {
+    const { diff, exit } = await loop('fixed-ua', { load: { executor: 'sessions', rate: 300, speed: 2000 }, headers: { 'user-agent': 'shadowtwin/0.1.0' } });
+    expect(exit).toBe(4);
+    expect(diff.verdicts.find((v) => v.check === 'user-agents')!.pass).toBe(false);
+    expect(diff.verdicts.find((v) => v.check === 'session-length')!.pass).toBe(true);
+  });
+
+  it('reports drift in session lengths when requests are drawn one by one (no sessions)', async () => {
+    const { diff, exit } = await loop('no-sessions', { load: { executor: 'poisson', rate: 1000 } });
+    expect(exit).toBe(4);
+    expect(diff.verdicts.find((v) => v.check === 'session-length')!.pass).toBe(false);
+    expect(diff.verdicts.find((v) => v.check === 'user-agents')!.pass).toBe(true);
+  });
+});
