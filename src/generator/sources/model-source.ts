@@ -39,12 +39,11 @@ export function modelSource(model: RequestModel, seed: number, opts: ModelSource
   const keys = model.routes.map((r) => `${r.method} ${r.route}`);
   const spec = (key: string | undefined, headers: Record<string, string> | undefined): RequestSpec => {
     const s = sampler.request(key);
-    const k = `${s.method} ${s.route}`;
-    const h = headers ?? traits.requestHeaders(k);
+    const h = headers ?? traits.requestHeaders(s.method, s.route);
     const withBody = s.reqBytes > 0 && s.method !== 'GET' && s.method !== 'HEAD';
     return {
-      method: s.method, path: traits.target(k, s.path), route: s.route,
-      headers: withBody ? { ...h, 'content-type': h['content-type'] ?? traits.contentType(k) } : h,
+      method: s.method, path: traits.target(s.method, s.route, s.path), route: s.route,
+      headers: withBody ? { ...h, 'content-type': h['content-type'] ?? traits.contentType(s.method, s.route) } : h,
       body: withBody ? bodyOf(s.reqBytes) : null,
     };
   };

@@ -82,6 +82,8 @@ export function clientValue(i: number, addressLike: boolean): string {
  * otherwise each request draws its own.
  */
 export class TrafficTraits {
+  /** method → route → traits: two lookups on the model's own strings, no key built per request. */
+  private readonly byRoute = new Map<string, Map<string, RouteTraits>>();
   private readonly byKey = new Map<string, RouteTraits>();
   /** User-agent mixes of sessions by start route (models that record them): a session's UA, e.g. bots start elsewhere. */
   private readonly sessionUa = new Map<string, WeightedChoice<string | null>>();
@@ -142,7 +144,13 @@ export class TrafficTraits {
         contentType: new WeightedChoice(cts.map(([k]) => k), cts.map(([, v]) => v)),
       };
     };
-    for (const r of model.routes) this.byKey.set(`${r.method} ${r.route}`, build(r));
+    for (const r of model.routes) {
+      const t = build(r);
+      this.byKey.set(`${r.method} ${r.route}`, t);
+      let m = this.byRoute.get(r.method);
+      if (!m) this.byRoute.set(r.method, (m = new Map()));
+      m.set(r.route, t);
+    }
     for (const [k, counts] of Object.entries(model.sessions?.startUserAgents ?? {})) {
       const c = uaMix(counts);
       if (c.total > 0) this.sessionUa.set(k, c);
@@ -163,23 +171,35 @@ export class TrafficTraits {
     this.extra = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   }
 
+  /** Client strings made once each (the first 65,536 of the pool). */
+  private readonly clients: string[] = new Array<string>(65_536);
+
+  private client(i: number): string {
+    if (i >= 65_536) return clientValue(i, this.clientAddressLike);
+    return (this.clients[i] ??= clientValue(i, this.clientAddressLike));
+  }
+
   private traits(key: string): RouteTraits {
     return this.byKey.get(key) ?? this.fallback;
+  }
+
+  private routeTraits(method: string, route: string): RouteTraits {
+    return this.byRoute.get(method)?.get(route) ?? this.fallback;
   }
 
   private headers(t: RouteTraits, client: number, uaChoice = t.ua): Record<string, string> {
     const h: Record<string, string> = {};
     const ua = uaChoice.pick(this.random()) ?? this.defaultUa;
     if (ua !== null) h['user-agent'] = ua;
-    if (client >= 0) h[this.clientHeader] = clientValue(client, this.clientAddressLike);
+    if (client >= 0) h[this.clientHeader] = this.client(client);
     const geo = t.geo.pick(this.random());
     if (geo) h[this.geoHeader] = geo;
     return h;
   }
 
   /** Headers of one request outside any session: user agent, client and geo drawn for it. */
-  requestHeaders(key: string): Record<string, string> {
-    const h = this.headers(this.traits(key), this.clientCount > 0 ? Math.floor(this.random() * this.clientCount) : -1);
+  requestHeaders(method: string, route: string): Record<string, string> {
+    const h = this.headers(this.routeTraits(method, route), this.clientCount > 0 ? Math.floor(this.random() * this.clientCount) : -1);
     return Object.assign(h, this.extra);
   }
 
@@ -203,8 +223,8 @@ export class TrafficTraits {
   }
 
   /** `path` (its own query dropped) with a query string drawn from the route's key-set mix. */
-  target(key: string, path: string): string {
-    const t = this.traits(key);
+  target(method: string, route: string, path: string): string {
+    const t = this.routeTraits(method, route);
     const q = path.indexOf('?');
     const base = q >= 0 ? path.slice(0, q) : path;
     const set = t.query.pick(this.random());
@@ -218,9 +238,9 @@ export class TrafficTraits {
     return `${base}?${set.split('&').map((k) => `${k}=1`).join('&')}`;
   }
 
-  /** Content type for a body on route `key` (the observed mix; octet-stream when none was seen). */
-  contentType(key: string): string {
-    return this.traits(key).contentType.pick(this.random()) ?? 'application/octet-stream';
+  /** Content type for a body on a route (the observed mix; octet-stream when none was seen). */
+  contentType(method: string, route: string): string {
+    return this.routeTraits(method, route).contentType.pick(this.random()) ?? 'application/octet-stream';
   }
 }
 
