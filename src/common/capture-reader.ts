@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { ShadowtwinError } from './errors.js';
-import type { RequestRecord } from './request-record.js';
+import type { CaptureHeader, RequestRecord } from './request-record.js';
 
 /** What a reader skipped, by reason, with the first few line numbers (the "bad input loses nothing" report). */
 export class SkipReport {
@@ -105,7 +105,7 @@ function validRecord(v: unknown): v is RequestRecord {
  * most of the input is unparseable: then it is the wrong format and the
  * error says which format was expected.
  */
-export async function* readCapture(file: string, skips = new SkipReport()): AsyncGenerator<RequestRecord> {
+export async function* readCapture(file: string, skips = new SkipReport(), onHeader?: (header: CaptureHeader) => void): AsyncGenerator<RequestRecord> {
   let n = 0;
   let good = 0;
   for await (const line of readLines(file)) {
@@ -119,7 +119,7 @@ export async function* readCapture(file: string, skips = new SkipReport()): Asyn
       checkMostlyBad(file, n, good, skips);
       continue;
     }
-    if ((v as { shadowtwin?: unknown })?.shadowtwin === 'capture') continue;
+    if ((v as { shadowtwin?: unknown })?.shadowtwin === 'capture') { onHeader?.(v as CaptureHeader); continue; }
     if (!validRecord(v)) {
       skips.skip(n, 'missing_fields', line);
       checkMostlyBad(file, n, good, skips);

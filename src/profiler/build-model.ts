@@ -17,7 +17,7 @@ export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptio
   for (const input of inputs) {
     const s = new SkipReport();
     const before = builder.recordCount;
-    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields)) for (const o of batch) builder.add(o);
+    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields, (h) => builder.noteCaptureKeys(h.keys))) for (const o of batch) builder.add(o);
     builder.noteInput(input.file, input.format, builder.recordCount - before, s);
     skips.push(s);
   }

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { captureHeader, ShadowtwinError, type RequestRecord } from '../common/index.js';
+import { captureHeader, ShadowtwinError, type CaptureKeys, type RequestRecord } from '../common/index.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -17,6 +17,8 @@ export interface CaptureWriterOptions {
   flushInterval: number;
   toolVersion: string;
   source?: string;
+  /** Where identities were read from, written into the capture header. */
+  keys?: CaptureKeys;
 }
 
 export interface CaptureWriterHooks {
@@ -82,7 +84,7 @@ export class CaptureWriter {
     const st = await stat(this.opts.file);
     this.fileBytes = st.size;
     if (st.size === 0) {
-      await this.append(JSON.stringify(captureHeader(this.opts.mode, this.opts.source, this.opts.toolVersion)) + '\n');
+      await this.append(JSON.stringify(captureHeader(this.opts.mode, this.opts.source, this.opts.toolVersion, this.opts.keys)) + '\n');
     }
   }
 

@@ -157,10 +157,10 @@ export class TrafficTraits {
     }
     this.fallback = { ua: globalUa, geo: new WeightedChoice<string | null>([], []), query: new WeightedChoice([''], [1]), queryExamples: new Map(), contentType: new WeightedChoice<string>([], []) };
 
-    this.clientHeader = (opts.clients?.header ?? DEFAULT_CLIENT_HEADER).toLowerCase();
+    this.clientHeader = (opts.clients?.header ?? model.clients?.header ?? DEFAULT_CLIENT_HEADER).toLowerCase();
     this.clientAddressLike = /forwarded|(^|-)ip$|addr/.test(this.clientHeader);
     this.clientCount = opts.clients?.count ?? Math.max(0, Math.round(model.clients?.distinct ?? 0));
-    this.geoHeader = (opts.geoHeader ?? DEFAULT_GEO_HEADER).toLowerCase();
+    this.geoHeader = (opts.geoHeader ?? model.geoHeader ?? DEFAULT_GEO_HEADER).toLowerCase();
     const identity = model.sessions?.identity;
     if (opts.sessions?.cookie) this.session = { cookie: opts.sessions.cookie };
     else if (opts.sessions?.header) this.session = { header: opts.sessions.header.toLowerCase() };

@@ -1,6 +1,6 @@
 import { failIfMostlyUnusable, readCapture, readLineBatches, SkipReport } from '../../common/capture-reader.js';
 import { ShadowtwinError } from '../../common/errors.js';
-import { type RequestRecord } from '../../common/request-record.js';
+import { type CaptureHeader, type RequestRecord } from '../../common/request-record.js';
 import { parseAccessLogLine } from './access-log.js';
 import { readGorPayloads, parseGorPayload } from './gor.js';
 import { DEFAULT_NGINX_JSON_FIELDS, parseNginxJsonLine, type NginxJsonFieldMap } from './nginx-json.js';
@@ -43,10 +43,10 @@ export async function* readObservations(file: string, format: InputFormat, skips
 }
 
 /** The same, in batches (one await per read chunk: the fast path for big files). */
-export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS): AsyncGenerator<Observation[]> {
+export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS, onCaptureHeader?: (h: CaptureHeader) => void): AsyncGenerator<Observation[]> {
   if (format === 'capture') {
     let batch: Observation[] = [];
-    for await (const r of readCapture(file, skips)) {
+    for await (const r of readCapture(file, skips, onCaptureHeader)) {
       batch.push(observationFromRecord(r));
       if (batch.length >= 1024) { yield batch; batch = []; }
     }

@@ -111,6 +111,8 @@ export function mergeModels(models: readonly RequestModel[]): RequestModel {
     clients: {
       // Exact union when every shard carries its registers; a lower bound (the largest shard) otherwise.
       ...(models.every((m) => m.clients.hll) ? (() => { const hll = mergeDistinct(models[0]!.clients.hll, ...models.slice(1).map((m) => m.clients.hll))!; return { distinct: DistinctCounter.fromBase64(hll).estimate(), hll }; })() : { distinct: Math.max(...models.map((m) => m.clients.distinct)) }),
-      top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })) },
+      top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })),
+      ...(models.find((m) => m.clients.header) ? { header: models.find((m) => m.clients.header)!.clients.header } : {}) },
+    ...(models.find((m) => m.geoHeader) ? { geoHeader: models.find((m) => m.geoHeader)!.geoHeader } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { type SkipReport } from '../../common/capture-reader.js';
+import type { CaptureKeys } from '../../common/request-record.js';
 import { pseudonym } from '../../common/hash.js';
 import { HistogramRecorder } from '../../common/histogram-recorder.js';
 import { createHistogram, encodeHistogram } from '../../common/histogram.js';
@@ -108,7 +109,10 @@ export class ModelBuilder {
   private readonly gapMs: number;
   private readonly random: () => number;
   private readonly salt: string;
-  private readonly sessionKey: { cookie?: string; header?: string };
+  private sessionKey: { cookie?: string; header?: string };
+  /** Headers the capture read clients and geo from (capture header `keys`). */
+  private clientHeader: string | undefined;
+  private geoHeader: string | undefined;
   /**
    * Counts per step and per second, indexed relative to a UTC midnight
    * before the first timestamp seen (dense arrays, not keyed by epoch time).
@@ -251,6 +255,22 @@ export class ModelBuilder {
     this.sweepAt = Math.max(1 << 14, this.open.size * 4);
   }
 
+  /**
+   * Where a capture read identities from (its header's `keys`): kept in the
+   * model so synthesis sends the same session cookie or header, client header
+   * and geo header. An explicit `sessionKey` option wins; the first capture
+   * that names one is taken.
+   */
+  noteCaptureKeys(keys: CaptureKeys | undefined): void {
+    if (!keys) return;
+    if (!this.sessionKey.cookie && !this.sessionKey.header) {
+      if (keys.sessionCookie) this.sessionKey = { cookie: keys.sessionCookie };
+      else if (keys.sessionHeader) this.sessionKey = { header: keys.sessionHeader.toLowerCase() };
+    }
+    this.clientHeader ??= keys.clientHeader?.toLowerCase();
+    this.geoHeader ??= keys.geoHeader?.toLowerCase();
+  }
+
   /** Records what an input contributed (for provenance). */
   noteInput(file: string, format: string, records: number, skips: SkipReport): void {
     this.inputs.push({ file, format, records, skipped: skips.total });
@@ -329,7 +349,8 @@ export class ModelBuilder {
         dispersion: dispersionOf(seconds.counts), seconds,
       },
       userAgents: Object.fromEntries(this.uas),
-      clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64() },
+      clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64(), ...(this.clientHeader ? { header: this.clientHeader } : {}) },
+      ...(this.geoHeader ? { geoHeader: this.geoHeader } : {}),
       routeSources: { table: this.inference.tableHits, source: this.templated, inferred: this.records - this.inference.tableHits - this.templated },
     };
   }

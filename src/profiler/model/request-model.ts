@@ -98,7 +98,13 @@ export interface RequestModel {
   rate: RateModel;
   userAgents: Record<string, number>;
   /** `distinct` is a HyperLogLog estimate (~1.6%); `hll` its registers (base64) so shards merge exactly. */
-  clients: { distinct: number; top: Array<{ client: string; requests: number }>; hll?: string };
+  clients: {
+    distinct: number; top: Array<{ client: string; requests: number }>; hll?: string;
+    /** The header clients were read from (a capture's `clientHeader`); absent: the address / x-forwarded-for. */
+    header?: string;
+  };
+  /** The header geo values were read from (a capture's `geoHeader`), when known. */
+  geoHeader?: string;
   /** Absent in models written before it existed. */
   routeSources?: RouteSources;
 }
