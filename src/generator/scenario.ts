@@ -119,8 +119,8 @@ export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
   for (const key of ['userAgents', 'geo', 'geoHeader', 'clients', 'sessions']) {
     if (source[key] !== undefined && source.kind !== 'model') issues.push({ path: `source.${key}`, message: 'applies to model sources only', fix: 'remove it, or use source: { kind: model, file: model.json }' });
   }
-  if (source.sessions !== undefined && source.kind === 'model' && load.executor !== 'sessions') {
-    issues.push({ path: 'source.sessions', message: `needs the sessions executor (${String(load.executor)} draws requests one by one, without sessions)`, fix: 'set load: { executor: sessions, rate: N } or remove source.sessions' });
+  if (source.sessions !== undefined && source.kind === 'model' && load.executor === 'concurrency') {
+    issues.push({ path: 'source.sessions', message: 'needs an open executor (concurrency loops draw requests one by one, without sessions)', fix: 'use e.g. load: { executor: sessions, rate: N } or poisson, or remove source.sessions' });
   }
   if ((source.kind ?? 'fixed') === 'fixed' && !source.path) issues.push({ path: 'source.path', message: 'is required for a fixed source', fix: 'e.g. source: { path: /users/1 }' });
   const ths = Array.isArray(raw.thresholds) ? raw.thresholds : [];

@@ -88,10 +88,19 @@ describe('fidelity loop: log → model → generate against nginx → model of n
     expect(diff.verdicts.find((v) => v.check === 'session-length')!.pass).toBe(true);
   });
 
-  it('reports drift in session lengths when requests are drawn one by one (no sessions)', async () => {
-    const { diff, exit } = await loop('no-sessions', { load: { executor: 'poisson', rate: 1000 } });
+  it('a rate-driven executor (poisson) carries sessions too: open sessions share its arrivals', async () => {
+    const { diff, exit } = await loop('poisson', { load: { executor: 'poisson', rate: 1000, speed: 2000 } });
+    expect(diff.verdicts, JSON.stringify(diff.checks)).toEqual(CHECKS.split(',').map((c) => expect.objectContaining({ check: c.split('=')[0], pass: true })));
+    expect(exit).toBe(0);
+  });
+
+  it('reports drift in session lengths when sessions cannot unfold (real think times in a 3 s run: one-request sessions)', async () => {
+    const { diff, exit } = await loop('uncompressed', { load: { executor: 'poisson', rate: 1000 } });
     expect(exit).toBe(4);
     expect(diff.verdicts.find((v) => v.check === 'session-length')!.pass).toBe(false);
+    expect(diff.sessions.meanAfter).toBeLessThan(2);
+    // The route mix stays right: the open sessions are burnt in, not all on their first page.
+    expect(diff.verdicts.find((v) => v.check === 'route-mix')!.pass).toBe(true);
     expect(diff.verdicts.find((v) => v.check === 'user-agents')!.pass).toBe(true);
   });
 });

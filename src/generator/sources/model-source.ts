@@ -16,9 +16,16 @@ function bodyOf(size: number): Buffer {
   return bodyPool.subarray(0, n);
 }
 
+/** Which session (and route) an arrival belongs to: `SessionArrivals` or `SessionInterleave`. */
+export interface SessionAssigner {
+  /** True when the sessions set the schedule (their routes must be sent as walked, even in override windows). */
+  readonly followsSchedule: boolean;
+  sessionFor(index: number): { readonly key: string; readonly state: SessionState } | undefined;
+}
+
 export interface ModelSourceOptions extends Omit<TraitOptions, 'sessions'> {
   overrides?: readonly MixOverride[];
-  sessions?: SessionArrivals;
+  sessions?: SessionAssigner;
   /** Session identity override (cookie or header); `sessions` is the arrival process. */
   sessionKey?: TraitOptions['sessions'];
 }
@@ -50,9 +57,11 @@ export function modelSource(model: RequestModel, seed: number, opts: ModelSource
   return {
     kind: 'model',
     next(index, tMs = 0) {
-      const fromSession = opts.sessions?.sessionFor(index);
-      if (fromSession) return spec(fromSession.key, fromSession.state.headers ??= traits.sessionHeaders(fromSession.state.start, fromSession.state.session));
       const o = opts.overrides?.find((w) => tMs >= w.startMs && tMs < w.startMs + w.durationMs);
+      if (opts.sessions && (opts.sessions.followsSchedule || !o)) {
+        const s = opts.sessions.sessionFor(index);
+        if (s) return spec(s.key, s.state.headers ??= traits.sessionHeaders(s.state.start, s.state.session));
+      }
       if (!o) return spec(undefined, undefined);
       // Re-weight: route weight × its multiplier (by template or raw path), then draw.
       const weights = model.routes.map((r) => r.requests * (o.routes[r.route] ?? o.routes[normalizer.normalize(r.route)] ?? 1));
@@ -76,7 +85,8 @@ interface Pending { t: number; key: string; state: SessionState }
  * merged in time order (a binary heap), and `keyFor(i)` tells the source which
  * route arrival i belongs to.
  */
-export class SessionArrivals {
+export class SessionArrivals implements SessionAssigner {
+  readonly followsSchedule = true;
   private readonly heap: Pending[] = [];
   private readonly starts: { next(): number | undefined; multiplier?: number };
   private nextStart: number | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, userAgentFamily } from '../../../src/common/index.js';
-import { modelSource, parseScenario, SessionArrivals } from '../../../src/generator/index.js';
+import { decodeHistogram, seededRandom, userAgentFamily } from '../../../src/common/index.js';
+import { modelSource, parseScenario, SessionArrivals, SessionInterleave } from '../../../src/generator/index.js';
 import { jensenShannon, ModelBuilder, parseAccessLogLine, type RequestModel } from '../../../src/profiler/index.js';
 import { generateAccessLog, SITE_USER_AGENTS } from '../../helpers/log-fixture.js';
 
@@ -68,6 +68,42 @@ describe('model source: synthesised requests carry what the model knows', () => 
     expect(model.sessions!.identity).toEqual({ kind: 'client' });
   });
 
+  it('rate-driven executors: open sessions share the arrivals, with the model\'s session lengths and route mix from the first arrival', () => {
+    const open = SessionInterleave.openFor(1000, 20_000, 1); // 1,000 req/s, 20 s think: 20,000 open sessions
+    expect(open).toBe(20_000);
+    const inter = new SessionInterleave(model, 500, seededRandom(4));
+    let n = 0;
+    const src = modelSource(model, 5, { sessions: { followsSchedule: false, sessionFor: (i) => { const a = inter.sessionFor(i); n = a.state.session; return a; } } });
+    let switched = 0;
+    const lengths = new Map<number, number>();
+    const routes: Record<string, number> = {};
+    const firstRoutes: Record<string, number> = {};
+    const clientsOf = new Map<number, string>();
+    for (let i = 0; i < 40_000; i++) {
+      const s = src.next(i);
+      lengths.set(n, (lengths.get(n) ?? 0) + 1);
+      const k = `${s.method} ${s.route}`;
+      routes[k] = (routes[k] ?? 0) + 1;
+      if ((clientsOf.get(n) ?? s.headers['x-forwarded-for']) !== s.headers['x-forwarded-for']) switched++;
+      clientsOf.set(n, s.headers['x-forwarded-for']!);
+    }
+    expect(switched).toBe(0);
+    const mix = Object.fromEntries(model.routes.map((r) => [`${r.method} ${r.route}`, r.requests]));
+    expect(jensenShannon(routes, mix)).toBeLessThan(0.003);
+    // Burnt in: with 20,000 sessions open, the first 2,000 arrivals are not all on entry pages.
+    const wide = modelSource(model, 5, { sessions: new SessionInterleave(model, open, seededRandom(5)) });
+    for (let i = 0; i < 2000; i++) {
+      const s = wide.next(i);
+      firstRoutes[`${s.method} ${s.route}`] = (firstRoutes[`${s.method} ${s.route}`] ?? 0) + 1;
+    }
+    expect(jensenShannon(firstRoutes, mix)).toBeLessThan(0.01);
+    // Sessions that started and ended inside the run have the model's mean length.
+    const last = Math.max(...lengths.keys());
+    const done = [...lengths.entries()].filter(([k]) => k > 600 && k < last - 600).map(([, l]) => l);
+    const mean = done.reduce((a, b) => a + b, 0) / done.length;
+    expect(mean).toBeCloseTo(decodeHistogram(model.sessions!.length).mean, 0);
+  });
+
   it('a session identity the input named goes out as a cookie or header, pseudonymous, one per session', () => {
     const named: RequestModel = { ...model, sessions: { ...model.sessions!, identity: { kind: 'source', cookie: 'sid' } } };
     const arrivals = new SessionArrivals(named, starts(50, 5), 1e9, seededRandom(3), 1000);
@@ -128,7 +164,8 @@ describe('model source: synthesised requests carry what the model knows', () => 
     expect(bad({ userAgents: { mobile: -1 } })).toMatch(/source\.userAgents\.mobile/);
     expect(bad({ sessions: { cookie: 'sid', header: 'x-s' } })).toMatch(/source\.sessions.*either cookie or header/s);
     expect(bad({ geoHeader: 'bad header' })).toMatch(/source\.geoHeader/);
-    expect(bad({ sessions: { cookie: 'sid' } }, { executor: 'poisson', rate: 1 })).toMatch(/source\.sessions.*sessions executor/s);
+    expect(bad({ sessions: { cookie: 'sid' } }, { executor: 'concurrency', vus: 1 })).toMatch(/source\.sessions.*open executor/s);
+    expect(bad({ sessions: { cookie: 'sid' } }, { executor: 'poisson', rate: 1 })).toBe('');
     expect(bad({ userAgents: { mobile: 2 }, clients: { header: 'x-client-id', count: 500 }, geo: { eu: 0.5 }, sessions: { cookie: 'sid' } })).toBe('');
     expect(() => parseScenario({ ...base, load: { executor: 'poisson', rate: 1 }, source: { kind: 'fixed', path: '/', userAgents: { mobile: 2 } } })).toThrow(/source\.userAgents.*model sources only/s);
   });
