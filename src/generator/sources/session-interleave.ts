@@ -16,6 +16,9 @@ import { WeightedChoice } from './weighted-choice.js';
  * seconds of load) shows mostly one-request sessions: compress think times
  * with `load.speed`.
  */
+/** Open sessions are capped (~100 bytes each): past it, sessions move faster than the model's think times. */
+export const MAX_OPEN = 100_000;
+
 export class SessionInterleave {
   /** The schedule comes from the executor: route-mix override windows take precedence. */
   readonly followsSchedule = false;
@@ -48,7 +51,7 @@ export class SessionInterleave {
 
   /** How many sessions to keep open for `rate` req/s, with think times ÷ `speed`. */
   static openFor(rate: number, meanThinkMs: number, speed = 1): number {
-    return Math.max(1, Math.min(1_000_000, Math.round((rate * meanThinkMs) / 1000 / speed)));
+    return Math.max(1, Math.min(MAX_OPEN, Math.round((rate * meanThinkMs) / 1000 / speed)));
   }
 
   private fresh(): { key: string; state: SessionState } {
