@@ -87,7 +87,8 @@ export function registerProfileCommand(program: Command): void {
         for (const r of d.routes.slice(0, 25)) lines.push(`${r.route.padEnd(39).slice(0, 39)}${r.method.padEnd(7)}${(r.weightBefore * 100).toFixed(2).padStart(7)}% → ${(r.weightAfter * 100).toFixed(2).padStart(6)}%${String(r.resBytesKs).padStart(12)}${String(r.latencyKs ?? '—').padStart(12)}${String(r.statusJsd).padStart(11)}`);
         lines.push('');
         for (const v of verdicts) lines.push(`${v.check.padEnd(15)}${String(v.divergence ?? '—').padStart(8)}  limit ${v.limit}  ${v.pass ? 'ok' : 'DRIFT'}`);
-        lines.push(`${pass ? 'within thresholds' : 'DRIFT'} (largest divergence ${d.maxDivergence})`);
+        const checked = Math.max(0, ...verdicts.map((v) => v.divergence ?? 0));
+        lines.push(`${pass ? 'within thresholds' : 'DRIFT'} (largest divergence checked ${checked}${checked < d.maxDivergence ? `; ${d.maxDivergence} among checks not asked for` : ''})`);
         process.stdout.write(lines.join('\n') + '\n');
       }
       return pass ? EXIT.OK : EXIT.THRESHOLD_FAILED;
