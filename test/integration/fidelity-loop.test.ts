@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { get } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { USER_AGENT_EXAMPLES } from '../../src/common/index.js';
 import { runCli } from '../helpers/cli.js';
 import { generateAccessLog, SITE_USER_AGENTS } from '../helpers/log-fixture.js';
 import { startNginx, type TestNginx } from '../helpers/nginx.js';
@@ -24,6 +26,8 @@ describe('fidelity loop: log → model → generate against nginx → model of n
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'st-fidelity-'));
+    // One literal route per family, so the family test's paths are not collapsed into a parameter.
+    writeFileSync(join(dir, 'families.routes'), Object.keys(USER_AGENT_EXAMPLES).map((f) => `/ua/${f}`).join('\n') + '\n');
     const log = join(dir, 'site.log');
     writeFileSync(log, generateAccessLog({ sessions: 3000, seed: 21, userAgents: SITE_USER_AGENTS, botShare: 0.1, malformedShare: 0 }).lines.join('\n') + '\n');
     source = join(dir, 'source.json');
@@ -61,6 +65,24 @@ describe('fidelity loop: log → model → generate against nginx → model of n
     expect(exit).toBe(0);
     expect(diff.routeMix.added).toEqual([]);
     expect(diff.sessions.meanAfter).toBeCloseTo(diff.sessions.meanBefore, 0);
+  });
+
+  it('every user-agent family\'s string goes through nginx\'s log and is profiled back into its family', async () => {
+    nginx = await startNginx(join(dir, 'families'));
+    for (const [family, ua] of Object.entries(USER_AGENT_EXAMPLES)) {
+      const headers: Record<string, string> = { 'x-forwarded-for': '198.18.0.1' };
+      if (ua !== null) headers['user-agent'] = ua;
+      await new Promise<void>((resolve, reject) => {
+        get(`${nginx!.url}/ua/${family}`, { headers }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+      });
+    }
+    await nginx.stop();
+    const out = join(dir, 'families.json');
+    const b = runCli(['profile', 'build', nginx.accessLog, '--format', 'combined', '--routes', join(dir, 'families.routes'), '-o', out]);
+    expect(await b.exit, b.stderr()).toBe(0);
+    const m = JSON.parse(readFileSync(out, 'utf8')) as { routes: Array<{ route: string; userAgents: Record<string, number> }> };
+    const seen = Object.fromEntries(m.routes.map((r) => [r.route.slice('/ua/'.length), Object.keys(r.userAgents)]));
+    for (const family of Object.keys(USER_AGENT_EXAMPLES)) expect(seen[family], family).toEqual([family]);
   });
 
   it('--routes-from profiles a short log with the first model\'s templates, where inference alone groups paths differently', async () => {
