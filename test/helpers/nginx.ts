@@ -34,6 +34,17 @@ function accepts(port: number): Promise<boolean> {
  * (the configuration docs/profiler.md recommends for the fidelity loop).
  */
 export async function startNginx(dir: string): Promise<TestNginx> {
+  // The free port is found by binding and closing it; another process can take it in between: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(dir);
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(dir: string): Promise<TestNginx> {
   if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: run scripts/install-test-deps.sh (npm test does it in pretest)`);
   mkdirSync(join(dir, 'temp'), { recursive: true });
   const port = await freePort();
