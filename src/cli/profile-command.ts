@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
-import { buildModel, DIFF_CHECKS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { alignRoutes, buildModel, DIFF_CHECKS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { runCommand } from './run-command.js';
 
 function readModel(file: string): RequestModel {
@@ -69,12 +69,14 @@ export function registerProfileCommand(program: Command): void {
     .argument('<new>')
     .option('--threshold <x>', 'largest acceptable divergence (JS or KS, 0..1)', '0.1')
     .option('--checks <list>', `which divergences count, comma-separated, each optionally with its own limit (name=x): ${DIFF_CHECKS.join(', ')}`, DIFF_CHECKS.join(','))
+    .option('--align', 're-key the second model\'s routes to the first\'s templates before comparing (when it was built without --routes-from)')
     .option('--json', 'machine-readable')
-    .action((a: string, b: string, f: { threshold: string; checks: string; json?: boolean }) => runCommand(async () => {
+    .action((a: string, b: string, f: { threshold: string; checks: string; align?: boolean; json?: boolean }) => runCommand(async () => {
       const limit = Number(f.threshold);
       if (!(limit >= 0 && limit <= 1)) throw new ShadowtwinError('ST_ERR_USAGE', `--threshold ${f.threshold}: give a divergence from 0 to 1`);
       const checks = parseChecks(f.checks, limit);
-      const d = diffModels(readModel(a), readModel(b));
+      const before = readModel(a);
+      const d = diffModels(before, f.align ? alignRoutes(readModel(b), routeTemplatesOf(before)) : readModel(b));
       const verdicts = checks.map(({ check, limit: l }) => ({ check, divergence: d.checks[check] ?? null, limit: l, pass: (d.checks[check] ?? 0) <= l }));
       const pass = verdicts.every((v) => v.pass);
       if (f.json) process.stdout.write(JSON.stringify({ ...d, threshold: limit, verdicts, pass }, null, 2) + '\n');

@@ -5,7 +5,7 @@ export { ModelSampler, QuantileTable, type SampledRequest } from './model/model-
 export { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel, type SessionIdentity, type RateModel } from './model/request-model.js';
 export { RouteInference, paramNameFor } from './routes/route-inference.js';
 export { readRouteTable, openApiTemplates } from './routes/route-table.js';
-export { routeTemplatesOf } from './model/model-templates.js';
+export { routeTemplatesOf, alignRoutes } from './model/model-templates.js';
 export { DistinctCounter, hash30 } from './model/distinct-counter.js';
 export { readObservations, observationFromRecord, INPUT_FORMATS, type InputFormat } from './ingest/read-observations.js';
 export { parseAccessLogLine, parseLogTime } from './ingest/access-log.js';

@@ -101,6 +101,14 @@ describe('fidelity loop: log → model → generate against nginx → model of n
     const aligned = await routesOf(['--routes-from', source]);
     const known = new Set((JSON.parse(readFileSync(source, 'utf8')) as { routes: Array<{ route: string }> }).routes.map((r) => r.route));
     expect(aligned.every((r) => known.has(r)), aligned.join(' ')).toBe(true);
+    // Or after the fact: profile diff --align re-keys the second model to the first's templates.
+    const diffOf = async (extra: string[]): Promise<{ routeMix: { added: string[] } }> => {
+      const d = runCli(['profile', 'diff', source, join(dir, 'short-0.json'), '--json', ...extra]);
+      await d.exit;
+      return JSON.parse(d.stdout()) as { routeMix: { added: string[] } };
+    };
+    expect((await diffOf([])).routeMix.added.some((r) => r.startsWith('GET /users/') && !r.includes(':'))).toBe(true);
+    expect((await diffOf(['--align'])).routeMix.added).toEqual([]);
   });
 
   it('reports drift when the generator sends one fixed user agent', async () => {

@@ -1,3 +1,4 @@
+import { mergeModels } from './merge-models.js';
 import type { RequestModel } from './request-model.js';
 
 /**
@@ -16,4 +17,39 @@ export function routeTemplatesOf(model: RequestModel): string[] {
     out.add(r.route);
   }
   return [...out];
+}
+
+interface Template { template: string; parts: Array<string | null>; literals: number }
+
+function compile(template: string): Template {
+  const parts = template.split('/').slice(1).map((s) => (/^:.+$/.test(s) || /^\{.+\}$/.test(s) ? null : s));
+  return { template, parts, literals: parts.filter((p) => p !== null).length };
+}
+
+/** The template `route` falls under (a parameter matches any non-empty segment, also another template's parameter), or undefined. */
+function matchTemplate(route: string, table: readonly Template[]): string | undefined {
+  const segs = route.split('/').slice(1);
+  for (const t of table) {
+    if (t.parts.length !== segs.length) continue;
+    let ok = true;
+    for (let i = 0; ok && i < segs.length; i++) {
+      const p = t.parts[i];
+      ok = p === null ? segs[i] !== '' : p === segs[i];
+    }
+    if (ok) return t.template;
+  }
+  return undefined;
+}
+
+/**
+ * `model` with its routes re-keyed to `templates` where one matches (most
+ * literal segments first) and merged (`profile diff --align`): a model
+ * built without `--routes-from` made comparable after the fact. Routes that
+ * match no template keep theirs. Only the per-route part changes; session
+ * transitions keep their original keys.
+ */
+export function alignRoutes(model: RequestModel, templates: readonly string[]): RequestModel {
+  const table = templates.map(compile).sort((a, b) => b.literals - a.literals);
+  const renamed: RequestModel = { ...model, routes: model.routes.map((r) => ({ ...r, route: matchTemplate(r.route, table) ?? r.route })) };
+  return mergeModels([renamed]);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/common/index.js';
-import { diffModels, divergenceOf, ModelBuilder, mergeModels, routeTemplatesOf, type Observation, type RequestModel } from '../../../src/profiler/index.js';
+import { alignRoutes, diffModels, divergenceOf, ModelBuilder, mergeModels, routeTemplatesOf, type Observation, type RequestModel } from '../../../src/profiler/index.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
@@ -65,6 +65,23 @@ describe('the model records how sessions were seen and their user agents', () =>
     const m = model({ sessions: 40, length: () => 3, botEvery: 4 });
     expect(m.sessions!.startUserAgents).toEqual({ 'GET /': { chrome: 30 }, 'GET /items/:id': { bot: 10 } });
     expect(mergeModels([m, m]).sessions!.startUserAgents).toEqual({ 'GET /': { chrome: 60 }, 'GET /items/:id': { bot: 20 } });
+  });
+
+  it('alignRoutes re-keys a model to another\'s templates and merges what falls together (profile diff --align)', () => {
+    const b = new ModelBuilder({ random: seededRandom(1) });
+    for (const [i, name] of ['ann', 'bob', 'ann', 'cyd'].entries()) b.add({ ts: i, method: 'GET', target: `/users/${name}/profile`, status: 200, resBytes: 10 * (i + 1) });
+    b.add({ ts: 9, method: 'GET', target: '/about', status: 200, resBytes: 1 });
+    const m = b.build();
+    expect(m.routes.map((r) => r.route).sort()).toEqual(['/about', '/users/ann/profile', '/users/bob/profile', '/users/cyd/profile']);
+    const aligned = alignRoutes(m, ['/users/:user/profile', '/users/{id}', '/']);
+    expect(aligned.routes.map((r) => [r.route, r.requests])).toEqual([['/users/:user/profile', 4], ['/about', 1]]);
+    expect(aligned.routes[0]!.weight).toBeCloseTo(0.8, 5);
+    const before = new ModelBuilder();
+    before.add({ ts: 0, method: 'GET', target: '/users/zed/profile', status: 200, resBytes: 5 });
+    const tpl: RequestModel = { ...before.build() };
+    tpl.routes = tpl.routes.map((r) => ({ ...r, route: '/users/:user/profile' }));
+    expect(diffModels(tpl, m).routeMix.added).toHaveLength(4);
+    expect(diffModels(tpl, alignRoutes(m, routeTemplatesOf(tpl))).routeMix.added).toEqual(['GET /about']);
   });
 
   it('route templates of a model, for --routes-from: static-file groups are left to inference', () => {
