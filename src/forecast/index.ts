@@ -1,10 +1,16 @@
-export { forecastSeries, candidateModels, type ForecastOptions, type ForecastResult, type ForecastPoint, type ModelScore, type ForecastEvent } from './forecast.js';
+export { forecastSeries, candidateModels, MIN_HISTORY, type ForecastOptions, type ForecastResult, type ForecastPoint, type ModelScore, type ForecastEvent } from './forecast.js';
 export { cleanOutliers, type CleanResult } from './outliers.js';
 export { detectSeason, type SeasonDetection, type SeasonCandidate } from './seasonality.js';
-export { readSeriesCsv, toGrid, type Series } from './series.js';
+export { readSeriesCsv, describeSkips, toGrid, type Series, type SeriesUnit } from './series.js';
 export { naive, seasonalNaive, seasonalMedian, levelAdjustedMedian, type PointModel } from './models/baselines.js';
 export { holtWinters } from './models/holt-winters.js';
 export { mstl, initMstl } from './models/mstl.js';
 export { seriesFromModel, seriesFromCapture, seriesFromPrometheus } from './series-from.js';
 export { sparkline as sparklineOf } from '../profiler/index.js';
 export { lstm, type LstmOptions } from './models/lstm.js';
+export { drift, ses, holtLinear, dampedTrend } from './models/trend.js';
+export { ets, initEts } from './models/ets.js';
+export { backfilled } from './models/backfilled.js';
+export { planSeasons, type SeasonPlan } from './season-plan.js';
+export { calibrate, type Calibration } from './intervals.js';
+export { seriesFromFile } from './load-input.js';
