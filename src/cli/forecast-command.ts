@@ -62,8 +62,8 @@ export function renderForecast(r: ForecastResult): string {
   const lines = [
     `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
     `unit ${r.unit === 'req/s' ? 'requests per second' : `as given, per ${humanSteps(1, r.stepMs)} step`}`,
-    `season ${humanSteps(r.season.period, r.stepMs)}${r.season.week ? ` and ${humanSteps(r.season.week, r.stepMs)}` : ''} (${r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
-    `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs seasonal naive ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
+    `season ${humanSteps(r.season.period, r.stepMs)}${r.season.week ? ` and ${humanSteps(r.season.week, r.stepMs)}` : ''} (${r.season.source === 'none' ? 'the history is too short for any calendar cycle' : r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
+    `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs ${r.baseline === 'snaive' ? 'seasonal naive' : r.baseline} ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
     '',
     `model              backtest MAE   MASE    sMAPE   vs ${r.baseline.padEnd(7)} fit`,
     ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${m.mae.toFixed(2).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),

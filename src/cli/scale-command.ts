@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
-import { describeSkips, forecastSeries, seriesFromFile, type ForecastResult } from '../forecast/index.js';
+import { describeSkips, forecastSeries, pointsPerSecond, seriesFromFile } from '../forecast/index.js';
 import { csvUnit } from './forecast-command.js';
 import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type ValidationConfig } from '../scaler/index.js';
 import { list, runCommand } from './run-command.js';
@@ -12,15 +12,6 @@ interface ScaleFlags {
   validateTarget?: string; validatePath?: string; validateModel?: string; validatePool?: string; validateAdmin?: string; slo: string; validateDuration: string; attempts: string;
   leadTime: string; utilization: string; min: string; max: string; headroom: string; scaleIn?: boolean;
   watch?: string; metricsListen?: string; json?: boolean;
-}
-
-/**
- * The forecast in requests per second, whatever the series was in: capacity is per second, and a
- * forecast in requests per step (a 1-minute model's counts) would otherwise read as 60× the load.
- */
-export function perSecondPoints(r: Pick<ForecastResult, 'unit' | 'stepMs' | 'points'>): Array<{ ts: number; point: number; upper: number }> {
-  const k = r.unit === 'req/s' ? 1 : 1000 / r.stepMs;
-  return r.points.map((p) => ({ ts: p.ts, point: p.point * k, upper: p.upper * k }));
 }
 
 function actuatorFrom(f: ScaleFlags): Actuator {
@@ -101,7 +92,8 @@ export function registerScaleCommands(program: Command): void {
           const r = await forecastSeries(series, { horizon: Math.max(1, Math.round(horizonMs / series.stepMs)) });
           // Plan on the forecast's own clock: its first point is "the next step" after the history.
           const shift = Date.now() - r.points[0]!.ts + series.stepMs;
-          return perSecondPoints(r).map((p) => ({ ...p, ts: p.ts + shift }));
+          // Capacity is per second: so is what the policy sees.
+          return pointsPerSecond(r).map((p) => ({ ts: p.ts + shift, point: p.point, upper: p.upper }));
         },
       });
       const print = (kind: string, data: unknown): void => {

@@ -28,9 +28,10 @@ export interface CandidateOptions {
 }
 
 /**
- * The registry of models for a season plan. With no usable season:
- * non-seasonal models (naive, drift, SES, Holt, damped trend, ETS). With
- * one: naive and the seasonal models on the primary cycle (trend models
+ * The registry of models for a season plan. Without a daily cycle:
+ * non-seasonal models (naive, drift, SES, Holt, damped trend, ETS), plus
+ * the seasonal ones on the hour or given cycle if any. With the day: naive
+ * and the seasonal models on it (trend models
  * extrapolated over a day of a seasonal series lost, and a straight line
  * 288 steps long is a risk), plus weekly-aware ones from two full weeks of
  * history. The backtest chooses.
@@ -38,9 +39,10 @@ export interface CandidateOptions {
 export function candidateModels(o: CandidateOptions): PointModel[] {
   const models: PointModel[] = [naive];
   const p = o.period;
-  if (p === undefined) {
-    models.push(drift, ses, holtLinear, dampedTrend, ets);
-  } else {
+  // Without the daily cycle (no season, or only an hour of a short history) trends and levels are
+  // what a forecast has to go on.
+  if (p === undefined || o.periodName !== 'day') models.push(drift, ses, holtLinear, dampedTrend, ets);
+  if (p !== undefined) {
     const tag = o.periodName ?? String(p);
     models.push(
       seasonalNaive(p, 'snaive'), seasonalMedian(p, 3, 'smedian-3'), seasonalMedian(p, 7, 'smedian-7'),

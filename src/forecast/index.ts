@@ -14,3 +14,4 @@ export { backfilled } from './models/backfilled.js';
 export { planSeasons, type SeasonPlan } from './season-plan.js';
 export { calibrate, type Calibration } from './intervals.js';
 export { seriesFromFile } from './load-input.js';
+export { pointsPerSecond } from './per-second.js';

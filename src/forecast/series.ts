@@ -88,7 +88,7 @@ export function readSeriesCsv(file: string, opts: ReadSeriesOptions = {}): { ser
 /** "2 bad_time (lines 5, 9), 1 duplicate_time (line 12)" */
 export function describeSkips(skips: SkipReport): string {
   return Object.entries(skips.byReason).map(([reason, count]) => {
-    const lines = skips.examples.filter((e) => e.reason === reason).map((e) => e.line);
+    const lines = skips.examples.filter((e) => e.reason === reason && e.line > 0).map((e) => e.line).sort((a, b) => a - b);
     return `${count} ${reason}${lines.length ? ` (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}${count > lines.length ? ', …' : ''})` : ''}`;
   }).join(', ');
 }

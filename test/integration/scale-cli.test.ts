@@ -50,3 +50,29 @@ describe('scale (CLI and loop)', () => {
     expect(r.stderr()).toContain('--actuator kubernetes needs --namespace and --deployment (or --statefulset)');
   });
 });
+
+describe('scale: units and short histories', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-scale-units-'));
+
+  it('a request model of a service averaging 0.05 req/s (3 requests per minute) stays at one replica', async () => {
+    const model = join(dir, 'model.json');
+    const counts = Array.from({ length: 4 * 1440 }, (_, i) => [4, 3, 2][i % 3]!);
+    writeFileSync(model, JSON.stringify({ kind: 'shadowtwin.request-model', version: 1, rate: { start: Date.UTC(2026, 0, 1), stepMs: 60_000, counts }, routes: [] }));
+    const r = runCli(['scale', '--input', model, '--capacity', '5', '--current', '1', '--json', '--horizon', '1h']);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.proposal.expectedRate).toBeLessThan(0.2);
+    expect(round.proposal.replicas).toBe(1);
+  });
+
+  it('runs on two hours of one-minute rates (a new service)', async () => {
+    const csv = join(dir, 'new.csv');
+    const t0 = Date.UTC(2026, 0, 1, 10);
+    writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 120 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString()},${(40 + i / 4 + ((i * 7919) % 9)).toFixed(1)}`).join('\n') + '\n');
+    const r = runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--json', '--horizon', '1h']);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.proposal.expectedRate).toBeGreaterThan(40);
+    expect(round.proposal.replicas).toBeGreaterThan(1);
+  });
+});
