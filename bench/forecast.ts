@@ -12,6 +12,7 @@
  *
  * BENCH_FORECAST_SETS (comma list of real-14d, real-28d, real-30m,
  * generated; default all), BENCH_FORECAST_ORIGINS (default 7),
+ * BENCH_FORECAST_DATA (the series' directory, default ../shared/data),
  * BENCH_FORECAST_OPTIN=1 adds the opt-in models (LSTM, Prophet, cleaned).
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,11 +22,11 @@ import { forecastSeries, initMstl, mstl, readSeriesCsv, seasonalNaive, type Seri
 import { syntheticRate } from './lib/synthetic-series.js';
 import { checksTable, median, table, type Check } from './lib/table.js';
 
-const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const DATA = process.env.BENCH_FORECAST_DATA ? `${process.env.BENCH_FORECAST_DATA.replace(/\/$/, '')}/` : fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const ORIGINS = Number(process.env.BENCH_FORECAST_ORIGINS ?? 7);
 const SETS = new Set((process.env.BENCH_FORECAST_SETS ?? 'real-14d,real-28d,real-30m,generated').split(','));
 
-interface Scored { name: string; rel: number; relMstl: number; cov80: number; cov95: number; chosen: string; secs: number }
+interface Scored { name: string; rel: number; relMstl: number; cov80: number; cov95: number; chosen: string; secs: number; cpuSecs: number }
 
 function resample(s: Series, k: number): Series {
   const values: number[] = [];
@@ -44,14 +45,18 @@ async function score(name: string, series: Series, histDays: number): Promise<Sc
   const inside = { '0.8': 0, '0.95': 0 };
   const chosen = new Map<string, number>();
   let ms = 0;
+  let cpuUs = 0;
   const reference = mstl([day, 7 * day]);
   for (let k = ORIGINS; k >= 1; k--) {
     const cut = series.values.length - k * h;
     const history: Series = { ...series, start: series.start + Math.max(0, cut - hist) * series.stepMs, values: series.values.slice(Math.max(0, cut - hist), cut) };
     const actual = series.values.slice(cut, cut + h);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const fc = await forecastSeries(history, { horizon: h, levels: [0.8, 0.95] });
+    const c1 = process.cpuUsage(c0);
     ms += performance.now() - t0;
+    cpuUs += c1.user + c1.system;
     const sn = seasonalNaive(day).forecast(history.values, h);
     const ref = reference.forecast(history.values, h);
     chosen.set(fc.model, (chosen.get(fc.model) ?? 0) + 1);
@@ -66,12 +71,12 @@ async function score(name: string, series: Series, histDays: number): Promise<Sc
   }
   return {
     name, rel: absChosen / absSnaive, relMstl: absMstl / absSnaive, cov80: inside['0.8'] / n, cov95: inside['0.95'] / n,
-    chosen: [...chosen].sort((a, b) => b[1] - a[1]).map(([m, c]) => `${m}×${c}`).join(', '), secs: ms / ORIGINS / 1000,
+    chosen: [...chosen].sort((a, b) => b[1] - a[1]).map(([m, c]) => `${m}×${c}`).join(', '), secs: ms / ORIGINS / 1000, cpuSecs: cpuUs / ORIGINS / 1e6,
   };
 }
 
-const row = (s: Scored): Array<string | number> => [s.name, s.rel.toFixed(3), s.relMstl.toFixed(3), s.cov80.toFixed(3), s.cov95.toFixed(3), s.chosen, `${s.secs.toFixed(2)} s`];
-const HEAD = ['series', 'relMAE', 'plain MSTL [day, week] relMAE', '80% cov.', '95% cov.', 'chosen (origins)', 'time per forecast'];
+const row = (s: Scored): Array<string | number> => [s.name, s.rel.toFixed(3), s.relMstl.toFixed(3), s.cov80.toFixed(3), s.cov95.toFixed(3), s.chosen, `${s.secs.toFixed(2)} s`, `${s.cpuSecs.toFixed(2)} s`];
+const HEAD = ['series', 'relMAE', 'plain MSTL [day, week] relMAE', '80% cov.', '95% cov.', 'chosen (origins)', 'wall time per forecast', 'CPU time per forecast'];
 
 function targetChecks(label: string, rows: Scored[], checks: Check[]): void {
   const rels = rows.map((r) => r.rel);
@@ -79,8 +84,9 @@ function targetChecks(label: string, rows: Scored[], checks: Check[]): void {
   checks.push({ name: `${label}: worst relMAE`, value: Math.max(...rels).toFixed(3), target: '≤ 0.95', pass: Math.max(...rels) <= 0.95 });
   const covs = rows.map((r) => r.cov80);
   checks.push({ name: `${label}: 80% coverage, each series`, value: `${Math.min(...covs).toFixed(3)}–${Math.max(...covs).toFixed(3)}`, target: '0.75–0.85', pass: covs.every((c) => c >= 0.75 && c <= 0.85) });
-  const secs = rows.map((r) => r.secs);
-  checks.push({ name: `${label}: time per forecast`, value: `${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)} s`, target: '< 2 s', pass: secs.every((s) => s < 2) });
+  // CPU time: on a shared machine the wall time measures the neighbours too (both are printed).
+  const secs = rows.map((r) => r.cpuSecs);
+  checks.push({ name: `${label}: CPU time per forecast`, value: `${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)} s`, target: '< 2 s', pass: secs.every((s) => s < 2) });
 }
 
 export async function benchForecast(): Promise<{ markdown: string; checks: Check[] }> {

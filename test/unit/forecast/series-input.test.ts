@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeSkips, forecastSeries, pointsPerSecond, readSeriesCsv, seriesFromModel } from '../../../src/forecast/index.js';
+import { describeSkips, forecastSeries, pointsPerSecond, readSeriesCsv, seriesFromCapture, seriesFromModel } from '../../../src/forecast/index.js';
 import type { RequestModel } from '../../../src/profiler/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'st-csv-'));
@@ -69,5 +69,20 @@ describe('forecast units', () => {
     const pts = pointsPerSecond({ unit: 'per-step', stepMs: 60_000, points: [{ ts: 0, point: 3, lower: 2, upper: 6, intervals: {} }] });
     expect(pts).toEqual([{ ts: 0, point: 0.05, lower: 2 / 60, upper: 0.1 }]);
     expect(pointsPerSecond({ unit: 'req/s', stepMs: 60_000, points: [{ ts: 0, point: 3, lower: 2, upper: 6, intervals: {} }] })).toEqual([{ ts: 0, point: 3, lower: 2, upper: 6 }]);
+  });
+});
+
+describe('capture input', () => {
+  it('counts per step become req/s, and a record far from the rest is skipped as bad_time instead of stretching the series', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const recs = Array.from({ length: 600 }, (_, i) => JSON.stringify({ ts: t0 + i * 100, method: 'GET', path: '/', status: 200 }));
+    recs.push(JSON.stringify({ ts: Date.UTC(2090, 0, 1), method: 'GET', path: '/', status: 200 }));
+    const f = join(dir, 'cap.ndjson');
+    writeFileSync(f, JSON.stringify({ shadowtwin: 'capture', version: 1 }) + '\n' + recs.join('\n') + '\n');
+    const { series, skips } = await seriesFromCapture(f, 10_000);
+    // 600 requests over 60 s, 100 per 10-second step: 10 req/s.
+    expect(series.unit).toBe('req/s');
+    expect(series.values).toEqual([10, 10, 10, 10, 10, 10]);
+    expect(skips.byReason).toEqual({ bad_time: 1 });
   });
 });
