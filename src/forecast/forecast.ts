@@ -117,6 +117,12 @@ export async function forecastSeries(series: Series, opts: ForecastOptions): Pro
   };
   let fl = layout(baseFolds, hb * baseFolds);
   let plan = planSeasons(n, fl.minTrain, series.stepMs, opts.period);
+  if (plan.primary === undefined && opts.folds === undefined) {
+    // No cycle (a short history): selection among the trend models rests on few points, so use as many
+    // origins as leave half the history to train on (up to 8).
+    const more = Math.min(8, Math.max(baseFolds, Math.floor(n / 2 / hb)));
+    if (more > baseFolds) fl = layout(more, hb * more);
+  }
   if (plan.primary !== undefined) {
     const weekly = plan.week !== undefined ? layout(opts.folds ?? 7, plan.week) : undefined;
     const wide = weekly && weekly.minTrain >= plan.week! ? weekly : layout(baseFolds, Math.max(plan.primary, hb * baseFolds));

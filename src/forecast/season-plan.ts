@@ -59,7 +59,9 @@ export function planSeasons(n: number, minTrain: number, stepMs: number, given?:
     plan.primary = day;
     plan.primaryName = 'day';
     if (week !== undefined && fits(week)) plan.week = week;
-  } else if (hour !== undefined && fits(hour)) {
+  } else if (hour !== undefined && fits(hour) && minTrain >= 2 * hour) {
+    // Proposed on its own (minutes of history), the hour must show twice in every fold: with one hour
+    // to copy, seasonal naive copied an hour-old burst into the forecast (30× naive's error once).
     plan.primary = hour;
     plan.primaryName = 'hour';
   }
