@@ -11,7 +11,7 @@
  * the shared series (data the development did not tune on).
  *
  * BENCH_FORECAST_SETS (comma list of real-14d, real-28d, real-30m,
- * generated; default all), BENCH_FORECAST_ORIGINS (default 7),
+ * generated, short; default all), BENCH_FORECAST_ORIGINS (default 7),
  * BENCH_FORECAST_DATA (the series' directory, default ../shared/data),
  * BENCH_FORECAST_OPTIN=1 adds the opt-in models (LSTM, Prophet, cleaned).
  */
@@ -24,7 +24,7 @@ import { checksTable, median, table, type Check } from './lib/table.js';
 
 const DATA = process.env.BENCH_FORECAST_DATA ? `${process.env.BENCH_FORECAST_DATA.replace(/\/$/, '')}/` : fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const ORIGINS = Number(process.env.BENCH_FORECAST_ORIGINS ?? 7);
-const SETS = new Set((process.env.BENCH_FORECAST_SETS ?? 'real-14d,real-28d,real-30m,generated').split(','));
+const SETS = new Set((process.env.BENCH_FORECAST_SETS ?? 'real-14d,real-28d,real-30m,generated,short').split(','));
 
 interface Scored { name: string; rel: number; relMstl: number; cov80: number; cov95: number; chosen: string; secs: number; cpuSecs: number }
 
@@ -91,7 +91,7 @@ function targetChecks(label: string, rows: Scored[], checks: Check[]): void {
 
 export async function benchForecast(): Promise<{ markdown: string; checks: Check[] }> {
   const files = existsSync(DATA) ? readdirSync(DATA).filter((f) => f.endsWith('.csv')).sort() : [];
-  if ([...SETS].some((s) => s.startsWith('real')) && files.length === 0) {
+  if ([...SETS].some((s) => s.startsWith('real') || s === 'short') && files.length === 0) {
     process.stderr.write(`bench forecast: no data: ${DATA} is missing or has no .csv series (the shared tweet-volume series); nothing was measured\n`);
     process.exit(2);
   }
@@ -127,6 +127,43 @@ export async function benchForecast(): Promise<{ markdown: string; checks: Check
     out.push(`### Generated series, ≤ 14 days history (exactly two weeks at the first origin)`, table(HEAD, rows.map(row)), '');
     for (const r of rows.slice(0, 3)) checks.push({ name: `generated ${r.name}: relMAE vs plain MSTL [day, week]`, value: `${r.rel.toFixed(3)} vs ${r.relMstl.toFixed(3)}`, target: '≤ MSTL', pass: r.rel <= r.relMstl });
     checks.push({ name: 'generated: 80% coverage, each series', value: `${Math.min(...rows.map((r) => r.cov80)).toFixed(3)}–${Math.max(...rows.map((r) => r.cov80)).toFixed(3)}`, target: '0.75–0.85', pass: rows.every((r) => r.cov80 >= 0.75 && r.cov80 <= 0.85) });
+  }
+  if (SETS.has('short')) {
+    // Short histories (a new service): 120 points of each shared series taken as one-minute data, so no
+    // calendar cycle fits; 20 origins spread over the series; 10- and 60-step horizons (the 60-step
+    // intervals are widened beyond the shorter backtest horizon).
+    const rows: Array<Array<string | number>> = [];
+    const pooled = { 10: [0, 0], 60: [0, 0] } as Record<number, [number, number]>;
+    for (const r of real) {
+      for (const h of [10, 60]) {
+        let abs = 0;
+        let absNaive = 0;
+        let cpuUs = 0;
+        const chosen = new Map<string, number>();
+        for (let k = 0; k < 20; k++) {
+          const cut = 2000 + k * 600;
+          const values = r.series.values.slice(cut - 120, cut);
+          const actual = r.series.values.slice(cut, cut + h);
+          const c0 = process.cpuUsage();
+          const fc = await forecastSeries({ start: 0, stepMs: 60_000, values, unit: 'req/s' }, { horizon: h });
+          const c1 = process.cpuUsage(c0);
+          cpuUs += c1.user + c1.system;
+          chosen.set(fc.model, (chosen.get(fc.model) ?? 0) + 1);
+          fc.points.forEach((p, i) => {
+            abs += Math.abs(actual[i]! - p.point);
+            absNaive += Math.abs(actual[i]! - values[values.length - 1]!);
+            pooled[h]![1]++;
+            if (actual[i]! >= p.lower && actual[i]! <= p.upper) pooled[h]![0]++;
+          });
+        }
+        rows.push([r.name, h, (abs / absNaive).toFixed(3), [...chosen].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([m, c]) => `${m}×${c}`).join(', '), `${(cpuUs / 20 / 1000).toFixed(0)} ms`]);
+      }
+    }
+    out.push('### Short histories: 120 points, no calendar cycle (20 origins per series)', table(['series', 'horizon (steps)', 'relMAE vs naive', 'chosen (top 3)', 'CPU time per forecast'], rows), '');
+    for (const h of [10, 60]) {
+      const cov = pooled[h]![0] / pooled[h]![1];
+      checks.push({ name: `short histories, ${h} steps: pooled 80% coverage`, value: cov.toFixed(3), target: '0.75–0.85', pass: cov >= 0.75 && cov <= 0.85 });
+    }
   }
   if (process.env.BENCH_FORECAST_OPTIN === '1') {
     const optRows: Array<Array<string | number>> = [];
