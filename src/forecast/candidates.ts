@@ -1,5 +1,6 @@
 import { levelAdjustedMedian, naive, seasonalMedian, seasonalNaive, smoothedSeasonalNaive, type PointModel } from './models/baselines.js';
 import { backfilled } from './models/backfilled.js';
+import { coarsened, coarseFactor } from './models/coarsened.js';
 import { ets } from './models/ets.js';
 import { holtWinters } from './models/holt-winters.js';
 import { lstm } from './models/lstm.js';
@@ -49,7 +50,9 @@ export function candidateModels(o: CandidateOptions): PointModel[] {
       levelAdjustedMedian(p, 7, 'smedian-7-level'), holtWinters(p, 'holt-winters'),
     );
     // MSTL costs ~0.1 s per fit on 4,000 points: with the week in play only the [day, week] variant fits.
-    if (o.week === undefined) models.push(mstl([p], `mstl-${tag}`, 14 * p));
+    // MSTL runs on blocks of at least 15 minutes of a day (96 per day): its cost is linear in the points.
+    const k = coarseFactor(p);
+    if (o.week === undefined) models.push(coarsened(`mstl-${tag}`, k, (f) => mstl([p / f], `mstl-${tag}`, (14 * p) / f)));
     if (o.week !== undefined) {
       const w = o.week;
       // Smoothing over about an hour (±30 min) of neighbouring steps.
@@ -57,7 +60,7 @@ export function candidateModels(o: CandidateOptions): PointModel[] {
       models.push(
         seasonalNaive(w, 'snaive-week'), smoothedSeasonalNaive(w, half, 'snaive-week-smooth'), seasonalMedian(w, 4, 'smedian-week'), weekdayProfile(p, 7, 'smedian-7-weekday'),
         backfilled(levelAdjustedMedian(w, 1, 'snaive-week-level'), w, 2 * w),
-        backfilled(mstl([p, w], `mstl-${tag}-week`, 2 * w), w, 2 * w), backfilled(holtWinters(w, 'holt-winters-week'), w, 2 * w),
+        backfilled(coarsened(`mstl-${tag}-week`, k, (f) => mstl([p / f, w / f], `mstl-${tag}-week`, (2 * w) / f)), w, 2 * w), backfilled(holtWinters(w, 'holt-winters-week'), w, 2 * w),
       );
     }
   }

@@ -15,3 +15,4 @@ export { planSeasons, type SeasonPlan } from './season-plan.js';
 export { calibrate, type Calibration } from './intervals.js';
 export { seriesFromFile } from './load-input.js';
 export { pointsPerSecond } from './per-second.js';
+export { coarsened, coarseFactor } from './models/coarsened.js';
