@@ -66,7 +66,7 @@ export function renderForecast(r: ForecastResult): string {
     `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs ${r.baseline === 'snaive' ? 'seasonal naive' : r.baseline} ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
     '',
     `model              backtest MAE   MASE    sMAPE   vs ${r.baseline.padEnd(7)} fit`,
-    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${m.mae.toFixed(2).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
+    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
     ...(r.anomalies ? ['', `anomaly-aware training: ${r.anomalies.replaced} points replaced in ${r.anomalies.ranges.length} stretches${r.anomalies.ranges.length ? `, longest ${longest(r.anomalies.ranges)}` : ''}`] : []),
     '',
     `point   ${sparklineOf(r.points.map((p) => p.point))}`,
