@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Regenerates the synthetic sample inputs in examples/ deterministically (same
 // bytes on every run): node scripts/make-examples.mjs
-// rate.csv is an excerpt of real data (see examples/README.md), copied from
+// rate.csv and counts-per-5min.csv are an excerpt of real data (see examples/README.md), copied from
 // ../shared/data when that directory exists; the rest is synthesised here.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
@@ -117,13 +117,17 @@ function costSamples() {
 function rateCsv() {
   const src = join(OUT, '..', '..', 'shared', 'data', 'twitter_volume_goog_5min.csv');
   if (!existsSync(src)) {
-    if (existsSync(join(OUT, 'rate.csv'))) return 'kept';
+    if (existsSync(join(OUT, 'rate.csv')) && existsSync(join(OUT, 'counts-per-5min.csv'))) return 'kept';
     throw new Error(`${src} is missing: rate.csv is an excerpt of it`);
   }
   const rows = readFileSync(src, 'utf8').trim().split('\n');
-  // Header, then three weeks (6,048 five-minute rows) from 2015-03-09.
+  // Header, then three weeks (6,048 five-minute rows) from 2015-03-09: as
+  // counts per step (the source's unit) and as requests per second (÷ 300).
   const first = rows.findIndex((l) => l.startsWith('2015-03-09 00:'));
-  writeFileSync(join(OUT, 'rate.csv'), [rows[0], ...rows.slice(first, first + 6048)].join('\n') + '\n');
+  const excerpt = rows.slice(first, first + 6048);
+  writeFileSync(join(OUT, 'counts-per-5min.csv'), [rows[0], ...excerpt].join('\n') + '\n');
+  const perSecond = excerpt.map((l) => { const [ts, v] = l.split(','); return `${ts},${Number((Number(v) / 300).toFixed(4))}`; });
+  writeFileSync(join(OUT, 'rate.csv'), [rows[0], ...perSecond].join('\n') + '\n');
   return 'written';
 }
 
@@ -131,4 +135,4 @@ const n = capture();
 const m = accessLog();
 costSamples();
 const csv = rateCsv();
-console.log(`examples/: capture.ndjson ${n} records, access.log.gz ${m} lines, cost-samples.ndjson 120 lines, rate.csv ${csv}`);
+console.log(`examples/: capture.ndjson ${n} records, access.log.gz ${m} lines, cost-samples.ndjson 120 lines, rate.csv and counts-per-5min.csv ${csv}`);

@@ -10,12 +10,22 @@ import { runCommand } from './run-command.js';
  * (primary and secondary) on loopback and a sidecar in front of the primary
  * mirroring half the traffic, capturing to ./shadowtwin-capture.ndjson.
  */
-async function listenSample(server: Server, address: string, flag: string): Promise<string> {
+/**
+ * The docs' examples talk to 127.0.0.1:8080 and :8081; when a default port is
+ * taken (8080 often is), the sample takes a free one and says so, instead of
+ * `npm start` failing. A port given on the command line is a must.
+ */
+async function listenSample(server: Server, address: string, flag: string, given: boolean): Promise<string> {
   const hp = parseHostPort(address);
   if (!hp) throw new ShadowtwinError('ST_ERR_USAGE', `${flag} ${address}: give HOST:PORT, e.g. 127.0.0.1:8080`);
   try {
     return await listenOn(server, hp.port, hp.host);
   } catch (err) {
+    if (!given && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const url = await listenOn(server, 0, hp.host);
+      process.stderr.write(`${address} is in use: the sample service listens on ${url.slice('http://'.length)} instead (the docs' examples use ${address}; choose with ${flag})\n`);
+      return url;
+    }
     throw new ShadowtwinError('ST_ERR_LISTEN_FAILED', `cannot listen on ${address} for the sample service: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; choose another with ${flag} (port 0 picks a free one)`, { cause: err });
   }
 }
@@ -29,13 +39,14 @@ export function registerDemoSidecarCommand(program: Command): void {
     .option('--capture <file>', 'capture file', 'shadowtwin-capture.ndjson')
     .option('--primary-listen <host:port>', 'the sample primary (the docs\' 127.0.0.1:8080; port 0 picks one)', '127.0.0.1:8080')
     .option('--secondary-listen <host:port>', 'the sample secondary (the docs\' 127.0.0.1:8081; port 0 picks one)', '127.0.0.1:8081')
-    .action((flags: { listen: string; admin: string; capture: string; primaryListen: string; secondaryListen: string }) => runCommand(async () => {
+    .action((flags: { listen: string; admin: string; capture: string; primaryListen: string; secondaryListen: string }, cmd: Command) => runCommand(async () => {
+      const given = (name: string): boolean => cmd.getOptionValueSource(name) !== 'default';
       const primary = createSampleUpstream({ name: 'primary' });
       const secondary = createSampleUpstream({ name: 'secondary', baseLatencyMs: 3 });
       // Whatever fails to start, nothing stays listening (the process would hang).
       try {
-        const primaryUrl = await listenSample(primary, flags.primaryListen, '--primary-listen');
-        const secondaryUrl = await listenSample(secondary, flags.secondaryListen, '--secondary-listen');
+        const primaryUrl = await listenSample(primary, flags.primaryListen, '--primary-listen', given('primaryListen'));
+        const secondaryUrl = await listenSample(secondary, flags.secondaryListen, '--secondary-listen', given('secondaryListen'));
         const config = loadSidecarConfig({
           env: process.env,
           flags: {
