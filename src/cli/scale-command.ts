@@ -50,10 +50,13 @@ export function registerScaleCommands(program: Command): void {
     .option('--horizon <d>', 'forecast horizon', '1h')
     .option('--actuator <kind>', 'dry-run | kubernetes | membership | webhook', 'dry-run')
     .option('--current <n>', 'current replicas for dry-run/webhook')
-    .option('--k8s-server <url>').option('--namespace <ns>').option('--deployment <name>').option('--statefulset <name>')
+    .option('--k8s-server <url>', 'kubernetes actuator: API server URL, bearer token in SHADOWTWIN_K8S_TOKEN (default: the kubeconfig or the pod\'s service account)')
+    .option('--namespace <ns>', 'kubernetes actuator: namespace of the workload')
+    .option('--deployment <name>', 'kubernetes actuator: the Deployment to scale')
+    .option('--statefulset <name>', 'kubernetes actuator: or the StatefulSet to scale')
     .option('--no-hpa', 'scale directly even if an HPA manages the target')
     .option('--admin <url>', 'sidecar admin URL (membership actuator)').option('--pool <urls>', 'host URLs, in order (membership actuator)')
-    .option('--webhook <url>')
+    .option('--webhook <url>', 'webhook actuator: POST {replicas, reason, at} here')
     .option('--validate-target <url>', 'secondary to validate proposals against (synthetic load before applying); its path and query are the request\'s (default /)')
     .option('--validate-path <path>', 'request path (and query) for validation load; overrides the --validate-target URL\'s')
     .option('--validate-model <model.json>', 'synthesise validation load from a request model instead')
@@ -127,7 +130,7 @@ export function registerScaleCommands(program: Command): void {
     .option('--trial <d>', 'length of each trial', '10s')
     .option('--replicas <n>', 'replicas behind the target (gives capacity per replica)')
     .option('--quiet', 'no progress lines on stderr')
-    .option('--json')
+    .option('--json', 'machine-readable result on stdout')
     .action((f: CapacityFlags) => runCommand(async () => {
       const c = new FlagCheck();
       const load = loadTarget(c, '--target', f.target, '--path', f.path, '--model', f.model);
