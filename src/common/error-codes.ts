@@ -94,7 +94,7 @@ export const ERROR_CODES = {
   },
   ST_ERR_PROXY_REQUEST_TIMEOUT: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.DEADLINE_EXCEEDED, httpStatus: 408,
-    summary: 'The client was too slow sending its request (server.headersTimeoutMs/requestTimeoutMs).',
+    summary: 'The client was too slow sending its request (server.headersTimeout/requestTimeout).',
   },
   ST_ERR_PROXY_FAULT_ABORT: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
