@@ -20,6 +20,21 @@ export const COMMANDS: Record<string, (p: Command) => Promise<void>> = {
   cost: async (p) => (await import('./cost-command.js')).registerCostCommand(p),
 };
 
+/** Every environment variable shadowtwin reads (a test checks the code reads no other). */
+const ENVIRONMENT = `
+Environment (flags win over these; docs/sidecar.md):
+  SHADOWTWIN_LISTEN, SHADOWTWIN_PRIMARY, SHADOWTWIN_SECONDARY,
+  SHADOWTWIN_ADMIN_LISTEN, SHADOWTWIN_ADMIN_TOKEN, SHADOWTWIN_CAPTURE_FILE,
+  SHADOWTWIN_CAPTURE_MODE, SHADOWTWIN_CAPTURE_SALT, SHADOWTWIN_MIRROR_FRACTION
+                               sidecar settings (config keys listen, primary, …);
+                               SHADOWTWIN_PRIMARY is also never a load target, and
+                               SHADOWTWIN_ADMIN_TOKEN is sent to admin ports
+  SHADOWTWIN_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent
+  SHADOWTWIN_PROMETHEUS_TOKEN  bearer token for --prometheus
+  SHADOWTWIN_METRICS_TOKEN     required for generate --metrics off loopback
+  SHADOWTWIN_K8S_TOKEN         bearer token for scale --k8s-server
+`;
+
 /** The program with the commands `wanted` needs (all of them when it names none). */
 export async function buildProgram(wanted?: string): Promise<Command> {
   const program = new Command();
@@ -28,6 +43,7 @@ export async function buildProgram(wanted?: string): Promise<Command> {
     .description('Sidecar and traffic-shadowing toolkit: capture, mirror, profile, forecast, generate, compare, scale.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', ENVIRONMENT)
     .exitOverride((err) => {
       // Usage errors exit 2 (the table in docs/errors.md); help/version exit 0.
       process.exit(err.exitCode === 0 ? 0 : 2);

@@ -55,7 +55,7 @@ describe('the CLI says what every option does, and the docs name it', async () =
     for (const o of scale.options) expect(help).toContain(`${o.flags} ${flat(o.description)}`);
   });
 
-  it('every SHADOWTWIN_* environment variable the code reads is documented', () => {
+  it('every SHADOWTWIN_* environment variable the code reads is in the docs and in --help', () => {
     const read = new Set<string>();
     for (const f of sourceFiles(join(ROOT, 'src'))) {
       const text = readFileSync(f, 'utf8');
@@ -63,5 +63,8 @@ describe('the CLI says what every option does, and the docs name it', async () =
     }
     expect(read.size).toBeGreaterThanOrEqual(10);
     expect([...read].filter((v) => !DOCS.includes(v)).sort()).toEqual([]);
+    assertBuilt();
+    const help = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    expect([...read].filter((v) => !help.includes(v)).sort()).toEqual([]);
   });
 });

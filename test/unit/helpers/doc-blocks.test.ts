@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commandsOf, expectedExits, extractBlocks, isNpmLifecycle, skipReason } from '../../helpers/doc-blocks.js';
+
+function blocksOf(md: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'st-docblocks-'));
+  writeFileSync(join(dir, 'x.md'), md);
+  return extractBlocks(join(dir, 'x.md'), 'x.md');
+}
+
+describe('doc block extraction (docs-examples harness)', () => {
+  it('joins continuations, strips comments outside quotes, splits && outside quotes', () => {
+    const [b] = blocksOf([
+      'text',
+      '```sh',
+      'shadowtwin generate --target http://c:8080 \\',
+      '  --threshold "p99 < 300ms" --out r.json   # a comment',
+      "shadowtwin compare http://h:15000#primary 'a # b' && shadowtwin profile show m.json  # x && y",
+      'npm ci && npm start     # demo',
+      '```',
+    ].join('\n'));
+    expect(commandsOf(b!).map((c) => c.text)).toEqual([
+      'shadowtwin generate --target http://c:8080 --threshold "p99 < 300ms" --out r.json',
+      "shadowtwin compare http://h:15000#primary 'a # b'",
+      'shadowtwin profile show m.json',
+      'npm ci',
+      'npm start',
+    ]);
+    expect(commandsOf(b!).filter((c) => !isNpmLifecycle(c.text))).toHaveLength(3);
+  });
+
+  it('reads the annotation right before a fence, and only sh and yaml blocks', () => {
+    const blocks = blocksOf([
+      '<!-- doc-test: skip (needs a cluster) -->',
+      '```sh',
+      'kubectl apply -f x.yaml',
+      '```',
+      '```json',
+      '{}',
+      '```',
+      '<!-- doc-test: exit 0|4 for "compare" (a verdict); exit 4 for "diff" -->',
+      '',
+      '```sh',
+      'shadowtwin compare a.json b.json',
+      'shadowtwin profile diff a.json b.json',
+      'shadowtwin profile show a.json',
+      '```',
+      '```yaml',
+      'a: 1',
+      '```',
+    ].join('\n'));
+    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'sh', 'yaml']);
+    expect(skipReason(blocks[0]!)).toBe('needs a cluster');
+    expect(skipReason(blocks[1]!)).toBeUndefined();
+    expect(commandsOf(blocks[1]!).map(expectedExits)).toEqual([[0, 4], [4], [0]]);
+    expect(blocks[2]!.annotations).toEqual([]);
+  });
+
+  it('refuses an unterminated block', () => {
+    expect(() => blocksOf('```sh\nshadowtwin x\n')).toThrow(/unterminated/);
+  });
+});
