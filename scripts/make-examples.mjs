@@ -9,7 +9,9 @@ import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
+const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
+// Another directory as the first argument: a test regenerates there and compares.
+const OUT = process.argv[2] ?? EXAMPLES;
 
 /** mulberry32: a small seeded PRNG, so every file is reproducible. */
 function rng(seed) {
@@ -115,9 +117,9 @@ function costSamples() {
 }
 
 function rateCsv() {
-  const src = join(OUT, '..', '..', 'shared', 'data', 'twitter_volume_goog_5min.csv');
+  const src = join(EXAMPLES, '..', '..', 'shared', 'data', 'twitter_volume_goog_5min.csv');
   if (!existsSync(src)) {
-    if (existsSync(join(OUT, 'rate.csv')) && existsSync(join(OUT, 'counts-per-5min.csv'))) return 'kept';
+    if (OUT !== EXAMPLES || (existsSync(join(OUT, 'rate.csv')) && existsSync(join(OUT, 'counts-per-5min.csv')))) return 'not written (no ../shared/data)';
     throw new Error(`${src} is missing: rate.csv is an excerpt of it`);
   }
   const rows = readFileSync(src, 'utf8').trim().split('\n');
@@ -135,4 +137,4 @@ const n = capture();
 const m = accessLog();
 costSamples();
 const csv = rateCsv();
-console.log(`examples/: capture.ndjson ${n} records, access.log.gz ${m} lines, cost-samples.ndjson 120 lines, rate.csv and counts-per-5min.csv ${csv}`);
+console.log(`${OUT}: capture.ndjson ${n} records, access.log.gz ${m} lines, cost-samples.ndjson 120 lines, rate.csv and counts-per-5min.csv ${csv}`);
