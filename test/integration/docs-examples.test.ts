@@ -241,7 +241,7 @@ describe('every example in README.md and docs/*.md runs as written', () => {
       '127.0.0.1:15000': sidecar.addresses.admin,
       'prometheus:9090': prom.url,
     })) env.hosts.set(from, to);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     for (const c of closers.reverse()) await c();
