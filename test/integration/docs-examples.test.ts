@@ -261,7 +261,8 @@ describe('every example in README.md and docs/*.md runs as written', () => {
     const commands = shBlocks.flatMap((b) => commandsOf(b)).filter((c) => !isNpmLifecycle(c.text));
     if (commands.length === 0) continue;
     // Docs run side by side (each in its own directory); a doc's commands run in order.
-    it.concurrent(`${doc}: ${commands.length} shell commands`, async () => {
+    // Concurrent tests assert with their own context's expect.
+    it.concurrent(`${doc}: ${commands.length} shell commands`, async ({ expect }) => {
       const dir = workDir(env);
       copyFileSync(join(certDir, 'ca.pem'), join(dir, 'ca.pem'));
       const failures: string[] = [];
