@@ -41,6 +41,7 @@ import { deadUrl, startSidecar } from '../helpers/servers.js';
  *    `--max-rate 40` when it has none (the search would otherwise double the
  *    rate until the sample upstream fails the SLO).
  * 4. `/var/lib/shadowtwin/` → `./var-lib-shadowtwin/` (created).
+ * 5. `ca.pem` (the user's CA) is the certificate of the HTTPS server above.
  *
  * Every command must exit 0 unless its block says otherwise
  * (`<!-- doc-test: exit 4 for "profile diff" -->`), except that a `generate`
@@ -57,7 +58,7 @@ import { deadUrl, startSidecar } from '../helpers/servers.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const RUN_DURATION = '1s';
-// A guard against a hang, not a performance limit: on a busy 2-core machine the LSTM example takes a minute.
+// A guard against a run that never ends (a replay that ignored --duration did), not a performance limit.
 const COMMAND_TIMEOUT_MS = 240_000;
 
 const blocks: DocBlock[] = DOCS.flatMap((d) => extractBlocks(join(ROOT, d), d));
