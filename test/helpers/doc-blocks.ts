@@ -9,12 +9,15 @@ import { readFileSync } from 'node:fs';
  *   exit N for "TEXT"        commands containing TEXT must exit N (N may be 0|4)
  *   schema sidecar|scenario  what a yaml block documents
  *   file examples/X          the yaml block is that file, byte for byte
+ *   output of "COMMANDS"     a json block is the shape of what the last of these
+ *                            `&&`-joined commands prints: its keys must be there
+ *   optional a.b, c          keys of that shape that only some outputs have
  */
 export interface DocBlock {
   doc: string;
   /** 1-based line of the opening fence. */
   line: number;
-  lang: 'sh' | 'yaml';
+  lang: 'sh' | 'yaml' | 'json';
   text: string;
   annotations: string[];
 }
@@ -37,7 +40,7 @@ export function extractBlocks(file: string, doc: string): DocBlock[] {
     const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
     if (end < 0) throw new Error(`${doc}:${i + 1}: unterminated code block`);
     const lang = m[1];
-    if (lang === 'sh' || lang === 'yaml') {
+    if (lang === 'sh' || lang === 'yaml' || lang === 'json') {
       let prev = i - 1;
       while (prev >= 0 && lines[prev]!.trim() === '') prev--;
       const a = prev >= 0 ? ANNOTATION.exec(lines[prev]!.trim()) : null;
@@ -116,3 +119,30 @@ export function expectedExits(cmd: DocCommand): number[] {
 
 export const annotation = (block: DocBlock, key: string): string | undefined =>
   block.annotations.find((a) => a === key || a.startsWith(`${key} `))?.slice(key.length).trim();
+
+/**
+ * Key paths a documented JSON shape promises (`a.b`, `routes[].route`).
+ * Keys that are data rather than names (`"200"`, `"0.8"`, `"2xx"`, `"..."`)
+ * are not promised; nor is anything inside an array's elements after the first.
+ */
+export function promisedKeys(doc: unknown, prefix = ''): string[] {
+  if (Array.isArray(doc)) return doc.length ? promisedKeys(doc[0], `${prefix}[]`) : [];
+  if (doc === null || typeof doc !== 'object') return [];
+  return Object.entries(doc as Record<string, unknown>).flatMap(([k, v]) => {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k)) return [];
+    const path = prefix ? `${prefix}.${k}` : k;
+    return [path, ...promisedKeys(v, path)];
+  });
+}
+
+/** Whether `doc` has the key path (an array path holds when any element has it, or the array is empty). */
+export function hasKeyPath(doc: unknown, path: string): boolean {
+  const [head, ...rest] = path.split('.');
+  const arr = head!.endsWith('[]');
+  const key = arr ? head!.slice(0, -2) : head!;
+  if (doc === null || typeof doc !== 'object' || !(key in (doc as object))) return false;
+  const v = (doc as Record<string, unknown>)[key];
+  if (rest.length === 0) return true;
+  if (arr) return Array.isArray(v) && (v.length === 0 || v.some((e) => hasKeyPath(e, rest.join('.'))));
+  return hasKeyPath(v, rest.join('.'));
+}

@@ -14,7 +14,7 @@ import { createSampleUpstream, listenOn } from '../../src/demo/sample-upstream.j
 import { loadScenario } from '../../src/generator/index.js';
 import type { Sidecar } from '../../src/proxy/index.js';
 import { assertBuilt, CLI } from '../helpers/cli.js';
-import { annotation, commandsOf, expectedExits, extractBlocks, isNpmLifecycle, skipReason, type DocBlock, type DocCommand } from '../helpers/doc-blocks.js';
+import { annotation, commandsOf, expectedExits, extractBlocks, hasKeyPath, isNpmLifecycle, promisedKeys, skipReason, type DocBlock, type DocCommand } from '../helpers/doc-blocks.js';
 import { deadUrl, startSidecar } from '../helpers/servers.js';
 
 /**
@@ -53,6 +53,9 @@ import { deadUrl, startSidecar } from '../helpers/servers.js';
  * sidecar answers /readyz and forwards a request, then SIGTERMed: exit 0.
  * YAML blocks are validated with the schema they document (`schema sidecar`
  * or `schema scenario`); `file examples/X` blocks must equal that file.
+ * JSON blocks are contracts: `output of "COMMANDS"` runs the commands and
+ * every key the block shows must be in what the last one prints (keys that
+ * are data, like "200" or "0.8", and keys listed `optional` excepted).
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -271,6 +274,29 @@ describe('every example in README.md and docs/*.md runs as written', () => {
       rmSync(dir, { recursive: true, force: true });
       expect(failures).toEqual([]);
     }, 900_000);
+  }
+
+  for (const b of blocks.filter((x) => x.lang === 'json' && skipReason(x) === undefined)) {
+    it.concurrent(`${b.doc}:${b.line}: the JSON shape is what the command prints`, async ({ expect }) => {
+      const output = /^output of "(.+)"$/.exec(b.annotations.find((a) => a.startsWith('output of')) ?? '')?.[1];
+      expect(output, `${b.doc}:${b.line}: say which command prints this JSON (<!-- doc-test: output of "COMMAND" -->)`).toBeDefined();
+      const optional = (annotation(b, 'optional') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const isOptional = (k: string): boolean => optional.some((o) => k === o || k.startsWith(`${o}.`) || k.startsWith(`${o}[]`));
+      const dir = workDir(env);
+      try {
+        let last: Result | undefined;
+        for (const c of commandsOf({ ...b, text: output! + '\n', lang: 'sh' })) {
+          last = await runShell(rewrite(c.text, env), dir, env);
+          expect(last.code, `${c.text}\n${last.stderr}`).toBe(0);
+        }
+        const actual = JSON.parse(last!.stdout) as unknown;
+        const promised = promisedKeys(JSON.parse(b.text)).filter((k) => !isOptional(k));
+        expect(promised.length).toBeGreaterThan(3);
+        expect(promised.filter((k) => !hasKeyPath(actual, k))).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 300_000);
   }
 
   for (const b of blocks.filter((x) => x.lang === 'yaml' && skipReason(x) === undefined)) {

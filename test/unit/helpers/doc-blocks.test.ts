@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandsOf, expectedExits, extractBlocks, isNpmLifecycle, skipReason } from '../../helpers/doc-blocks.js';
+import { commandsOf, expectedExits, extractBlocks, hasKeyPath, isNpmLifecycle, promisedKeys, skipReason } from '../../helpers/doc-blocks.js';
 
 function blocksOf(md: string) {
   const dir = mkdtempSync(join(tmpdir(), 'st-docblocks-'));
@@ -60,5 +60,15 @@ describe('doc block extraction (docs-examples harness)', () => {
 
   it('refuses an unterminated block', () => {
     expect(() => blocksOf('```sh\nshadowtwin x\n')).toThrow(/unterminated/);
+  });
+
+  it('reads the keys a documented JSON shape promises, and finds them in an output', () => {
+    const shape = { kind: 'x', routes: [{ route: '/a', status: { '200': 0 } }], summary: { outcomes: { '2xx': 0 }, lagMs: { '...': 'same' } }, series: [] };
+    expect(promisedKeys(shape)).toEqual(['kind', 'routes', 'routes[].route', 'routes[].status', 'summary', 'summary.outcomes', 'summary.lagMs', 'series']);
+    const out = { kind: 'x', routes: [{ route: '/b', status: { '404': 1 } }], summary: { outcomes: {}, lagMs: { p50: 1 } }, series: [1, 2] };
+    expect(promisedKeys(shape).filter((k) => !hasKeyPath(out, k))).toEqual([]);
+    expect(hasKeyPath({ routes: [{ method: 'GET' }] }, 'routes[].route')).toBe(false);
+    expect(hasKeyPath({ routes: [] }, 'routes[].route')).toBe(true);
+    expect(hasKeyPath({ a: { b: null } }, 'a.b.c')).toBe(false);
   });
 });
