@@ -31,7 +31,7 @@ describe('doc block extraction (docs-examples harness)', () => {
     expect(commandsOf(b!).filter((c) => !isNpmLifecycle(c.text))).toHaveLength(3);
   });
 
-  it('reads the annotation right before a fence, and only sh and yaml blocks', () => {
+  it('reads the annotation right before a fence, and only sh, json and yaml blocks', () => {
     const blocks = blocksOf([
       '<!-- doc-test: skip (needs a cluster) -->',
       '```sh',
@@ -39,6 +39,9 @@ describe('doc block extraction (docs-examples harness)', () => {
       '```',
       '```json',
       '{}',
+      '```',
+      '```text',
+      'not extracted',
       '```',
       '<!-- doc-test: exit 0|4 for "compare" (a verdict); exit 4 for "diff" -->',
       '',
@@ -51,11 +54,11 @@ describe('doc block extraction (docs-examples harness)', () => {
       'a: 1',
       '```',
     ].join('\n'));
-    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'sh', 'yaml']);
+    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'json', 'sh', 'yaml']);
     expect(skipReason(blocks[0]!)).toBe('needs a cluster');
-    expect(skipReason(blocks[1]!)).toBeUndefined();
-    expect(commandsOf(blocks[1]!).map(expectedExits)).toEqual([[0, 4], [4], [0]]);
-    expect(blocks[2]!.annotations).toEqual([]);
+    expect(skipReason(blocks[2]!)).toBeUndefined();
+    expect(commandsOf(blocks[2]!).map(expectedExits)).toEqual([[0, 4], [4], [0]]);
+    expect(blocks[3]!.annotations).toEqual([]);
   });
 
   it('refuses an unterminated block', () => {
