@@ -88,7 +88,12 @@ describe('fault filter', () => {
     f.release(held[0]!);
     f.release(held[0]!); // double release is harmless
     expect(f.active).toBe(2);
-    expect(f.decide('/slow', 'GET', '/slow', {})).toBeDefined();
+    // A slot is free again: the next request is held like the first three (100 ms ± 20 ms), a sixth is not.
+    const again = f.decide('/slow', 'GET', '/slow', {});
+    expect(again?.label).toBe('delay');
+    expect(again!.delayMs).toBeGreaterThanOrEqual(80);
+    expect(again!.delayMs).toBeLessThanOrEqual(120);
+    expect(f.decide('/slow', 'GET', '/slow', {})).toBeUndefined();
   });
 
   it('reads Envoy-style control headers only when header control is on', () => {
