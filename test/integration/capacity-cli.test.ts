@@ -106,6 +106,34 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     for (const p of c.seen) expect(p).toMatch(SMALL_LOG_PATH);
   });
 
+  it('scale: a size that fails validation at every attempt is rejected: exit 4, decision rejected, nothing applied', async () => {
+    const failing = await server((req, res) => { req.resume(); res.statusCode = 503; res.end('overloaded'); });
+    const hooks: string[] = [];
+    const webhook = await server(async (req, res) => { let b = ''; for await (const c of req) b += c; hooks.push(b); res.end('{}'); });
+    const r = scale('--validate-target', failing.url, '--attempts', '2', '--actuator', 'webhook', '--webhook', webhook.url);
+    expect(await r.exit).toBe(4);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.decision).toBe('rejected');
+    expect(round.applied).toBeUndefined();
+    expect(round.proposal.current).toBe(1);
+    // One size up per attempt, each failing the error SLO on real 503s.
+    expect(round.attempts.map((a: { replicas: number }) => a.replicas)).toEqual([round.attempts[0].replicas, round.attempts[0].replicas + 1]);
+    expect(round.attempts[0].replicas).toBeGreaterThan(1);
+    for (const a of round.attempts) {
+      expect(a.pass).toBe(false);
+      expect(a.failed.join('; ')).toMatch(/errors < 1% \(actual 1\)/);
+      expect(a.summary.requests).toBeGreaterThan(0);
+    }
+    expect(hooks).toEqual([]); // the actuator was never called
+    // The same flags against a healthy target apply through the webhook (so the silence above means something).
+    const ok = await recording();
+    const applied = scale('--validate-target', ok.url, '--attempts', '2', '--actuator', 'webhook', '--webhook', webhook.url);
+    expect(await applied.exit).toBe(0);
+    expect(JSON.parse(applied.stdout().trim().split('\n')[0]!).round.decision).toBe('applied');
+    expect(hooks).toHaveLength(1);
+    expect(JSON.parse(hooks[0]!)).toMatchObject({ replicas: round.attempts[0].replicas });
+  });
+
   it('scale: a refused --validate-target exits 3 (ST_ERR_TARGET_UNREACHABLE), not 4 (a rejected size)', async () => {
     const down = await deadUrl();
     const r = scale('--validate-target', down);
