@@ -2,15 +2,17 @@
 # Installs what the tests and benchmarks need from Debian's packages:
 #   promtool (package prometheus) — tests check /metrics with it;
 #   chromium — the HTML report is opened in a real browser (with playwright-core);
-#   nginx, wrk, goaccess — benchmarks (reference upstream, load, log parsing).
+#   nginx — the fidelity-loop test generates against it and profiles its log
+#           (and benchmarks use it as the reference upstream);
+#   wrk, goaccess — benchmarks (load, log parsing).
 # Skips anything already present; needs root (or sudo) only when installing.
 set -euo pipefail
 
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ "${1:-}" = "--bench" ] || [ "${SHADOWTWIN_BENCH_DEPS:-}" = "1" ]; then
-  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v goaccess >/dev/null 2>&1 || need+=(goaccess)
 fi

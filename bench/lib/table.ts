@@ -1,7 +1,15 @@
 export function median(xs: number[]): number {
+  if (xs.length === 0) throw new Error('median of no values');
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Rounds' spread as "median (min–max)", or the one value when there is one round. */
+export function spread(xs: number[], digits = 2): string {
+  const f = (v: number): string => v.toFixed(digits);
+  if (xs.length === 1) return f(xs[0]!);
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 }
 
 /** A markdown table that can be pasted into a README or closing note. */
@@ -12,8 +20,15 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   return lines.join('\n');
 }
 
-export interface Check { name: string; value: string; target: string; pass: boolean }
+/**
+ * One line of a bench's verdict. `reference` names what the value is
+ * compared with, measured in the same run (this machine drifts ±20–30%
+ * between runs, so absolute targets would measure the machine). `pass`
+ * undefined: a figure shown for information, with no target.
+ */
+export interface Check { name: string; value: string; reference?: string; target: string; pass?: boolean }
 
 export function checksTable(checks: Check[]): string {
-  return table(['check', 'measured', 'target', 'result'], checks.map((c) => [c.name, c.value, c.target, c.pass ? 'PASS' : 'FAIL']));
+  return table(['check', 'measured', 'same-run reference', 'target', 'result'],
+    checks.map((c) => [c.name, c.value, c.reference ?? '—', c.target, c.pass === undefined ? 'info' : c.pass ? 'PASS' : 'FAIL']));
 }

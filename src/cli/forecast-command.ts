@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
-import { forecastSeries, readSeriesCsv, seriesFromCapture, seriesFromModel, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
-import { readRequestModel } from '../profiler/index.js';
+import type { SkipReport } from '../common/index.js';
+import { describeSkips, forecastSeries, seriesFromFile, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
 import { runCommand } from './run-command.js';
 
-interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; json?: boolean }
+interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; unit: string; json?: boolean }
 
 function readEvents(file: string): ForecastEvent[] {
   let doc: unknown;
@@ -28,24 +28,28 @@ function readEvents(file: string): ForecastEvent[] {
   });
 }
 
-async function loadSeries(f: ForecastFlags): Promise<Series> {
+export function csvUnit(flag: string): 'req/s' | 'per-step' {
+  if (flag === 'req/s' || flag === 'rps') return 'req/s';
+  if (flag === 'per-step' || flag === 'count') return 'per-step';
+  throw new ShadowtwinError('ST_ERR_USAGE', `--unit ${flag}: give req/s (the CSV holds requests per second) or per-step (requests per step, converted to req/s)`);
+}
+
+async function loadSeries(f: ForecastFlags): Promise<{ series: Series; skips?: SkipReport }> {
   if (f.prometheus) {
     const since = parseDuration(f.since);
     const step = parseDuration(f.step ?? '5m');
     if (!since || !step) throw new ShadowtwinError('ST_ERR_USAGE', '--since and --step take durations such as 14d and 5m');
-    return seriesFromPrometheus(f.prometheus, f.query, since, step, process.env.SHADOWTWIN_PROMETHEUS_TOKEN);
+    return { series: await seriesFromPrometheus(f.prometheus, f.query, since, step, process.env.SHADOWTWIN_PROMETHEUS_TOKEN) };
   }
   if (!f.input) throw new ShadowtwinError('ST_ERR_USAGE', 'give --input (CSV, model.json or capture) or --prometheus');
-  if (f.input.endsWith('.csv')) return readSeriesCsv(f.input).series;
-  const head = readFileSync(f.input, 'utf8').slice(0, 200);
-  if (head.includes('"shadowtwin.request-model"')) return seriesFromModel(readRequestModel(f.input));
-  const step = parseDuration(f.step ?? '5m');
-  if (!step) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 5m`);
-  return (await seriesFromCapture(f.input, step)).series;
+  const step = f.step === undefined ? undefined : parseDuration(f.step);
+  if (f.step !== undefined && !step) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 5m`);
+  return seriesFromFile(f.input, { csvUnit: csvUnit(f.unit), stepMs: step ?? 300_000 });
 }
 
 function humanSteps(steps: number, stepMs: number): string {
   const ms = steps * stepMs;
+  if (ms === 0) return 'none';
   return ms % 604_800_000 === 0 ? `${ms / 604_800_000}w` : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`;
 }
 
@@ -57,22 +61,24 @@ function longest(ranges: Array<{ start: number; end: number }>): string {
 export function renderForecast(r: ForecastResult): string {
   const lines = [
     `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
-    `season ${humanSteps(r.season.period, r.stepMs)} (${r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
-    `backtest (${r.backtest.folds} rolling origins): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs seasonal naive ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
+    `unit ${r.unit === 'req/s' ? 'requests per second' : `as given, per ${humanSteps(1, r.stepMs)} step`}`,
+    `season ${humanSteps(r.season.period, r.stepMs)}${r.season.week ? ` and ${humanSteps(r.season.week, r.stepMs)}` : ''} (${r.season.source === 'none' ? 'the history is too short for any calendar cycle' : r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
+    `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs ${r.baseline === 'snaive' ? 'seasonal naive' : r.baseline} ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
     '',
-    'model              backtest MAE   MASE    sMAPE   vs snaive   fit',
-    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${m.mae.toFixed(2).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
+    `model              backtest MAE   MASE    sMAPE   vs ${r.baseline.padEnd(7)} fit`,
+    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
     ...(r.anomalies ? ['', `anomaly-aware training: ${r.anomalies.replaced} points replaced in ${r.anomalies.ranges.length} stretches${r.anomalies.ranges.length ? `, longest ${longest(r.anomalies.ranges)}` : ''}`] : []),
     '',
     `point   ${sparklineOf(r.points.map((p) => p.point))}`,
     `upper   ${sparklineOf(r.points.map((p) => p.upper))}`,
     '',
-    'time                    point     lower     upper',
+    `time                    point     lower     upper   (${r.unit === 'req/s' ? 'req/s' : 'per step'})`,
   ];
   const every = Math.max(1, Math.floor(r.points.length / 12));
   for (let i = 0; i < r.points.length; i += every) {
     const p = r.points[i]!;
-    lines.push(`${new Date(p.ts).toISOString().slice(0, 16).replace('T', ' ')}  ${p.point.toFixed(1).padStart(9)}${p.lower.toFixed(1).padStart(10)}${p.upper.toFixed(1).padStart(10)}`);
+    const v = (x: number): string => (Math.abs(x) >= 10 ? x.toFixed(1) : x.toPrecision(3)).padStart(10);
+    lines.push(`${new Date(p.ts).toISOString().slice(0, 16).replace('T', ' ')} ${v(p.point)}${v(p.lower)}${v(p.upper)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -86,17 +92,19 @@ export function registerForecastCommand(program: Command): void {
     .option('--query <promql>', 'with --prometheus', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
     .option('--since <d>', 'with --prometheus: history length', '14d')
     .option('--step <d>', 'series step for captures and Prometheus (CSV and models carry theirs)')
+    .option('--unit <unit>', 'what CSV values are: req/s (requests per second) or per-step (requests per step; converted to req/s)', 'req/s')
     .option('--horizon <h>', 'a duration (1d, 90m) or a number of steps', '1d')
     .option('--level <list>', 'interval levels', '0.8,0.95')
     .option('--events <file>', 'YAML calendar of { name, start, end, multiplier }')
-    .option('--models <list>', 'auto, or a comma list (snaive, naive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, prophet, lstm, and +clean variants, …)', 'auto')
+    .option('--models <list>', 'auto, or a comma list exactly those: naive, drift, ses, holt, damped-trend, ets, snaive, smedian-3, smedian-7, smedian-7-level, holt-winters, mstl-day, snaive-week, snaive-week-smooth, smedian-7-weekday, mstl-day-week, ensemble, prophet, lstm, +clean variants, …', 'auto')
     .option('--lstm', 'also train an LSTM (seconds per fit); kept only if it wins the backtest')
-    .option('--season <d>', 'season length (1d, 1h, 1w) or auto: detected among hour, day and week from the autocorrelation', 'auto')
+    .option('--season <d>', 'season length (1d, 1h, 1w) or auto: every cycle the history supports competes (day, week from two weeks, hour when the day does not fit)', 'auto')
     .option('--clean-anomalies', 'anomaly-aware training: models also compete fitted on the history with outliers replaced')
     .option('--prophet', 'also fit Prophet (augurs; calendar events become its holidays); kept only if it wins the backtest')
     .option('--json', 'machine-readable output')
     .action((f: ForecastFlags) => runCommand(async () => {
-      const series = await loadSeries(f);
+      const { series, skips } = await loadSeries(f);
+      if (skips?.total && !f.json) process.stderr.write(`skipped ${skips.total} row(s): ${describeSkips(skips)}\n`);
       const horizon = /^\d+$/.test(f.horizon) ? Number(f.horizon) : Math.round((parseDuration(f.horizon) ?? NaN) / series.stepMs);
       if (!Number.isFinite(horizon) || horizon < 1) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration (1d, 90m) or a number of steps`);
       const levels = f.level.split(',').map(Number);
@@ -110,8 +118,9 @@ export function registerForecastCommand(program: Command): void {
       const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models: f.models === 'auto' ? 'auto' : f.models.split(','), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
         process.stdout.write(JSON.stringify({
-          points: result.points, model: result.model,
-          backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, models: result.backtest.models },
+          unit: result.unit, stepMs: result.stepMs, points: result.points, model: result.model, baseline: result.baseline,
+          backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, horizon: result.backtest.horizon, models: result.backtest.models },
+          ...(skips?.total ? { skipped: skips.toJSON() } : {}),
           ...(result.note ? { note: result.note } : {}),
           season: result.season,
           ...(result.anomalies ? { anomalies: result.anomalies } : {}),

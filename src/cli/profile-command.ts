@@ -4,7 +4,7 @@ import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
 import { textTable } from '../common/text-table.js';
-import { buildModel, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, summarizeModel, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { alignRoutes, buildModel, DIFF_CHECKS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 
@@ -22,9 +22,10 @@ export function registerProfileCommand(program: Command): void {
     .option('--step <d>', 'rate series step (1s … 1h)', '1m')
     .option('--session-gap <d>', 'session inactivity gap', '30m')
     .option('--routes <file>', 'route table: one template per line, or an OpenAPI JSON/YAML (its paths)')
+    .option('--routes-from <model>', 'use the route templates of this model (so profile diff compares like with like)')
     .option('--merge', 'inputs are model JSON files to merge (shards)')
     .option('--no-collapse', 'keep inferred templates as inferred (no build-time generalisation into :param and /*)')
-    .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; merge?: boolean; collapse: boolean }) => runCommand(async () => {
+    .action((inputs: string[], f: { format: string; out: string; step: string; sessionGap: string; routes?: string; routesFrom?: string; merge?: boolean; collapse: boolean }) => runCommand(async () => {
       checkOutputs({ '-o': f.out });
       if (f.merge) {
         const merged = mergeModels(inputs.map(readModel));
@@ -37,7 +38,7 @@ export function registerProfileCommand(program: Command): void {
       const gapMs = parseDuration(f.sessionGap);
       if (!stepMs || stepMs < 1000 || stepMs > 3_600_000) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration from 1s to 1h`);
       if (!gapMs) throw new ShadowtwinError('ST_ERR_USAGE', `--session-gap ${f.sessionGap}: give a duration such as 30m`);
-      const routes = f.routes ? readRouteTable(f.routes) : undefined;
+      const routes = f.routes || f.routesFrom ? [...(f.routes ? readRouteTable(f.routes) : []), ...(f.routesFrom ? routeTemplatesOf(readModel(f.routesFrom)) : [])] : undefined;
       const { model, skips } = await buildModel(inputs.map((file) => ({ file, format: f.format as InputFormat })), { stepMs, sessionGapMs: gapMs, routes, ...(f.collapse ? {} : { collapse: false as const }) });
       skips.forEach((s, i) => {
         for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -66,21 +67,36 @@ export function registerProfileCommand(program: Command): void {
     .argument('<old>')
     .argument('<new>')
     .option('--threshold <x>', 'largest acceptable divergence (JS or KS, 0..1)', '0.1')
+    .option('--checks <list>', `which divergences count, comma-separated, each optionally with its own limit (name=x): ${DIFF_CHECKS.join(', ')}`, DIFF_CHECKS.join(','))
+    .option('--align', 're-key the second model\'s routes to the first\'s templates before comparing (when it was built without --routes-from)')
     .option('--json', 'machine-readable')
-    .action((a: string, b: string, f: { threshold: string; json?: boolean }) => runCommand(async () => {
-      const d = diffModels(readModel(a), readModel(b));
+    .action((a: string, b: string, f: { threshold: string; checks: string; align?: boolean; json?: boolean }) => runCommand(async () => {
       const limit = Number(f.threshold);
-      if (f.json) process.stdout.write(JSON.stringify({ ...d, threshold: limit, pass: d.maxDivergence <= limit }, null, 2) + '\n');
+      if (!(limit >= 0 && limit <= 1)) throw new ShadowtwinError('ST_ERR_USAGE', `--threshold ${f.threshold}: give a divergence from 0 to 1`);
+      const checks = parseChecks(f.checks, limit);
+      const before = readModel(a);
+      const d = diffModels(before, f.align ? alignRoutes(readModel(b), routeTemplatesOf(before)) : readModel(b));
+      const verdicts = checks.map(({ check, limit: l }) => ({ check, divergence: d.checks[check] ?? null, limit: l, pass: (d.checks[check] ?? 0) <= l }));
+      const pass = verdicts.every((v) => v.pass);
+      if (f.json) process.stdout.write(JSON.stringify({ ...d, threshold: limit, verdicts, pass }, null, 2) + '\n');
       else {
-        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`, ''];
+        const lines = [`route mix Jensen–Shannon ${d.routeMix.jsd}${d.routeMix.added.length ? `; new: ${d.routeMix.added.join(', ')}` : ''}${d.routeMix.removed.length ? `; gone: ${d.routeMix.removed.join(', ')}` : ''}`,
+          `method mix Jensen–Shannon ${d.methodMix.jsd}`,
+          `user-agent mix Jensen–Shannon ${d.userAgents.jsd}${d.userAgents.added.length ? `; new: ${d.userAgents.added.join(', ')}` : ''}${d.userAgents.removed.length ? `; gone: ${d.userAgents.removed.join(', ')}` : ''}`,
+          d.sessions ? `session length KS ${d.sessions.lengthKs} (mean ${d.sessions.meanBefore ?? '—'} → ${d.sessions.meanAfter ?? '—'}, sessions ${d.sessions.countBefore} → ${d.sessions.countAfter})` : 'sessions: neither model has them',
+          ''];
         lines.push(...textTable([
           { header: 'route', max: 50, cut: 'middle' }, { header: 'method', max: 10 }, { header: 'weight old → new', align: 'right' },
           { header: 'resBytes KS', align: 'right' }, { header: 'latency KS', align: 'right' }, { header: 'status JS', align: 'right' },
         ], d.routes.slice(0, 25).map((r) => [r.route, r.method, `${(r.weightBefore * 100).toFixed(2)}% → ${(r.weightAfter * 100).toFixed(2)}%`, String(r.resBytesKs), String(r.latencyKs ?? '—'), String(r.statusJsd)])));
-        lines.push('', `largest divergence ${d.maxDivergence} (threshold ${limit}): ${d.maxDivergence <= limit ? 'ok' : 'DRIFT'}`);
+        lines.push('');
+        lines.push(...textTable([{ header: 'check' }, { header: 'divergence', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'verdict' }],
+          verdicts.map((v) => [v.check, String(v.divergence ?? '—'), String(v.limit), v.pass ? 'ok' : 'DRIFT'])));
+        const checked = Math.max(0, ...verdicts.map((v) => v.divergence ?? 0));
+        lines.push(`${pass ? 'within thresholds' : 'DRIFT'} (largest divergence checked ${checked}${checked < d.maxDivergence ? `; ${d.maxDivergence} among checks not asked for` : ''})`);
         process.stdout.write(lines.join('\n') + '\n');
       }
-      return d.maxDivergence <= limit ? EXIT.OK : EXIT.THRESHOLD_FAILED;
+      return pass ? EXIT.OK : EXIT.THRESHOLD_FAILED;
     }));
 
   registerPromSeries(profile);
@@ -97,6 +113,17 @@ export function registerProfileCommand(program: Command): void {
       for (const r of out) text += JSON.stringify(r) + '\n';
       process.stdout.write(text);
     }));
+}
+
+/** `route-mix,user-agents=0.05` → checks with their limits (the default limit where none is given). */
+function parseChecks(text: string, limit: number): Array<{ check: DiffCheck; limit: number }> {
+  return text.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
+    const [name, value] = t.split('=') as [string, string | undefined];
+    if (!(DIFF_CHECKS as readonly string[]).includes(name)) throw new ShadowtwinError('ST_ERR_USAGE', `--checks: unknown check "${name}"; use ${DIFF_CHECKS.join(', ')}`);
+    const l = value === undefined ? limit : Number(value);
+    if (!(l >= 0 && l <= 1)) throw new ShadowtwinError('ST_ERR_USAGE', `--checks ${name}=${value}: give a divergence from 0 to 1`);
+    return { check: name as DiffCheck, limit: l };
+  });
 }
 
 export function registerPromSeries(profile: Command): void {

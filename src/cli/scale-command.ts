@@ -1,16 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
-import { forecastSeries, readSeriesCsv, seriesFromModel, type Series } from '../forecast/index.js';
-import { readRequestModel } from '../profiler/index.js';
+import { describeSkips, forecastSeries, pointsPerSecond, seriesFromFile } from '../forecast/index.js';
+import { csvUnit } from './forecast-command.js';
 import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type CapacityTrial } from '../scaler/index.js';
 import { FlagCheck } from './flag-check.js';
 import { list, runCommand } from './run-command.js';
 import { loadTarget, sloFlag, validationFromFlags } from './scale-flags.js';
-import { readFileSync } from 'node:fs';
 
 interface ScaleFlags {
-  input: string; horizon: string; capacity: string; target: string; current?: string; actuator: string;
+  input: string; unit: string; step?: string; horizon: string; capacity: string; target: string; current?: string; actuator: string;
   k8sServer?: string; namespace?: string; deployment?: string; statefulset?: string; noHpa?: boolean;
   admin?: string; pool?: string; webhook?: string;
   validateTarget?: string; validatePath?: string; validateModel?: string; validatePool?: string; validateAdmin?: string; slo: string; validateDuration: string; attempts: string;
@@ -19,11 +18,6 @@ interface ScaleFlags {
 }
 
 interface CapacityFlags { target: string; model?: string; path?: string; slo: string; startRate: string; maxRate: string; trial: string; replicas?: string; quiet?: boolean; json?: boolean }
-
-function loadSeries(file: string): Series {
-  if (file.endsWith('.csv')) return readSeriesCsv(file).series;
-  return seriesFromModel(readRequestModel(file));
-}
 
 function actuatorFrom(f: ScaleFlags): Actuator {
   switch (f.actuator) {
@@ -48,7 +42,9 @@ export function registerScaleCommands(program: Command): void {
   program
     .command('scale')
     .description('forecast → propose → validate with synthetic load → apply (one round, or --watch)')
-    .requiredOption('--input <file>', 'rate history: CSV (timestamp,value) or a request model')
+    .requiredOption('--input <file>', 'rate history: CSV (timestamp,value), a request model or a capture')
+    .option('--unit <unit>', 'what CSV values are: req/s (requests per second) or per-step (requests per step; converted)', 'req/s')
+    .option('--step <d>', 'series step for a capture', '1m')
     .requiredOption('--capacity <rps>', 'sustainable requests/s per replica (see shadowtwin capacity)')
     .option('--target <name>', 'what is being scaled (for records and metrics)', 'service')
     .option('--horizon <d>', 'forecast horizon', '1h')
@@ -78,16 +74,21 @@ export function registerScaleCommands(program: Command): void {
       const horizonMs = parseDuration(f.horizon);
       if (!horizonMs) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration`);
       const validation = validationFromFlags(f);
+      const unit = csvUnit(f.unit);
+      const stepMs = parseDuration(f.step ?? '1m');
+      if (!stepMs) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 1m`);
       const actuator = actuatorFrom(f);
       const loop = new ScaleLoop({
         target: f.target, capacityPerReplica: Number(f.capacity), actuator, validation, intervalMs: parseDuration(f.watch ?? '1m') ?? 60_000,
         policy: { leadTimeMs: parseDuration(f.leadTime) ?? 60_000, targetUtilization: Number(f.utilization), minReplicas: Number(f.min), maxReplicas: Number(f.max), headroom: Number(f.headroom), scaleInOnForecast: f.scaleIn === true },
         forecast: async () => {
-          const series = loadSeries(f.input);
+          const { series, skips } = await seriesFromFile(f.input, { csvUnit: unit, stepMs });
+          if (skips?.total) process.stderr.write(`skipped ${skips.total} row(s) of ${f.input}: ${describeSkips(skips)}\n`);
           const r = await forecastSeries(series, { horizon: Math.max(1, Math.round(horizonMs / series.stepMs)) });
           // Plan on the forecast's own clock: its first point is "the next step" after the history.
           const shift = Date.now() - r.points[0]!.ts + series.stepMs;
-          return r.points.map((p) => ({ ts: p.ts + shift, point: p.point, upper: p.upper }));
+          // Capacity is per second: so is what the policy sees.
+          return pointsPerSecond(r).map((p) => ({ ts: p.ts + shift, point: p.point, upper: p.upper }));
         },
       });
       const print = (kind: string, data: unknown): void => {

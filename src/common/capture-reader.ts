@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { ShadowtwinError } from './errors.js';
-import type { RequestRecord } from './request-record.js';
+import type { CaptureHeader, RequestRecord } from './request-record.js';
 
 /**
  * What a reader skipped, by reason, with the first few line numbers (the
@@ -176,9 +176,10 @@ function validRecord(v: unknown): v is RequestRecord {
  * most of the input is unparseable: then it is the wrong format and the
  * error says which format was expected. A gzip that ends early keeps the
  * records before the damage (a warning in `skips`). `at`, when given, is set
- * to the line number and text of each record before it is yielded.
+ * to the line number and text of each record before it is yielded;
+ * `onHeader` sees each capture header (where identities came from).
  */
-export async function* readCapture(file: string, skips = new SkipReport(), at?: { line: number; text: string }): AsyncGenerator<RequestRecord> {
+export async function* readCapture(file: string, skips = new SkipReport(), at?: { line: number; text: string }, onHeader?: (header: CaptureHeader) => void): AsyncGenerator<RequestRecord> {
   let n = 0;
   let good = 0;
   for await (const line of readLines(file, salvageInto(skips))) {
@@ -192,7 +193,7 @@ export async function* readCapture(file: string, skips = new SkipReport(), at?: 
       checkMostlyBad(file, n, good, skips);
       continue;
     }
-    if ((v as { shadowtwin?: unknown })?.shadowtwin === 'capture') continue;
+    if ((v as { shadowtwin?: unknown })?.shadowtwin === 'capture') { onHeader?.(v as CaptureHeader); continue; }
     if (!validRecord(v)) {
       skips.skip(n, 'missing_fields', line);
       checkMostlyBad(file, n, good, skips);

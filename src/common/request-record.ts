@@ -45,8 +45,22 @@ export interface CaptureHeader {
   mode: 'meta' | 'full';
   source?: string;
   tool: string;
+  /**
+   * Where the capture read identities from (absent: not configured, or a
+   * capture written before these existed): the profiler records them in the
+   * model so synthesis sends the same cookie and headers.
+   */
+  keys?: CaptureKeys;
 }
 
-export function captureHeader(mode: 'meta' | 'full', source: string | undefined, toolVersion: string): CaptureHeader {
-  return { shadowtwin: 'capture', version: CAPTURE_FORMAT_VERSION, created: new Date().toISOString(), mode, ...(source ? { source } : {}), tool: `shadowtwin/${toolVersion}` };
+export interface CaptureKeys {
+  sessionCookie?: string;
+  sessionHeader?: string;
+  clientHeader?: string;
+  geoHeader?: string;
+}
+
+export function captureHeader(mode: 'meta' | 'full', source: string | undefined, toolVersion: string, keys?: CaptureKeys): CaptureHeader {
+  const k = Object.fromEntries(Object.entries(keys ?? {}).filter(([, v]) => typeof v === 'string' && v !== '')) as CaptureKeys;
+  return { shadowtwin: 'capture', version: CAPTURE_FORMAT_VERSION, created: new Date().toISOString(), mode, ...(source ? { source } : {}), tool: `shadowtwin/${toolVersion}`, ...(Object.keys(k).length ? { keys: k } : {}) };
 }

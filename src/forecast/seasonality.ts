@@ -4,9 +4,10 @@
  * `p` steps is present when the autocorrelation at lag `p` is clearly
  * positive and clearly above the autocorrelation at lag `p/2` (half a cycle
  * away a seasonal series is at its opposite phase; a merely smooth series
- * correlates more at the shorter lag). A cycle is tested only with at least
- * three of them in the history (with two, half the lag pairs are missing),
- * on square roots clipped to their 1st–99th percentiles. augurs' `seasons`
+ * correlates more at the shorter lag). A cycle is tested with at least two
+ * of them in the history, on square roots clipped to their 1st–99th
+ * percentiles. The forecaster reports this evidence; which cycles compete
+ * is decided by what the history supports (`planSeasons`) and the backtest. augurs' `seasons`
  * (periodogram) proposed 341, 511 or 256 steps instead of 288 on the shared
  * 5-minute series, so we do not use it.
  */
@@ -41,7 +42,7 @@ export function detectSeason(raw: readonly number[], stepMs: number): SeasonDete
   const candidates: SeasonCandidate[] = [];
   for (const [name, ms] of CYCLES) {
     const steps = Math.round(ms / stepMs);
-    if (steps < 4 || Math.abs(steps * stepMs - ms) > stepMs / 2 || n < 3 * steps || variance === 0) continue;
+    if (steps < 4 || Math.abs(steps * stepMs - ms) > stepMs / 2 || n < 2 * steps || variance === 0) continue;
     const a = acf(y, mean, variance, steps);
     const half = acf(y, mean, variance, Math.round(steps / 2));
     candidates.push({ name, steps, acf: round(a), acfHalf: round(half), present: a > 0.1 && a - half > 0.1 });

@@ -4,7 +4,8 @@ import { LoadRun } from './load-run.js';
 import { buildReport, type RunReport } from './run-report.js';
 import { scenarioChecks, scenarioSchema, type Scenario } from './scenario.js';
 import { captureMixSource, fixedSource, replaySource, type RequestSource } from './sources/request-source.js';
-import { modelSource, SessionArrivals } from './sources/model-source.js';
+import { modelSource, SessionArrivals, type SessionAssigner } from './sources/model-source.js';
+import { SessionInterleave } from './sources/session-interleave.js';
 import { readFileSync } from 'node:fs';
 import { readRequestModel, type RequestModel } from '../profiler/index.js';
 import type { Threshold } from './thresholds.js';
@@ -75,13 +76,24 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     if (!model?.sessions) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no session model (its inputs had no session or client key); use another executor`);
     sessionArrivals = new SessionArrivals(model, executor.arrivals, durationMs, seededRandom(scenario.seed + 2), scenario.load.speed ?? 1);
   }
+  let sessions: SessionAssigner | undefined = sessionArrivals;
+  if (!sessions && model?.sessions && executor.model === 'open' && executor.profile) {
+    // Rate-driven executors: the executor sets the times, open sessions share the arrivals.
+    const think = decodeHistogram(model.sessions.thinkTimeMs);
+    const open = SessionInterleave.openFor(peakRate(executor.profile, durationMs), think.totalCount ? think.mean : 0, scenario.load.speed ?? 1);
+    sessions = new SessionInterleave(model, open, seededRandom(scenario.seed + 2));
+  }
   const overrides = scenario.events.filter((e) => e.routes).map((e) => ({ startMs: e.start, durationMs: e.duration, routes: e.routes! }));
   const source: RequestSource = scenario.source.kind === 'fixed'
     ? fixedSource({ method: scenario.source.method, path: scenario.source.path!, headers: scenario.source.headers, body: scenario.source.body })
     : scenario.source.kind === 'replay'
       ? replaySource(records!, scenario.source.headers)
       : scenario.source.kind === 'model'
-        ? modelSource(model!, scenario.seed + 1, { headers: scenario.source.headers, overrides, sessions: sessionArrivals })
+        ? modelSource(model!, scenario.seed + 1, {
+          // The model source draws its own user agents: the run's default one would override them.
+          headers: { ...scenario.source.headers, ...scenario.headers }, overrides, sessions,
+          userAgents: scenario.source.userAgents, geo: scenario.source.geo, geoHeader: scenario.source.geoHeader, clients: scenario.source.clients, sessionKey: scenario.source.sessions,
+        })
         : captureMixSource(records!, seededRandom(scenario.seed + 1), scenario.source.headers);
 
   // Sessions: the request rate is the session-start rate times the mean session length.
@@ -101,7 +113,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
       connections: scenario.http.connections, pipelining: scenario.http.pipelining, timeoutMs: scenario.http.timeout, maxInFlight: scenario.http.maxInFlight,
       http2: scenario.http.http2, tlsInsecure: scenario.http.insecure, ...(scenario.http.ca ? { ca: readCa(scenario.http.ca) } : {}),
     },
-    headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers },
+    ...(scenario.source.kind === 'model' ? {} : { headers: { 'user-agent': `shadowtwin/${VERSION}`, ...scenario.headers } }),
     faults: scenario.faults,
     random,
     segment: opts.segment,

@@ -11,6 +11,8 @@ export { fixedSource, replaySource, captureMixSource, type RequestSource, type R
 export { GENERATOR_FAULT_KINDS, pickFault, type GeneratorFault, type GeneratorFaultKind } from './faults.js';
 export { parseFaultSpec } from './fault-spec.js';
 export { renderHtmlReport } from './html-report.js';
-export { modelSource, SessionArrivals, type MixOverride } from './sources/model-source.js';
+export { modelSource, SessionArrivals, type MixOverride, type SessionAssigner, type SessionState, type ModelSourceOptions } from './sources/model-source.js';
+export { SessionInterleave } from './sources/session-interleave.js';
+export { TrafficTraits, clientValue, type TraitOptions } from './sources/traffic-traits.js';
 export { startGeneratorMetrics, generatorMetricsText, GENERATOR_METRIC, type MetricsServer } from './metrics-server.js';
 export { rawRequest, invalidHeaderHead, type RawResult } from './raw-request.js';

@@ -21,6 +21,8 @@ const loadSchema = z.strictObject({
   vus: z.number().int().positive().optional(),
 });
 
+const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name');
+
 const sourceSchema = z.strictObject({
   kind: z.enum(['fixed', 'replay', 'capture-mix', 'model'], { error: 'must be fixed, replay, capture-mix or model' }).prefault('fixed'),
   method: z.string().optional(),
@@ -29,6 +31,16 @@ const sourceSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   /** Capture file (NDJSON, gzip ok) for replay and capture-mix; model JSON for model. */
   file: z.string().optional(),
+  // What-ifs on the identity of model-synthesised traffic (docs/generator.md, "Synthesis fidelity").
+  /** Weight multipliers by user-agent family or family part: { mobile: 2, bot: 0 }. */
+  userAgents: z.record(z.string(), z.number().nonnegative()).optional(),
+  /** Weight multipliers by geo value: { eu: 0.5 }. */
+  geo: z.record(z.string(), z.number().nonnegative()).optional(),
+  geoHeader: headerName.optional(),
+  clients: z.strictObject({ header: headerName.optional(), count: z.number().int().positive().max(16_000_000).optional() }).optional(),
+  sessions: z.strictObject({ cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name (token characters)').optional(), header: headerName.optional() })
+    .refine((v) => (v.cookie === undefined) !== (v.header === undefined), 'give either cookie or header')
+    .optional(),
 });
 
 const thresholdSchema = z.union([z.string(), z.strictObject({ expr: z.string(), route: z.string().optional(), method: z.string().optional() })]);
@@ -104,6 +116,12 @@ export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
   }
   if ((source.kind === 'replay' || source.kind === 'capture-mix' || source.kind === 'model') && !source.file) {
     issues.push({ path: 'source.file', message: `is required for source kind ${String(source.kind)}`, fix: source.kind === 'model' ? 'give a model (shadowtwin profile build -o model.json)' : 'give a capture file (NDJSON from the sidecar)' });
+  }
+  for (const key of ['userAgents', 'geo', 'geoHeader', 'clients', 'sessions']) {
+    if (source[key] !== undefined && source.kind !== 'model') issues.push({ path: `source.${key}`, message: 'applies to model sources only', fix: 'remove it, or use source: { kind: model, file: model.json }' });
+  }
+  if (source.sessions !== undefined && source.kind === 'model' && load.executor === 'concurrency') {
+    issues.push({ path: 'source.sessions', message: 'needs an open executor (concurrency loops draw requests one by one, without sessions)', fix: 'use e.g. load: { executor: sessions, rate: N } or poisson, or remove source.sessions' });
   }
   if ((source.kind ?? 'fixed') === 'fixed' && !source.path) issues.push({ path: 'source.path', message: 'is required for a fixed source', fix: 'e.g. source: { path: /users/1 }' });
   if (raw.duration === undefined && !(load.executor === 'replay' && !load.loop)) {

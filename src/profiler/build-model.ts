@@ -25,7 +25,7 @@ export async function buildModel(inputs: readonly ModelInput[], opts: BuildOptio
   const times = new TimeFilter();
   for (const input of inputs) {
     const s = new SkipReport();
-    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields, { times })) for (const o of batch) builder.add(o);
+    for await (const batch of readObservationBatches(input.file, input.format, s, input.fields, { times, onCaptureHeader: (h) => builder.noteCaptureKeys(h.keys) })) for (const o of batch) builder.add(o);
     skips.push(s);
   }
   const held: Observation[] = [];

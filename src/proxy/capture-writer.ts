@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzipSync, gzip } from 'node:zlib';
-import { captureHeader, ShadowtwinError, type CaptureHeader, type RequestRecord } from '../common/index.js';
+import { captureHeader, ShadowtwinError, type CaptureHeader, type CaptureKeys, type RequestRecord } from '../common/index.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -17,6 +17,8 @@ export interface CaptureWriterOptions {
   flushInterval: number;
   toolVersion: string;
   source?: string;
+  /** Where identities were read from, written into the capture header. */
+  keys?: CaptureKeys;
 }
 
 export type CaptureDropReason = 'queue_full' | 'write_error' | 'short_write' | 'closed';
@@ -110,7 +112,7 @@ export class CaptureWriter {
     const st = await this.handle.stat();
     this.fileBytes = st.size;
     if (st.size === 0) {
-      await this.append(JSON.stringify(captureHeader(this.opts.mode, this.opts.source, this.opts.toolVersion)) + '\n', 0);
+      await this.append(JSON.stringify(captureHeader(this.opts.mode, this.opts.source, this.opts.toolVersion, this.opts.keys)) + '\n', 0);
     } else if (!this.opts.gzip) {
       await this.cutToLastLine(st.size); // an earlier run may have died mid-line
     }

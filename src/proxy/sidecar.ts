@@ -104,6 +104,7 @@ export class Sidecar extends EventEmitter {
         file: config.capture.file, mode: config.capture.mode, rotateBytes: config.capture.rotateBytes,
         maxFiles: config.capture.maxFiles, gzip: config.capture.gzip, queueLimit: config.capture.queueLimit,
         flushInterval: config.capture.flushInterval, toolVersion: VERSION, source: 'sidecar',
+        keys: { sessionCookie: config.capture.sessionCookie, sessionHeader: config.capture.sessionHeader, clientHeader: config.capture.clientHeader, geoHeader: config.capture.geoHeader },
       }, {
         written: (n, bytes) => { metrics.captureWritten.inc(n); metrics.captureBytes.inc(bytes); },
         dropped: (reason, n) => metrics.captureDropped.labels(reason).inc(n),

@@ -33,6 +33,29 @@ const CHAIN: Record<State, Array<[State | 'exit', number]>> = {
 const START: Array<[State, number]> = [['/', 0.5], ['/products', 0.3], ['/search', 0.2]];
 const MEAN_BYTES: Record<State, number> = { '/': 12_000, '/products': 30_000, '/products/:id': 8_000, '/search': 15_000, '/cart/add': 300, '/checkout': 900, '/users/:user/profile': 4_000 };
 
+function normalised<T>(items: Array<[T, number]>): Array<[T, number]> {
+  const total = items.reduce((a, [, w]) => a + w, 0);
+  return items.map(([v, w]) => [v, w / total]);
+}
+
+/**
+ * A site's user-agent mix by real strings (desktop and mobile browsers,
+ * SDKs, tools): about 32% Chrome, 28% Firefox, the rest spread out.
+ */
+export const SITE_USER_AGENTS: Array<[string, number]> = [
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36', 20],
+  ['Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36', 12],
+  ['Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', 22],
+  ['Mozilla/5.0 (Android 13; Mobile; rv:121.0) Gecko/121.0 Firefox/121.0', 6],
+  ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1', 12],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15', 6],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91', 7],
+  ['okhttp/4.12.0', 6],
+  ['curl/8.5.0', 3],
+  ['python-requests/2.31.0', 3],
+  ['-', 3],
+];
+
 function pick<T>(r: Random, items: Array<[T, number]>): T {
   let u = r();
   for (const [v, p] of items) { if ((u -= p) < 0) return v; }
@@ -56,7 +79,13 @@ function realise(r: Random, state: State): { method: string; path: string } {
  * a few errors and 304s with `-` sizes; escaped quotes; IPv6 clients; and a
  * share of malformed lines. Deterministic for a seed.
  */
-export function generateAccessLog(opts: { sessions: number; seed?: number; windowMs?: number; malformedShare?: number }): { lines: string[]; truth: TruthRequest[]; sessionLengths: number[]; malformed: number[] } {
+export function generateAccessLog(opts: {
+  sessions: number; seed?: number; windowMs?: number; malformedShare?: number;
+  /** User agents of non-bot sessions, weighted (default: four browsers and SDKs, equally). */
+  userAgents?: Array<[ua: string, weight: number]>;
+  /** Bot share of sessions (default 0.05). */
+  botShare?: number;
+}): { lines: string[]; truth: TruthRequest[]; sessionLengths: number[]; malformed: number[] } {
   const r = seededRandom(opts.seed ?? 7);
   const windowMs = opts.windowMs ?? 2 * 3_600_000;
   const t0 = Date.UTC(2026, 10, 20, 10, 0, 0);
@@ -66,9 +95,9 @@ export function generateAccessLog(opts: { sessions: number; seed?: number; windo
     // Session starts swell towards the middle of the window (rejection sampling on a sine).
     let start: number;
     do { start = r() * windowMs; } while (r() > 0.5 + 0.5 * Math.sin(Math.PI * (start / windowMs)));
-    const bot = r() < 0.05;
+    const bot = r() < (opts.botShare ?? 0.05);
     const client = s % 10 === 0 ? `2001:db8::${(s % 65536).toString(16)}` : `10.${(s >> 16) & 255}.${(s >> 8) & 255}.${s & 255}`;
-    const ua = bot ? BOT : BROWSERS[Math.floor(r() * BROWSERS.length)]!;
+    const ua = bot ? BOT : opts.userAgents ? pick(r, normalised(opts.userAgents)) : BROWSERS[Math.floor(r() * BROWSERS.length)]!;
     let ts = t0 + start;
     let state: State = bot ? '/products/:id' : pick(r, START);
     let n = 0;

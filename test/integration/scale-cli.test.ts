@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { DryRunActuator, ScaleLoop } from '../../src/scaler/index.js';
+import { ModelBuilder } from '../../src/profiler/index.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('scale (CLI and loop)', () => {
@@ -48,5 +49,34 @@ describe('scale (CLI and loop)', () => {
     const r = runCli(['scale', '--input', csv, '--capacity', '50', '--actuator', 'kubernetes']);
     expect(await r.exit).toBe(2);
     expect(r.stderr()).toContain('--actuator kubernetes needs --namespace and --deployment (or --statefulset)');
+  });
+});
+
+describe('scale: units and short histories', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-scale-units-'));
+
+  it('a request model of a service averaging 0.05 req/s (3 requests per minute) stays at one replica', async () => {
+    const model = join(dir, 'model.json');
+    // A real model (the one reader refuses partial documents): 4, 3, 2 requests a minute for four days.
+    const b = new ModelBuilder({ stepMs: 60_000 });
+    const t0 = Date.UTC(2026, 0, 1);
+    for (let m = 0; m < 4 * 1440; m++) for (let k = 0; k < [4, 3, 2][m % 3]!; k++) b.add({ ts: t0 + m * 60_000 + k * 7_000, method: 'GET', target: '/a', status: 200, resBytes: 10, client: `c${k}` });
+    writeFileSync(model, JSON.stringify(b.build()));
+    const r = runCli(['scale', '--input', model, '--capacity', '5', '--current', '1', '--json', '--horizon', '1h']);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.proposal.expectedRate).toBeLessThan(0.2);
+    expect(round.proposal.replicas).toBe(1);
+  });
+
+  it('runs on two hours of one-minute rates (a new service)', async () => {
+    const csv = join(dir, 'new.csv');
+    const t0 = Date.UTC(2026, 0, 1, 10);
+    writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 120 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString()},${(40 + i / 4 + ((i * 7919) % 9)).toFixed(1)}`).join('\n') + '\n');
+    const r = runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--json', '--horizon', '1h']);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.proposal.expectedRate).toBeGreaterThan(40);
+    expect(round.proposal.replicas).toBeGreaterThan(1);
   });
 });

@@ -81,3 +81,29 @@ export function levelAdjustedMedian(period: number, k: number, label = `smedian-
     },
   };
 }
+
+/**
+ * Seasonal naive through a moving average: the mean of the values within
+ * `halfWidth` steps of the same phase one period ago. Copies the shape of
+ * the last cycle (the week, for weekday/weekend traffic) without copying its
+ * step-to-step noise, as MSTL's seasonal smoothing does, but needs only one
+ * cycle of history.
+ */
+export function smoothedSeasonalNaive(period: number, halfWidth: number, label = `snaive-smooth(${period}±${halfWidth})`): PointModel {
+  return {
+    name: label,
+    forecast(y, h) {
+      const n = y.length;
+      const out: number[] = [];
+      for (let i = 0; i < h; i++) {
+        const back = n - period + (i % period);
+        if (back < 0) { out.push(y[n - 1] ?? 0); continue; }
+        let s = 0;
+        let c = 0;
+        for (let j = Math.max(0, back - halfWidth); j <= Math.min(n - 1, back + halfWidth); j++) { s += y[j]!; c++; }
+        out.push(s / c);
+      }
+      return out;
+    },
+  };
+}

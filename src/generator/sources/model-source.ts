@@ -1,44 +1,82 @@
-import { RouteNormalizer, type Random } from '../../common/index.js';
+import { RouteNormalizer, seededRandom, type Random } from '../../common/index.js';
 import { ModelSampler, QuantileTable, SESSION_EXIT, type RequestModel } from '../../profiler/index.js';
 import type { RequestSource, RequestSpec } from './request-source.js';
+import { TrafficTraits, type TraitOptions } from './traffic-traits.js';
+import { WeightedChoice } from './weighted-choice.js';
 
 /** "During the flash sale, /checkout ×3": route-mix overrides by time window. */
 export interface MixOverride { startMs: number; durationMs: number; routes: Record<string, number> }
 
-function spec(s: ReturnType<ModelSampler['request']>, headers: Record<string, string>): RequestSpec {
-  const body = s.reqBytes > 0 && s.method !== 'GET' && s.method !== 'HEAD' ? Buffer.alloc(s.reqBytes, 0x20) : null;
-  return { method: s.method, path: s.path, route: s.route, headers: body ? { 'content-type': 'application/octet-stream', ...headers } : headers, body };
+/** Request bodies are views of one shared buffer of spaces (grown on demand): no allocation and fill per request. */
+let bodyPool = Buffer.alloc(0);
+const MAX_BODY = 64 * 1024 * 1024;
+function bodyOf(size: number): Buffer {
+  const n = Math.min(size, MAX_BODY);
+  if (bodyPool.length < n) bodyPool = Buffer.alloc(Math.min(MAX_BODY, Math.max(n, bodyPool.length * 2, 64 * 1024)), 0x20);
+  return bodyPool.subarray(0, n);
+}
+
+/** Which session (and route) an arrival belongs to: `SessionArrivals` or `SessionInterleave`. */
+export interface SessionAssigner {
+  /** True when the sessions set the schedule (their routes must be sent as walked, even in override windows). */
+  readonly followsSchedule: boolean;
+  sessionFor(index: number): { readonly key: string; readonly state: SessionState } | undefined;
+}
+
+export interface ModelSourceOptions extends Omit<TraitOptions, 'sessions'> {
+  overrides?: readonly MixOverride[];
+  sessions?: SessionAssigner;
+  /** Session identity override (cookie or header); `sessions` is the arrival process. */
+  sessionKey?: TraitOptions['sessions'];
 }
 
 /**
  * Synthesis from a request model: each arrival gets a route drawn from the
  * mix (re-weighted inside override windows), a path from the observed value
- * pool, and a body of a sampled size. With a `SessionArrivals` it follows
- * the session walk instead of the mix.
+ * pool with query keys in their observed mix, a body of a sampled size and
+ * observed content type, and the identity the model knows (user agent,
+ * client, geo: `TrafficTraits`). With a `SessionArrivals` it follows the
+ * session walk instead of the mix, and every request of a session carries
+ * that session's identity.
  */
-export function modelSource(model: RequestModel, seed: number, opts: { headers?: Record<string, string>; overrides?: readonly MixOverride[]; sessions?: SessionArrivals } = {}): RequestSource {
+export function modelSource(model: RequestModel, seed: number, opts: ModelSourceOptions = {}): RequestSource {
   const sampler = new ModelSampler(model, seed);
-  const headers = opts.headers ?? {};
+  const traits = new TrafficTraits(model, { ...opts, sessions: opts.sessionKey }, seededRandom(seed + 7919));
   const normalizer = new RouteNormalizer();
   const keys = model.routes.map((r) => `${r.method} ${r.route}`);
+  const spec = (key: string | undefined, headers: Record<string, string> | undefined): RequestSpec => {
+    const s = sampler.request(key);
+    const h = headers ?? traits.requestHeaders(s.method, s.route);
+    const withBody = s.reqBytes > 0 && s.method !== 'GET' && s.method !== 'HEAD';
+    return {
+      method: s.method, path: traits.target(s.method, s.route, s.path), route: s.route,
+      headers: withBody ? { ...h, 'content-type': h['content-type'] ?? traits.contentType(s.method, s.route) } : h,
+      body: withBody ? bodyOf(s.reqBytes) : null,
+    };
+  };
   return {
     kind: 'model',
     next(index, tMs = 0) {
-      const fromSession = opts.sessions?.keyFor(index);
-      if (fromSession) return spec(sampler.request(fromSession), headers);
       const o = opts.overrides?.find((w) => tMs >= w.startMs && tMs < w.startMs + w.durationMs);
-      if (!o) return spec(sampler.request(), headers);
+      if (opts.sessions && (opts.sessions.followsSchedule || !o)) {
+        const s = opts.sessions.sessionFor(index);
+        if (s) return spec(s.key, s.state.headers ??= traits.sessionHeaders(s.state.start, s.state.session));
+      }
+      if (!o) return spec(undefined, undefined);
       // Re-weight: route weight × its multiplier (by template or raw path), then draw.
       const weights = model.routes.map((r) => r.requests * (o.routes[r.route] ?? o.routes[normalizer.normalize(r.route)] ?? 1));
       const total = weights.reduce((a, b) => a + b, 0);
       let u = ((index * 2654435761) % 4294967296) / 4294967296 * total;
-      for (let i = 0; i < weights.length; i++) if ((u -= weights[i]!) < 0) return spec(sampler.request(keys[i]), headers);
-      return spec(sampler.request(), headers);
+      for (let i = 0; i < weights.length; i++) if ((u -= weights[i]!) < 0) return spec(keys[i], undefined);
+      return spec(undefined, undefined);
     },
   };
 }
 
-interface Pending { t: number; key: string; session: number }
+/** One session, shared by its pending requests: its number, start route and (built on first use) headers. */
+export interface SessionState { session: number; start: string; headers?: Record<string, string> }
+
+interface Pending { t: number; key: string; state: SessionState }
 
 /**
  * Open arrivals of sessions: sessions start by an arrival process (`starts`);
@@ -47,14 +85,15 @@ interface Pending { t: number; key: string; session: number }
  * merged in time order (a binary heap), and `keyFor(i)` tells the source which
  * route arrival i belongs to.
  */
-export class SessionArrivals {
+export class SessionArrivals implements SessionAssigner {
+  readonly followsSchedule = true;
   private readonly heap: Pending[] = [];
   private readonly starts: { next(): number | undefined; multiplier?: number };
   private nextStart: number | undefined;
   private readonly model: RequestModel;
   private readonly random: Random;
   private readonly think: QuantileTable;
-  private readonly keys = new Map<number, string>();
+  private readonly assigned = new Map<number, Pending>();
   private index = 0;
   private session = 0;
   private readonly durationMs: number;
@@ -76,12 +115,16 @@ export class SessionArrivals {
   get multiplier(): number { return this.starts.multiplier ?? 1; }
   set multiplier(m: number) { this.starts.multiplier = m; }
 
+  /** Cumulative tables per state, built once (the walk draws one per request). */
+  private readonly choices = new Map<Record<string, number>, WeightedChoice<string>>();
+
   private draw(counts: Record<string, number>): string {
-    const entries = Object.entries(counts);
-    const total = entries.reduce((a, [, v]) => a + v, 0);
-    let u = this.random() * total;
-    for (const [k, v] of entries) if ((u -= v) < 0) return k;
-    return entries[entries.length - 1]![0];
+    let c = this.choices.get(counts);
+    if (!c) {
+      const keys = Object.keys(counts);
+      this.choices.set(counts, (c = new WeightedChoice(keys, keys.map((k) => counts[k]!))));
+    }
+    return c.pick(this.random()) ?? SESSION_EXIT;
   }
 
   private push(p: Pending): void {
@@ -119,7 +162,8 @@ export class SessionArrivals {
   next(): number | undefined {
     // Admit every session that starts before the earliest pending request.
     while (this.nextStart !== undefined && (this.heap.length === 0 || this.nextStart <= this.heap[0]!.t)) {
-      this.push({ t: this.nextStart, key: this.draw(this.model.sessions!.start), session: ++this.session });
+      const key = this.draw(this.model.sessions!.start);
+      this.push({ t: this.nextStart, key, state: { session: ++this.session, start: key } });
       this.nextStart = this.starts.next();
     }
     const p = this.pop();
@@ -128,16 +172,21 @@ export class SessionArrivals {
     if (transitions) {
       const to = this.draw(transitions);
       const t = p.t + this.think.sample(this.random()) / this.speed;
-      if (to !== SESSION_EXIT && t < this.durationMs) this.push({ t, key: to, session: p.session });
+      if (to !== SESSION_EXIT && t < this.durationMs) this.push({ t, key: to, state: p.state });
     }
-    this.keys.set(this.index, p.key);
+    this.assigned.set(this.index, p);
     // Keep only recent assignments: the source asks right after the pacer takes an arrival.
-    this.keys.delete(this.index - 10_000);
+    this.assigned.delete(this.index - 10_000);
     this.index++;
     return p.t;
   }
 
   keyFor(index: number): string | undefined {
-    return this.keys.get(index);
+    return this.assigned.get(index)?.key;
+  }
+
+  /** Route key and session of arrival `index` (the source asks right after the pacer takes it). */
+  sessionFor(index: number): { readonly key: string; readonly state: SessionState } | undefined {
+    return this.assigned.get(index);
   }
 }

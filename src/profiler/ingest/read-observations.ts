@@ -1,6 +1,6 @@
 import { failIfMostlyUnusable, readCapture, readLineBatches, salvageInto, SkipReport } from '../../common/capture-reader.js';
 import { ShadowtwinError } from '../../common/errors.js';
-import { type RequestRecord } from '../../common/request-record.js';
+import { type CaptureHeader, type RequestRecord } from '../../common/request-record.js';
 import { parseAccessLogLine } from './access-log.js';
 import { readGorPayloads, parseGorPayload } from './gor.js';
 import { DEFAULT_NGINX_JSON_FIELDS, parseNginxJsonLine, type NginxJsonFieldMap } from './nginx-json.js';
@@ -50,13 +50,13 @@ export async function* readObservations(file: string, format: InputFormat, skips
  * `buildModel` does) records may still be held when this input ends: the
  * owner of the filter calls `finish`.
  */
-export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS, opts: { now?: number; times?: TimeFilter } = {}): AsyncGenerator<Observation[]> {
+export async function* readObservationBatches(file: string, format: InputFormat, skips: SkipReport, fields: NginxJsonFieldMap = DEFAULT_NGINX_JSON_FIELDS, opts: { now?: number; times?: TimeFilter; onCaptureHeader?: (h: CaptureHeader) => void } = {}): AsyncGenerator<Observation[]> {
   const times = opts.times ?? new TimeFilter(opts);
   times.startInput(file, skips);
   if (format === 'capture') {
     let batch: Observation[] = [];
     const at = { line: 0, text: '' };
-    for await (const r of readCapture(file, skips, at)) {
+    for await (const r of readCapture(file, skips, at, opts.onCaptureHeader)) {
       times.offer(observationFromRecord(r), at.line, at.text, batch);
       if (batch.length >= 1024) { yield batch; batch = []; }
     }

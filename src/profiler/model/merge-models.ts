@@ -67,10 +67,15 @@ export function mergeModels(inputs: ReadonlyArray<RequestModel | RequestModelV1>
     for (const m of withSessions) for (const [f, tos] of Object.entries(m.sessions!.transitions)) transitions[f] = addMaps(transitions[f] ?? {}, tos);
     sessions = {
       gapMs: withSessions[0]!.sessions!.gapMs,
+      ...(withSessions[0]!.sessions!.identity ? { identity: withSessions[0]!.sessions!.identity } : {}),
       count: withSessions.reduce((a, m) => a + m.sessions!.count, 0),
       length: encodeHistogram(mergeHistograms(withSessions.map((m) => m.sessions!.length))),
       thinkTimeMs: encodeHistogram(withSessions.reduce((h, m) => { h.add(mergeHistograms([m.sessions!.thinkTimeMs])); return h; }, createHistogram())),
       start: withSessions.reduce((a, m) => addMaps(a, m.sessions!.start), {} as Record<string, number>),
+      startUserAgents: withSessions.reduce((acc, m) => {
+        for (const [k, v] of Object.entries(m.sessions!.startUserAgents ?? {})) acc[k] = addMaps(acc[k] ?? {}, v);
+        return acc;
+      }, {} as Record<string, Record<string, number>>),
       transitions,
     };
   }
@@ -94,6 +99,8 @@ export function mergeModels(inputs: ReadonlyArray<RequestModel | RequestModelV1>
     clients: {
       // Exact union when every shard carries its registers; a lower bound (the largest shard) otherwise.
       ...(models.every((m) => m.clients.hll) ? (() => { const hll = mergeDistinct(models[0]!.clients.hll, ...models.slice(1).map((m) => m.clients.hll))!; return { distinct: DistinctCounter.fromBase64(hll).estimate(), hll }; })() : { distinct: Math.max(...models.map((m) => m.clients.distinct)) }),
-      top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })) },
+      top: [...clients.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([client, requests]) => ({ client, requests })),
+      ...(models.find((m) => m.clients.header) ? { header: models.find((m) => m.clients.header)!.clients.header } : {}) },
+    ...(models.find((m) => m.geoHeader) ? { geoHeader: models.find((m) => m.geoHeader)!.geoHeader } : {}),
   };
 }

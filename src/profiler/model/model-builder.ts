@@ -1,4 +1,5 @@
 import { type SkipReport } from '../../common/capture-reader.js';
+import type { CaptureKeys } from '../../common/request-record.js';
 import { pseudonym } from '../../common/hash.js';
 import { HistogramRecorder } from '../../common/histogram-recorder.js';
 import { createHistogram, encodeHistogram } from '../../common/histogram.js';
@@ -15,7 +16,7 @@ import { rateShape } from './rate-series.js';
 import { DistinctCounter, hash30 } from './distinct-counter.js';
 import { KeyCounter } from './key-counter.js';
 import { SessionTable } from './session-table.js';
-import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionModel } from './request-model.js';
+import { SESSION_EXIT, type RequestModel, type RouteModel, type SessionIdentity, type SessionModel } from './request-model.js';
 
 const MAX_PATHS = 50;
 /** Raw paths kept for a route generalised at build (`/blog/tags/:tag`, `/x/*`): the values synthesis draws from. */
@@ -74,6 +75,8 @@ class RouteAcc {
   readonly exemplars: string[] = [];
   /** Sessions that started here, and transitions out (to another route or exit). */
   starts = 0;
+  /** User-agent families of the sessions that started here (synthesis draws a session's UA from these). */
+  readonly startUserAgents = new Map<string, number>();
   exits = 0;
   readonly next = new Map<RouteAcc, number>();
   /** Named by the source (a sidecar capture's route): never generalised. */
@@ -98,6 +101,8 @@ export interface BuildOptions extends RouteInferenceOptions {
   salt?: string;
   /** Build-time generalisation of inferred templates (`false`: keep them as inferred). */
   collapse?: RouteCollapseOptions | false;
+  /** The cookie or header the input's session keys came from (recorded in the model for synthesis). */
+  sessionKey?: { cookie?: string; header?: string };
 }
 
 /**
@@ -121,6 +126,10 @@ export class ModelBuilder {
   private readonly seconds = new PagedCounts();
   /** Requests per step, only when the step is not whole seconds (then it cannot be derived). */
   private readonly steps: PagedCounts | undefined;
+  private sessionKey: { cookie?: string; header?: string };
+  /** Headers the capture read clients and geo from (capture header `keys`). */
+  private clientHeader: string | undefined;
+  private geoHeader: string | undefined;
   private readonly uas = new Map<string, number>();
   /** Requests per client key hash (bounded), and the raw key of each for pseudonymising the top ones. */
   private readonly clients = new KeyCounter(10_000);
@@ -136,6 +145,8 @@ export class ModelBuilder {
   /** Requests whose source already named the route (sidecar captures with a route table). */
   private templated = 0;
   private sessionsSeen = false;
+  /** Requests whose session the source named (rather than inferred from the client). */
+  private namedSessions = 0;
   private records = 0;
   private minTs = Infinity;
   private maxTs = -Infinity;
@@ -151,6 +162,7 @@ export class ModelBuilder {
     this.random = opts.random ?? Math.random;
     this.salt = opts.salt ?? 'shadowtwin-profile';
     this.collapse = opts.collapse ?? {};
+    this.sessionKey = opts.sessionKey?.cookie ? { cookie: opts.sessionKey.cookie } : opts.sessionKey?.header ? { header: opts.sessionKey.header.toLowerCase() } : {};
   }
 
   add(o: Observation): void {
@@ -205,17 +217,18 @@ export class ModelBuilder {
       this.distinctClients.add(clientKey);
       if (this.clients.add(clientKey)) this.clientNames.set(clientKey, flatCopy(client));
     }
-    if (o.session) this.session(hash30(o.session), acc, ts);
-    else if (clientKey >= 0) this.session(clientKey, acc, ts);
+    if (o.session) { this.namedSessions++; this.session(hash30(o.session), acc, ts, ua); }
+    else if (clientKey >= 0) this.session(clientKey, acc, ts, ua);
     if ((this.records & 1023) === 0) this.evict(ts);
   }
 
-  private session(sk: number, acc: RouteAcc, ts: number): void {
+  private session(sk: number, acc: RouteAcc, ts: number, ua: string): void {
     this.sessionsSeen = true;
     const slot = this.open.find(sk);
     if (slot < 0 || ts - this.open.last(slot) > this.gapMs) {
       this.sessionCount++;
       acc.starts++;
+      bump(acc.startUserAgents, ua);
       if (slot < 0) this.open.insert(sk, ts, acc.index);
       else {
         this.close(this.open.state(slot), this.open.length(slot));
@@ -244,6 +257,22 @@ export class ModelBuilder {
     if (this.open.size < this.sweepAt) return;
     this.open.sweep(now - this.gapMs, (state, length) => this.close(state, length), this.sweepAt);
     this.sweepAt = Math.max(1 << 14, this.open.size * 4);
+  }
+
+  /**
+   * Where a capture read identities from (its header's `keys`): kept in the
+   * model so synthesis sends the same session cookie or header, client header
+   * and geo header. An explicit `sessionKey` option wins; the first capture
+   * that names one is taken.
+   */
+  noteCaptureKeys(keys: CaptureKeys | undefined): void {
+    if (!keys) return;
+    if (!this.sessionKey.cookie && !this.sessionKey.header) {
+      if (keys.sessionCookie) this.sessionKey = { cookie: keys.sessionCookie };
+      else if (keys.sessionHeader) this.sessionKey = { header: keys.sessionHeader.toLowerCase() };
+    }
+    this.clientHeader ??= keys.clientHeader?.toLowerCase();
+    this.geoHeader ??= keys.geoHeader?.toLowerCase();
   }
 
   /** Records what an input contributed (for provenance). */
@@ -292,16 +321,22 @@ export class ModelBuilder {
     let sessions: SessionModel | null = null;
     if (this.sessionsSeen) {
       const start: Record<string, number> = {};
+      const startUserAgents: Record<string, Record<string, number>> = {};
       const transitions: Record<string, Record<string, number>> = {};
       for (const acc of this.accs) {
         const from = remapKey(acc);
         if (acc.starts) start[from] = (start[from] ?? 0) + acc.starts;
+        if (acc.startUserAgents.size) {
+          const u = (startUserAgents[from] ??= {});
+          for (const [f, v] of acc.startUserAgents) u[f] = (u[f] ?? 0) + v;
+        }
         if (acc.next.size === 0 && acc.exits === 0) continue;
         const f = (transitions[from] ??= {});
         for (const [to, v] of acc.next) f[remapKey(to)] = (f[remapKey(to)] ?? 0) + v;
         if (acc.exits) f[SESSION_EXIT] = (f[SESSION_EXIT] ?? 0) + acc.exits;
       }
-      sessions = { gapMs: this.gapMs, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, transitions };
+      const identity: SessionIdentity = this.namedSessions * 2 >= this.records ? { kind: 'source', ...this.sessionKey } : { kind: 'client' };
+      sessions = { gapMs: this.gapMs, identity, count: this.sessionCount, length: encodeHistogram(this.sessionLength.toHistogram()), thinkTimeMs: encodeHistogram(this.thinkTime.toHistogram()), start, startUserAgents, transitions };
     }
 
     const seconds = this.seconds.entries();
@@ -325,7 +360,8 @@ export class ModelBuilder {
       sessions,
       rate: { stepMs: this.stepMs, steps: encodeCounts(steps, this.stepMs), seconds: encodeCounts(seconds, 1000), ...rateShape(seconds) },
       userAgents: Object.fromEntries(this.uas),
-      clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64() },
+      clients: { distinct: this.distinctClients.estimate(), top, hll: this.distinctClients.toBase64(), ...(this.clientHeader ? { header: this.clientHeader } : {}) },
+      ...(this.geoHeader ? { geoHeader: this.geoHeader } : {}),
       routeSources: { table: this.inference.tableHits, source: this.templated, inferred: this.records - this.inference.tableHits - this.templated },
     };
   }

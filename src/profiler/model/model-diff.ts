@@ -1,3 +1,4 @@
+import { decodeHistogram } from '../../common/histogram.js';
 import { QuantileTable } from './model-sampler.js';
 import type { RequestModel } from './request-model.js';
 
@@ -38,17 +39,45 @@ export function ksFromHistograms(a: string, b: string): number {
   return Math.round(d * 10_000) / 10_000;
 }
 
+/** What `profile diff` compares; each is a divergence in 0..1 (Jensen–Shannon or KS). */
+export const DIFF_CHECKS = ['route-mix', 'method-mix', 'user-agents', 'session-length', 'sizes', 'latency', 'status'] as const;
+export type DiffCheck = (typeof DIFF_CHECKS)[number];
+
 export interface ModelDiff {
   routeMix: { jsd: number; added: string[]; removed: string[] };
+  methodMix: { jsd: number };
+  userAgents: { jsd: number; added: string[]; removed: string[] };
+  /** Session lengths (requests per session): KS and means; absent when neither model has sessions. */
+  sessions?: { lengthKs: number; meanBefore: number | null; meanAfter: number | null; countBefore: number; countAfter: number };
   routes: Array<{ route: string; method: string; weightBefore: number; weightAfter: number; resBytesKs: number; reqBytesKs: number; latencyKs?: number; statusJsd: number }>;
+  /** The largest divergence per check (absent: nothing to compare, e.g. no latency in either input). */
+  checks: Partial<Record<DiffCheck, number>>;
   maxDivergence: number;
 }
 
-/** Drift between two models: route mix (JS), per-route size/latency distributions (KS) and status mixes (JS). */
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+function sumBy(m: RequestModel, key: (r: RequestModel['routes'][number]) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of m.routes) out[key(r)] = (out[key(r)] ?? 0) + r.requests;
+  return out;
+}
+
+/** The largest divergence among `checks` (every check when none are named). */
+export function divergenceOf(d: ModelDiff, checks: readonly DiffCheck[] = DIFF_CHECKS): number {
+  let max = 0;
+  for (const c of checks) max = Math.max(max, d.checks[c] ?? 0);
+  return max;
+}
+
+/**
+ * Drift between two models: route, method and user-agent mixes (JS),
+ * session lengths (KS), per-route size/latency distributions (KS) and
+ * status mixes (JS).
+ */
 export function diffModels(before: RequestModel, after: RequestModel): ModelDiff {
-  const mix = (m: RequestModel): Record<string, number> => Object.fromEntries(m.routes.map((r) => [`${r.method} ${r.route}`, r.requests]));
-  const a = mix(before);
-  const b = mix(after);
+  const a = sumBy(before, (r) => `${r.method} ${r.route}`);
+  const b = sumBy(after, (r) => `${r.method} ${r.route}`);
   const routes: ModelDiff['routes'] = [];
   for (const r of after.routes) {
     const o = before.routes.find((x) => x.route === r.route && x.method === r.method);
@@ -56,16 +85,43 @@ export function diffModels(before: RequestModel, after: RequestModel): ModelDiff
     const row: ModelDiff['routes'][number] = {
       route: r.route, method: r.method, weightBefore: o.weight, weightAfter: r.weight,
       resBytesKs: ksFromHistograms(o.resBytes, r.resBytes), reqBytesKs: ksFromHistograms(o.reqBytes, r.reqBytes),
-      statusJsd: Math.round(jensenShannon(o.status, r.status) * 10_000) / 10_000,
+      statusJsd: round4(jensenShannon(o.status, r.status)),
     };
     if (o.latency && r.latency) row.latencyKs = ksFromHistograms(o.latency, r.latency);
     routes.push(row);
   }
   routes.sort((x, y) => Math.max(y.resBytesKs, y.latencyKs ?? 0, y.statusJsd) - Math.max(x.resBytesKs, x.latencyKs ?? 0, x.statusJsd));
-  const jsd = Math.round(jensenShannon(a, b) * 10_000) / 10_000;
-  return {
+  const jsd = round4(jensenShannon(a, b));
+  const methodJsd = round4(jensenShannon(sumBy(before, (r) => r.method), sumBy(after, (r) => r.method)));
+  const uaBefore = before.userAgents ?? {};
+  const uaAfter = after.userAgents ?? {};
+  const uaJsd = round4(jensenShannon(uaBefore, uaAfter));
+  let sessions: ModelDiff['sessions'];
+  if (before.sessions || after.sessions) {
+    const mean = (m: RequestModel): number | null => (m.sessions ? Math.round(decodeHistogram(m.sessions.length).mean * 1000) / 1000 : null);
+    sessions = {
+      // One side without sessions (no session or client key in its input) is as far apart as it gets.
+      lengthKs: before.sessions && after.sessions ? ksFromHistograms(before.sessions.length, after.sessions.length) : 1,
+      meanBefore: mean(before), meanAfter: mean(after), countBefore: before.sessions?.count ?? 0, countAfter: after.sessions?.count ?? 0,
+    };
+  }
+  const checks: ModelDiff['checks'] = { 'route-mix': jsd, 'method-mix': methodJsd, 'user-agents': uaJsd };
+  if (sessions) checks['session-length'] = sessions.lengthKs;
+  if (routes.length) {
+    checks.sizes = Math.max(...routes.map((r) => Math.max(r.resBytesKs, r.reqBytesKs)));
+    checks.status = Math.max(...routes.map((r) => r.statusJsd));
+    const lat = routes.filter((r) => r.latencyKs !== undefined).map((r) => r.latencyKs!);
+    if (lat.length) checks.latency = Math.max(...lat);
+  }
+  const d: ModelDiff = {
     routeMix: { jsd, added: Object.keys(b).filter((k) => !(k in a)), removed: Object.keys(a).filter((k) => !(k in b)) },
+    methodMix: { jsd: methodJsd },
+    userAgents: { jsd: uaJsd, added: Object.keys(uaAfter).filter((k) => !(k in uaBefore)), removed: Object.keys(uaBefore).filter((k) => !(k in uaAfter)) },
+    ...(sessions ? { sessions } : {}),
     routes,
-    maxDivergence: Math.max(jsd, ...routes.map((r) => Math.max(r.resBytesKs, r.reqBytesKs, r.latencyKs ?? 0, r.statusJsd))),
+    checks,
+    maxDivergence: 0,
   };
+  d.maxDivergence = divergenceOf(d);
+  return d;
 }

@@ -65,7 +65,7 @@ interface RouteSampler { route: RouteModel; req: QuantileTable; res: QuantileTab
  * distributions, status and user agent by their mixes. `sample(n)` also
  * synthesises time: sessions start following the observed rate shape and walk
  * the Markov chain with sampled think times (or Poisson arrivals when the
- * model has no sessions).
+ * model has no sessions); each session keeps one user agent.
  */
 export class ModelSampler {
   private readonly model: RequestModel;
@@ -119,13 +119,19 @@ export class ModelSampler {
     const first = new Categorical(m.sessions.start);
     const next = new Map(Object.entries(m.sessions.transitions).map(([k, v]) => [k, new Categorical(v)]));
     const think = new QuantileTable(m.sessions.thinkTimeMs);
+    // A session keeps one user agent: drawn from the sessions that started on its first route (older models: that route's requests).
+    const startUa = new Map(Object.entries(m.sessions.startUserAgents ?? {}).map(([k, v]) => [k, new Categorical(v)]));
     let session = 0;
     while (out.length < n) {
       session++;
       let ts = startTime();
       let key = first.sample(this.random());
+      const ua = startUa.get(key);
+      let userAgent: string | undefined = ua && !ua.empty ? ua.sample(this.random()) : undefined;
       for (let guard = 0; guard < 10_000 && out.length < n; guard++) {
-        out.push({ ts, session, ...this.request(key) });
+        const r = this.request(key);
+        userAgent ??= r.userAgent;
+        out.push({ ts, session, ...r, userAgent });
         const t = next.get(key);
         if (!t || t.empty) break;
         const to = t.sample(this.random());

@@ -46,8 +46,23 @@ export interface RouteSources {
   inferred: number;
 }
 
+/**
+ * How sessions were told apart in the input: `source` when the input named
+ * each request's session (a sidecar capture's session cookie or header, a
+ * log's session field; `name` when the builder was told which), `client`
+ * when they were inferred from the client key and the inactivity gap.
+ */
+export interface SessionIdentity {
+  kind: 'source' | 'client';
+  /** The cookie or header that carried it, when known: `{ cookie: 'sid' }` or `{ header: 'x-session-id' }`. */
+  cookie?: string;
+  header?: string;
+}
+
 export interface SessionModel {
   gapMs: number;
+  /** Absent in models written before it existed (read as `client`). */
+  identity?: SessionIdentity;
   count: number;
   /** Requests per session (HDR). */
   length: string;
@@ -55,6 +70,8 @@ export interface SessionModel {
   thinkTimeMs: string;
   /** First route of sessions: "METHOD route" → count. */
   start: Record<string, number>;
+  /** User-agent families of sessions by first route: "METHOD route" → family → sessions (absent in older models). */
+  startUserAgents?: Record<string, Record<string, number>>;
   /** "METHOD route" → next "METHOD route" → count; "$exit" ends a session. */
   transitions: Record<string, Record<string, number>>;
 }
@@ -106,7 +123,13 @@ export interface RequestModel {
   rate: RateModel;
   userAgents: Record<string, number>;
   /** `distinct` is a HyperLogLog estimate (~1.6%); `hll` its registers (base64) so shards merge exactly. */
-  clients: { distinct: number; top: Array<{ client: string; requests: number }>; hll?: string };
+  clients: {
+    distinct: number; top: Array<{ client: string; requests: number }>; hll?: string;
+    /** The header clients were read from (a capture's `clientHeader`); absent: the address / x-forwarded-for. */
+    header?: string;
+  };
+  /** The header geo values were read from (a capture's `geoHeader`), when known. */
+  geoHeader?: string;
   /** Absent in models written before it existed. */
   routeSources?: RouteSources;
 }
