@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseScenario, prepareRun } from '../../src/generator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('shadowtwin compare (CLI) on real runs', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -57,7 +58,7 @@ describe('shadowtwin compare (CLI) on real runs', () => {
     const sc = await startSidecar({ primary: [primary.url], secondary: secondary.url, mirror: { fraction: 1 } });
     cleanup.push(() => sc.stop());
     await Promise.all(Array.from({ length: 4 }, async () => { for (let i = 0; i < 60; i++) await (await request(`${sc.addresses.proxy}/items/${i}`)).body.dump(); }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil(() => sc.histograms().secondary.reduce((a, x) => a + x.requests, 0) === 240, 'the secondary answered all 240 copies');
     const r = runCli(['compare', `${sc.addresses.admin}#primary`, `${sc.addresses.admin}#secondary`]);
     expect(await r.exit).toBe(4);
     expect(r.stdout()).toMatch(/verdict FAIL/);
