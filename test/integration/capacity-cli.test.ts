@@ -84,7 +84,11 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
     expect(round.attempts).toHaveLength(1);
     expect(round.attempts[0].pass).toBe(true);
-    expect(a.seen.length).toBeGreaterThan(0);
+    // The validation load is the proposal's expected rate for --validate-duration, all of it received.
+    const { requests, intended } = round.attempts[0].summary;
+    expect(requests).toBe(intended);
+    expect(Math.abs(intended - round.proposal.expectedRate * 0.5)).toBeLessThanOrEqual(1);
+    expect(a.seen.length).toBe(round.attempts[0].summary.requests);
     expect(new Set(a.seen)).toEqual(new Set(['/api/items?x=1']));
     expect(r.stderr()).toMatch(/validating \d+ replicas?: 500ms of synthetic load against/);
   });
@@ -101,8 +105,11 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const model = join(dir, 'model2.json');
     expect(await runCli(['profile', 'build', log, '--format', 'combined', '-o', model]).exit).toBe(0);
     const c = await recording();
-    expect(await scale('--validate-target', c.url, '--validate-model', model).exit).toBe(0);
-    expect(c.seen.length).toBeGreaterThan(0);
+    const r = scale('--validate-target', c.url, '--validate-model', model);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.attempts[0].summary.requests).toBeGreaterThan(5);
+    expect(c.seen.length).toBe(round.attempts[0].summary.requests);
     for (const p of c.seen) expect(p).toMatch(SMALL_LOG_PATH);
   });
 
