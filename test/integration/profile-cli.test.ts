@@ -68,17 +68,26 @@ describe('profile CLI and synthesis from a model', () => {
     expect(await runCli(['profile', 'build', log, '--format', 'combined', '-o', model]).exit).toBe(0);
     const seen: string[] = [];
     const at: number[] = [];
-    const s: TestServer = await startServer((req, res) => { seen.push(`${req.method} ${req.url}`); at.push(performance.now()); req.resume(); req.on('end', () => res.end('ok')); });
+    const agents: string[] = [];
+    const s: TestServer = await startServer((req, res) => { seen.push(`${req.method} ${req.url}`); at.push(performance.now()); agents.push(String(req.headers['user-agent'])); req.resume(); req.on('end', () => res.end('ok')); });
     cleanup.push(() => s.close());
-    // Sessions one at a time, so the server can tell them apart without an id: one starts every 250 ms (rate 4,
+    // Sessions one at a time, so the server can tell them apart without an id: one starts every 500 ms (rate 2,
     // not Poisson), and think times are compressed so the longest session (30 steps of the longest think time)
-    // lasts under 100 ms. Request k then belongs to session round((t_k − t_0) / 250 ms).
+    // lasts under 100 ms. Request k then belongs to session round((t_k − t_0) / 500 ms): a stall of up to ~150 ms
+    // on a busy machine still lands every request in its own session's slot.
     const m = JSON.parse(readFileSync(model, 'utf8')) as { sessions: { thinkTimeMs: string } };
     const speed = Math.ceil((new QuantileTable(m.sessions.thinkTimeMs).sample(1) * 30) / 100);
-    const run = await (await prepareRun(parseScenario({ target: s.url, duration: '3s', seed: 3, load: { executor: 'sessions', rate: 4, poisson: false, speed }, source: { kind: 'model', file: model } }))).execute();
+    const run = await (await prepareRun(parseScenario({ target: s.url, duration: '6s', seed: 3, load: { executor: 'sessions', rate: 2, poisson: false, speed }, source: { kind: 'model', file: model } }))).execute();
     expect(run.summary.errors).toBe(0);
     const sessions: string[][] = [];
-    for (let k = 0; k < seen.length; k++) (sessions[Math.round((at[k]! - at[0]!) / 250)] ??= []).push(seen[k]!);
+    const sessionAgents: Array<Set<string>> = [];
+    for (let k = 0; k < seen.length; k++) {
+      const slot = Math.round((at[k]! - at[0]!) / 500);
+      (sessions[slot] ??= []).push(seen[k]!);
+      (sessionAgents[slot] ??= new Set()).add(agents[k]!);
+    }
+    // A session is one visitor: every request of it carries the same user agent.
+    expect(sessionAgents.filter(Boolean).map((a) => a.size)).toEqual(Array(12).fill(1));
     expect(sessions.filter(Boolean)).toHaveLength(12);
     // What the chain allows, order aside (learned from the fixture's page graph): checkout only after cart/add, and
     // it ends the session; cart/add only from a product page; a profile only from the home page.
