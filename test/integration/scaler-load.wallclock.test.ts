@@ -4,22 +4,35 @@ import { DryRunActuator, MembershipActuator, scaleRound, type ScaleRecord } from
 import { startServer, startSidecar, type TestServer } from '../helpers/servers.js';
 
 // Wall-clock tests (*.wallclock.test.ts): service times are real timers and the SLOs are latencies, so these run
-// alone, after the rest of the suite (vitest.config.ts). Under a parallel full suite at load 9 the validation test
-// once measured p99 over 150 ms at 3 replicas (ρ 0.83).
+// alone, after the rest of the suite (vitest.config.ts). With chained timers as the service (each slot freed when its
+// timer fired) the validation test failed at load 8–9, alone too: late timers shrank a worker's capacity below the
+// 67 req/s it gets at 3 replicas, and the backlog broke p99 < 150 ms. The workers now book service in virtual time.
 
-/** A worker that serves `concurrency` requests at a time, `serviceMs` each, queueing the rest (503 beyond 100 queued). */
+/**
+ * A worker with `concurrency` slots of `serviceMs` each (503 beyond 100 waiting). Service is booked in virtual time:
+ * a slot is free again exactly `serviceMs` after it started, however late the timer that answers fires, so the
+ * worker's capacity is exactly concurrency / serviceMs even on a busy machine (a late timer delays one answer, it
+ * does not shrink the capacity and build a backlog, as chained timers would).
+ */
+function virtualSlots(concurrency: number, serviceMs: number): (onDone: () => void) => boolean {
+  const freeAt = Array<number>(concurrency).fill(0);
+  return (onDone) => {
+    const now = performance.now();
+    let i = 0;
+    for (let j = 1; j < concurrency; j++) if (freeAt[j]! < freeAt[i]!) i = j;
+    const start = Math.max(now, freeAt[i]!);
+    if (start - now > (100 * serviceMs) / concurrency) return false;
+    freeAt[i] = start + serviceMs;
+    setTimeout(onDone, start + serviceMs - now);
+    return true;
+  };
+}
+
 async function worker(concurrency: number, serviceMs: number): Promise<TestServer> {
-  let active = 0;
-  const queue: Array<() => void> = [];
+  const book = virtualSlots(concurrency, serviceMs);
   return startServer((req, res) => {
-    const run = (): void => {
-      active++;
-      setTimeout(() => { res.end('ok'); active--; queue.shift()?.(); }, serviceMs);
-    };
-    if (active < concurrency) run();
-    else if (queue.length < 100) queue.push(run);
-    else { res.statusCode = 503; res.end(); }
     req.resume();
+    if (!book(() => res.end('ok'))) { res.statusCode = 503; res.end(); }
   });
 }
 
@@ -65,13 +78,11 @@ describe('scaler validate-before-apply (wall-clock)', () => {
 describe('capacity search', () => {
   it('finds the highest rate meeting the SLO on a service of known capacity, and its bottleneck route', async () => {
     // Two routes: /fast (1 ms) and /slow (a single-slot 10 ms resource: ~100 req/s).
-    let slowActive = 0;
-    const queue: Array<() => void> = [];
+    const slow = virtualSlots(1, 10);
     const s = await startServer((req, res) => {
       req.resume();
       if (!req.url!.startsWith('/slow')) { setTimeout(() => res.end('ok'), 1); return; }
-      const run = (): void => { slowActive++; setTimeout(() => { res.end('ok'); slowActive--; queue.shift()?.(); }, 10); };
-      if (slowActive < 1) run(); else queue.push(run);
+      if (!slow(() => res.end('ok'))) { res.statusCode = 503; res.end(); }
     });
     try {
       const { findCapacity } = await import('../../src/scaler/index.js');
