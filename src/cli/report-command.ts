@@ -1,24 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ShadowtwinError } from '../common/index.js';
+import { readJsonFile, ShadowtwinError } from '../common/index.js';
 import { checkRunReport, mergeReports, missingSegments } from '../generator/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { renderSummary } from './render-summary.js';
 import { runCommand } from './run-command.js';
 
-function readReport(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read report ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not JSON (${(cause as Error).message}); expected a run report from shadowtwin generate --out`, { cause });
-  }
-}
+const readReport = (file: string): unknown => readJsonFile(file, 'a run report from shadowtwin generate --out');
 
 export function registerReportCommand(program: Command): void {
   const report = program.command('report').description('work with run reports');

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './address.js';
 export * from './endpoint-identity.js';
 export * from './duration.js';
+export { readJsonFile, parseJsonText } from './read-json-file.js';
 export * from './hash.js';
 export * from './redact.js';
 export * from './user-agent.js';

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ShadowtwinError } from '../common/index.js';
+import { readJsonFile, ShadowtwinError } from '../common/index.js';
 import type { CostModel } from './cost-model.js';
 
 export const COST_MODEL_KIND = 'shadowtwin.cost-model';
@@ -39,17 +38,5 @@ export function parseCostModel(doc: unknown, file: string): CostModel {
 
 /** Reads and checks a cost model file; unreadable or malformed files are ShadowtwinErrors. */
 export function readCostModel(file: string): CostModel {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read cost model ${file}: ${(cause as Error).message}`, { cause });
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not JSON; give the cost model written by shadowtwin cost fit`);
-  }
-  return parseCostModel(doc, file);
+  return parseCostModel(readJsonFile(file, 'the cost model written by shadowtwin cost fit'), file);
 }

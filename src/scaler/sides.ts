@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
-import { ShadowtwinError } from '../common/index.js';
+import { parseJsonText, ShadowtwinError } from '../common/index.js';
 import type { HistogramDump } from '../proxy/index.js';
 import { checkRunReport, type RunReport } from '../generator/index.js';
 import type { Side } from './compare.js';
@@ -34,14 +34,9 @@ export async function loadSide(spec: string, token?: string): Promise<Side> {
   } catch (cause) {
     const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
     if (live) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `cannot read ${where}/histograms: ${why}; check that the sidecar's admin port is reachable`, { cause });
-    if (cause instanceof SyntaxError) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is not JSON; give a run report or a /histograms dump`, { cause });
     throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read ${where}: ${why}`, { cause });
   }
-  try {
-    doc = JSON.parse(text);
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is not JSON (${(cause as Error).message}); expected a run report (shadowtwin generate --out) or a sidecar histogram dump (admin /histograms)`, { cause });
-  }
+  doc = parseJsonText(text, where, 'a run report (shadowtwin generate --out) or a sidecar histogram dump (admin /histograms)');
   const kind = (doc as { kind?: string })?.kind;
   if (kind === 'shadowtwin.run-report') {
     const report = checkRunReport(doc, where);

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ShadowtwinError } from '../../common/errors.js';
+import { readJsonFile } from '../../common/read-json-file.js';
 import { MODEL_VERSION, upgradeModel } from './model-version.js';
 import type { RequestModel, RequestModelV1 } from './request-model.js';
 
@@ -78,17 +78,5 @@ export function parseRequestModel(doc: unknown, file: string): RequestModel {
 
 /** Reads a request model file: the one reader every command uses. */
 export function readRequestModel(file: string): RequestModel {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read model ${file}: ${(cause as Error).message}`, { cause });
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file} is not JSON; give a request model written by shadowtwin profile build`);
-  }
-  return parseRequestModel(doc, file);
+  return parseRequestModel(readJsonFile(file, 'a request model written by shadowtwin profile build'), file);
 }
