@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks need from Debian's packages:
 #   promtool (package prometheus) — tests check /metrics with it;
+#   chromium — the HTML report is opened in a real browser (with playwright-core);
 #   nginx — the fidelity-loop test generates against it and profiles its log
 #           (and benchmarks use it as the reference upstream);
 #   wrk, goaccess — benchmarks (load, log parsing).
@@ -9,6 +10,7 @@ set -euo pipefail
 
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ "${1:-}" = "--bench" ] || [ "${SHADOWTWIN_BENCH_DEPS:-}" = "1" ]; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
