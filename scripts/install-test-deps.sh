@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks need from Debian's packages:
 #   promtool (package prometheus) — tests check /metrics with it;
+#   chromium — the HTML report is opened in a real browser (with playwright-core);
 #   nginx — the fidelity-loop test generates against it and profiles its log
 #           (and benchmarks use it as the reference upstream);
 #   wrk, goaccess — benchmarks (load, log parsing);
@@ -11,6 +12,7 @@ set -euo pipefail
 
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)

@@ -84,7 +84,11 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
     expect(round.attempts).toHaveLength(1);
     expect(round.attempts[0].pass).toBe(true);
-    expect(a.seen.length).toBeGreaterThan(0);
+    // The validation load is the proposal's expected rate for --validate-duration, all of it received.
+    const { requests, intended } = round.attempts[0].summary;
+    expect(requests).toBe(intended);
+    expect(Math.abs(intended - round.proposal.expectedRate * 0.5)).toBeLessThanOrEqual(1);
+    expect(a.seen.length).toBe(round.attempts[0].summary.requests);
     expect(new Set(a.seen)).toEqual(new Set(['/api/items?x=1']));
     expect(r.stderr()).toMatch(/validating \d+ replicas?: 500ms of synthetic load against/);
   });
@@ -101,9 +105,40 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const model = join(dir, 'model2.json');
     expect(await runCli(['profile', 'build', log, '--format', 'combined', '-o', model]).exit).toBe(0);
     const c = await recording();
-    expect(await scale('--validate-target', c.url, '--validate-model', model).exit).toBe(0);
-    expect(c.seen.length).toBeGreaterThan(0);
+    const r = scale('--validate-target', c.url, '--validate-model', model);
+    expect(await r.exit).toBe(0);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.attempts[0].summary.requests).toBeGreaterThan(5);
+    expect(c.seen.length).toBe(round.attempts[0].summary.requests);
     for (const p of c.seen) expect(p).toMatch(SMALL_LOG_PATH);
+  });
+
+  it('scale: a size that fails validation at every attempt is rejected: exit 4, decision rejected, nothing applied', async () => {
+    const failing = await server((req, res) => { req.resume(); res.statusCode = 503; res.end('overloaded'); });
+    const hooks: string[] = [];
+    const webhook = await server(async (req, res) => { let b = ''; for await (const c of req) b += c; hooks.push(b); res.end('{}'); });
+    const r = scale('--validate-target', failing.url, '--attempts', '2', '--actuator', 'webhook', '--webhook', webhook.url);
+    expect(await r.exit).toBe(4);
+    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    expect(round.decision).toBe('rejected');
+    expect(round.applied).toBeUndefined();
+    expect(round.proposal.current).toBe(1);
+    // One size up per attempt, each failing the error SLO on real 503s.
+    expect(round.attempts.map((a: { replicas: number }) => a.replicas)).toEqual([round.attempts[0].replicas, round.attempts[0].replicas + 1]);
+    expect(round.attempts[0].replicas).toBeGreaterThan(1);
+    for (const a of round.attempts) {
+      expect(a.pass).toBe(false);
+      expect(a.failed.join('; ')).toMatch(/errors < 1% \(actual 1\)/);
+      expect(a.summary.requests).toBeGreaterThan(0);
+    }
+    expect(hooks).toEqual([]); // the actuator was never called
+    // The same flags against a healthy target apply through the webhook (so the silence above means something).
+    const ok = await recording();
+    const applied = scale('--validate-target', ok.url, '--attempts', '2', '--actuator', 'webhook', '--webhook', webhook.url);
+    expect(await applied.exit).toBe(0);
+    expect(JSON.parse(applied.stdout().trim().split('\n')[0]!).round.decision).toBe('applied');
+    expect(hooks).toHaveLength(1);
+    expect(JSON.parse(hooks[0]!)).toMatchObject({ replicas: round.attempts[0].replicas });
   });
 
   it('scale: a refused --validate-target exits 3 (ST_ERR_TARGET_UNREACHABLE), not 4 (a rejected size)', async () => {

@@ -13,7 +13,9 @@ describe('shadowtwin sidecar (CLI)', () => {
   });
 
   it('drains in-flight requests on SIGTERM, flushes the capture and exits 0', async () => {
-    const up: TestServer = await startServer((req, res) => setTimeout(() => res.end(`done ${req.url}`), req.url === '/slow' ? 800 : 1));
+    let slowArrived!: () => void;
+    const slowArrival = new Promise<void>((r) => { slowArrived = r; });
+    const up: TestServer = await startServer((req, res) => { if (req.url === '/slow') slowArrived(); setTimeout(() => res.end(`done ${req.url}`), req.url === '/slow' ? 800 : 1); });
     cleanup.push(() => up.close());
     const dir = mkdtempSync(join(tmpdir(), 'st-cli-'));
     const capture = join(dir, 'cap.ndjson');
@@ -23,7 +25,7 @@ describe('shadowtwin sidecar (CLI)', () => {
     const proxy = m[1]!;
     await (await request(`${proxy}/fast`)).body.dump();
     const slow = request(`${proxy}/slow`).then(async (r) => `${r.statusCode} ${await r.body.text()}`);
-    await new Promise((r) => setTimeout(r, 150));
+    await slowArrival; // in flight at the primary when the signal comes
     run.child.kill('SIGTERM');
     expect(await slow).toBe('200 done /slow');
     expect(await run.exit).toBe(0);

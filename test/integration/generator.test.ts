@@ -157,26 +157,6 @@ describe('generator against real servers', () => {
     expect(count).toBe(2 * full.summary.intended);
   });
 
-  it('replays a capture in order at a speed factor, skipping and reporting corrupt lines', async () => {
-    const seen: string[] = [];
-    const s = await server((req, res) => { seen.push(`${req.method} ${req.url}`); req.resume(); req.on('end', () => res.end('ok')); });
-    const dir = mkdtempSync(join(tmpdir(), 'st-replay-'));
-    const file = join(dir, 'c.ndjson');
-    const rec = (ts: number, method: string, path: string, extra = {}): string => JSON.stringify({ ts, durationMs: 1, method, path, route: path, queryKeys: [], status: 200, reqBytes: 0, resBytes: 1, protocol: 'http1', ...extra });
-    writeFileSync(file, [
-      JSON.stringify({ shadowtwin: 'capture', version: 1, created: '', mode: 'full', tool: 't' }),
-      rec(1000, 'GET', '/a'), '{not json', rec(1400, 'POST', '/b', { reqBytes: 5, body: 'hello', headers: { authorization: '[REDACTED]', 'x-k': 'v' } }),
-      '{"ts":"x"}', rec(1800, 'GET', '/c'),
-    ].join('\n'));
-    const prepared = await prepareRun(parseScenario({ target: s.url, duration: '5s', load: { executor: 'replay', speed: 2 }, source: { kind: 'replay', file } }));
-    const t0 = Date.now();
-    const r = await prepared.execute();
-    expect(Date.now() - t0).toBeLessThan(1500);
-    expect(seen).toEqual(['GET /a', 'POST /b', 'GET /c']);
-    expect(prepared.skipped!.toJSON()).toMatchObject({ total: 2, byReason: { invalid_json: 1, missing_fields: 1 }, examples: [{ line: 3 }, { line: 5 }] });
-    expect(r.summary.requests).toBe(3);
-  });
-
   it('injects request faults and reports how the target answered each kind', async () => {
     let served = 0;
     const connections = new Set<unknown>();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseScenario, prepareRun } from '../../src/generator/index.js';
+import { QuantileTable } from '../../src/profiler/index.js';
 import { assertBuilt, CLI, runCli } from '../helpers/cli.js';
 import { generateAccessLog } from '../helpers/log-fixture.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
@@ -66,15 +67,40 @@ describe('profile CLI and synthesis from a model', () => {
   it('the generator synthesises from the model: sessions walk the chain, events override the mix', async () => {
     expect(await runCli(['profile', 'build', log, '--format', 'combined', '-o', model]).exit).toBe(0);
     const seen: string[] = [];
-    const s: TestServer = await startServer((req, res) => { seen.push(`${req.method} ${req.url}`); req.resume(); req.on('end', () => res.end('ok')); });
+    const at: number[] = [];
+    const agents: string[] = [];
+    const s: TestServer = await startServer((req, res) => { seen.push(`${req.method} ${req.url}`); at.push(performance.now()); agents.push(String(req.headers['user-agent'])); req.resume(); req.on('end', () => res.end('ok')); });
     cleanup.push(() => s.close());
-    const sessions = await (await prepareRun(parseScenario({ target: s.url, duration: '2s', seed: 3, load: { executor: 'sessions', rate: 40, poisson: false, speed: 200 }, source: { kind: 'model', file: model } }))).execute();
-    expect(sessions.summary.requests).toBeGreaterThan(80);
-    expect(sessions.summary.errors).toBe(0);
-    const routes = new Set(sessions.routes.map((r) => `${r.method} ${r.route}`));
-    expect(routes.has('GET /products/:id')).toBe(true);
-    expect(seen.some((l) => /^GET \/products\/\d+$/.test(l))).toBe(true);
-    expect(seen.some((l) => l.startsWith('POST /cart/add'))).toBe(true);
+    // Sessions one at a time, so the server can tell them apart without an id: one starts every 500 ms (rate 2,
+    // not Poisson), and think times are compressed so the longest session (30 steps of the longest think time)
+    // lasts under 100 ms. Request k then belongs to session round((t_k − t_0) / 500 ms): a stall of up to ~150 ms
+    // on a busy machine still lands every request in its own session's slot.
+    const m = JSON.parse(readFileSync(model, 'utf8')) as { sessions: { thinkTimeMs: string } };
+    const speed = Math.ceil((new QuantileTable(m.sessions.thinkTimeMs).sample(1) * 30) / 100);
+    const run = await (await prepareRun(parseScenario({ target: s.url, duration: '6s', seed: 3, load: { executor: 'sessions', rate: 2, poisson: false, speed }, source: { kind: 'model', file: model } }))).execute();
+    expect(run.summary.errors).toBe(0);
+    const sessions: string[][] = [];
+    const sessionAgents: Array<Set<string>> = [];
+    for (let k = 0; k < seen.length; k++) {
+      const slot = Math.round((at[k]! - at[0]!) / 500);
+      (sessions[slot] ??= []).push(seen[k]!);
+      (sessionAgents[slot] ??= new Set()).add(agents[k]!);
+    }
+    // A session is one visitor: every request of it carries the same user agent.
+    expect(sessionAgents.filter(Boolean).map((a) => a.size)).toEqual(Array(12).fill(1));
+    expect(sessions.filter(Boolean)).toHaveLength(12);
+    // What the chain allows, order aside (learned from the fixture's page graph): checkout only after cart/add, and
+    // it ends the session; cart/add only from a product page; a profile only from the home page.
+    const n = (xs: string[], re: RegExp): number => xs.filter((x) => re.test(x)).length;
+    const broken = sessions.filter(Boolean).filter((xs) => {
+      const checkout = n(xs, /^POST \/checkout$/);
+      const cart = n(xs, /^POST \/cart\/add$/);
+      return checkout > 1 || (checkout === 1 && cart === 0) || (cart > 0 && n(xs, /^GET \/products\/\d+$/) === 0) || (n(xs, /\/profile$/) > 0 && n(xs, /^GET \/$/) === 0);
+    });
+    expect(broken, `sessions that break the chain: ${JSON.stringify(broken)}`).toEqual([]);
+    // The walk did get somewhere: some sessions are longer than one request, and some reach the cart.
+    expect(sessions.filter((xs) => xs && xs.length > 1).length).toBeGreaterThan(3);
+    expect(seen.some((l) => l === 'POST /cart/add')).toBe(true);
 
     seen.length = 0;
     const sale = await (await prepareRun(parseScenario({

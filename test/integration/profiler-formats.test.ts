@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { decodeHistogram, summarizeMs } from '../../src/common/index.js';
 import { buildModel, GOR_SEPARATOR } from '../../src/profiler/index.js';
 
 describe('profiler inputs from real files', () => {
@@ -42,7 +43,12 @@ describe('profiler inputs from real files', () => {
     const r = model.routes[0]!;
     expect(`${r.method} ${r.route}`).toBe('GET /api/items/:id');
     expect(r.status).toEqual({ 200: 290, 502: 10 });
-    expect(r.latency).toBeDefined();
+    // request_time 0.010 … 0.019 s, 30 of each: the decoded histogram holds exactly those (µs, 3 significant digits).
+    const lat = summarizeMs(decodeHistogram(r.latency!));
+    expect(lat.count).toBe(300);
+    expect(lat.p50).toBeCloseTo(14, 1);
+    expect(lat.max).toBeCloseTo(19, 1);
+    expect(lat.mean).toBeCloseTo(14.5, 1);
     expect(r.queryKeySets).toEqual({ page: 300 });
     expect(model.userAgents).toEqual({ chrome: 300 });
   });

@@ -52,7 +52,12 @@ describe('Prometheus ingest against a real Prometheus scraping a real sidecar', 
       void request(`${sidecar.addresses.proxy}/users/${i}`, { dispatcher }).then((r) => r.body.dump());
     }
     loadEnd = Date.now();
-    await new Promise((r) => setTimeout(r, 2500)); // last scrapes
+    // Until Prometheus has scraped at least one sample taken a second after the load ended (not a guessed sleep).
+    const lastScrape = async (): Promise<number> => {
+      const r = await request(`${promUrl}/api/v1/query?query=timestamp(up)`).then((x) => x.body.json() as Promise<{ data?: { result?: Array<{ value: [number, string] }> } }>).catch(() => undefined);
+      return Number(r?.data?.result?.[0]?.value[1] ?? 0) * 1000;
+    };
+    for (const end = Date.now() + 15_000; (await lastScrape()) < loadEnd + 1000 && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
     await dispatcher.close();
   }, 40_000);
 

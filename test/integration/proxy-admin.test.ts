@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/proxy/index.js';
 import { deadUrl, startServer, startSidecar, type TestServer } from '../helpers/servers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('sidecar admin port and membership', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -90,7 +91,9 @@ describe('sidecar admin port and membership', () => {
   });
 
   it('/readyz turns 503 while draining; /healthz and 404s answer in JSON', async () => {
-    const slow = await startServer((_req, res) => setTimeout(() => res.end('slow'), 400));
+    let arrived!: () => void;
+    const arrival = new Promise<void>((r) => { arrived = r; });
+    const slow = await startServer((_req, res) => { arrived(); setTimeout(() => res.end('slow'), 400); });
     cleanup.push(() => slow.close());
     const sc = await startSidecar({ primary: [slow.url] });
     expect((await request(`${sc.addresses.admin}/readyz`)).statusCode).toBe(200);
@@ -100,7 +103,7 @@ describe('sidecar admin port and membership', () => {
     expect(((await nf.body.json()) as { error: { code: string } }).error.code).toBe('ST_ERR_ADMIN_NOT_FOUND');
     const admin = sc.addresses.admin;
     const inFlight = request(`${sc.addresses.proxy}/slow`).then(async (r) => `${r.statusCode} ${await r.body.text()}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await arrival; // the request is at the primary: stopping now has something to drain
     const stopping = sc.stop();
     // While the slow request drains, the admin port still answers, and says "not ready".
     const during = await request(`${admin}/readyz`);
@@ -116,7 +119,8 @@ describe('sidecar admin port and membership', () => {
     const sc = await sidecar({ primary: [a.url], secondary: sec.url, mirror: { fraction: 1 }, faults: { enabled: true, headerControl: true } });
     for (const path of ['/users/1', '/users/2', '/orders/abc-def']) await (await request(`${sc.addresses.proxy}${path}`)).body.dump();
     await (await request(`${sc.addresses.proxy}/x`, { headers: { 'x-shadowtwin-fault-abort-request': '500' } })).body.dump();
-    await new Promise((r) => setTimeout(r, 100));
+    // Every mirrored copy answered, so the secondary's series are in the exposition too.
+    await waitUntil(() => sc.histograms().secondary.reduce((a, r) => a + r.requests, 0) === 3, 'the secondary answered the 3 copies');
     const text = await (await request(`${sc.addresses.admin}/metrics`)).body.text();
     const dir = mkdtempSync(join(tmpdir(), 'st-prom-'));
     writeFileSync(join(dir, 'metrics.txt'), text);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/common/index.js';
 import { CaptureWriter, rotatedName } from '../../src/proxy/index.js';
 import { useCleanup } from '../helpers/servers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const lines = (file: string): string[] => readFileSync(file, 'utf8').split('\n');
 
@@ -54,7 +55,9 @@ describe('capture writer on a full disk, across restarts and at shutdown', () =>
       }));
     };
     await drive(600, 'full'); // ~150 B a record: far more than the ~28 KiB left
-    await new Promise((r) => setTimeout(r, 100));
+    // Space comes back only once every record of the full phase was written or dropped.
+    const accounted = async (): Promise<number> => ((await sc.metrics.captureWritten.get()).values[0]?.value ?? 0) + (await sc.metrics.captureDropped.get()).values.reduce((a, v) => a + v.value, 0);
+    await waitUntil(async () => (await accounted()) === 600, 'all 600 records of the full phase were written or dropped');
     rmSync(ballast); // space comes back
     await drive(100, 'after');
     await sc.stop();

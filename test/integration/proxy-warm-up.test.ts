@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { readBody, useCleanup } from '../helpers/servers.js';
+import { metricSum, waitUntil } from '../helpers/wait.js';
 
 describe('sidecar warm-up', () => {
   const { server, sidecar } = useCleanup();
@@ -29,8 +30,8 @@ describe('sidecar warm-up', () => {
     const res = await request(`${sc.addresses.proxy}/users/1`);
     expect(res.statusCode).toBe(503);
     await res.body.dump();
-    await new Promise((r) => setTimeout(r, 100));
-    const metrics = await (await request(`${sc.addresses.admin}/metrics`)).body.text();
+    let metrics = '';
+    await waitUntil(async () => { metrics = await (await request(`${sc.addresses.admin}/metrics`)).body.text(); return metricSum(metrics, 'shadowtwin_proxy_request_duration_seconds_count') >= 1; }, 'the real request was counted');
     const counted = [...metrics.matchAll(/^shadowtwin_proxy_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
     expect(counted).toBe(1);
     expect(metrics).not.toMatch(/warm-up/);

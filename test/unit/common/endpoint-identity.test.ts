@@ -43,14 +43,15 @@ describe('address identity ("never the primary")', () => {
 
   it('a name matches when any of its addresses does; default ports count; unresolvable names compare by name', async () => {
     expect(await findSameEndpoint(['http://alias.internal:80'], ['http://primary.internal'], opts)).toEqual({ candidate: 'http://alias.internal:80', forbidden: 'http://primary.internal' });
-    expect(await findSameEndpoint(['http://[fd00::5]'], ['http://PRIMARY.internal:80'], opts)).toBeDefined();
-    expect(await findSameEndpoint(['https://10.0.0.5'], ['http://primary.internal:443'], opts)).toBeDefined();
+    expect(await findSameEndpoint(['http://[fd00::5]'], ['http://PRIMARY.internal:80'], opts)).toEqual({ candidate: 'http://[fd00::5]', forbidden: 'http://PRIMARY.internal:80' });
+    expect(await findSameEndpoint(['https://10.0.0.5'], ['http://primary.internal:443'], opts)).toEqual({ candidate: 'https://10.0.0.5', forbidden: 'http://primary.internal:443' });
     expect(await findSameEndpoint(['http://other.internal'], ['http://primary.internal'], opts)).toBeUndefined();
-    expect(await findSameEndpoint(['http://Nowhere.example:9'], ['http://nowhere.example:9'], opts)).toBeDefined();
+    expect(await findSameEndpoint(['http://Nowhere.example:9'], ['http://nowhere.example:9'], opts)).toEqual({ candidate: 'http://Nowhere.example:9', forbidden: 'http://nowhere.example:9' });
     expect(await findSameEndpoint(['http://nowhere.example:9'], ['http://elsewhere.example:9'], opts)).toBeUndefined();
   });
 
   it('uses real DNS and interfaces by default: localhost is 127.0.0.1', async () => {
-    expect(await findSameEndpoint(['http://localhost:9'], ['http://127.0.0.1:9'])).toBeDefined();
+    expect(await findSameEndpoint(['http://localhost:9'], ['http://127.0.0.1:9'])).toEqual({ candidate: 'http://localhost:9', forbidden: 'http://127.0.0.1:9' });
+    expect(await findSameEndpoint(['http://localhost:9'], ['http://127.0.0.1:10'])).toBeUndefined();
   });
 });

@@ -74,11 +74,13 @@ describe('Http1Pool (keep-alive HTTP/1.1 connections to one origin)', () => {
     const p = pool(Number(dead.port), 4, 5000);
     expect((await send(p, Number(dead.port), '/')).err).toBe('ECONNREFUSED');
 
-    const { port } = await server(() => undefined); // never answers
+    let arrived!: () => void;
+    const arrival = new Promise<void>((r) => { arrived = r; });
+    const { port } = await server(() => arrived()); // never answers
     const q = pool(port, 1, 60_000);
     const first = send(q, port, '/a');
     const second = send(q, port, '/b');
-    await new Promise((r) => setTimeout(r, 50));
+    await arrival; // /a is at the server, /b waits for the one connection
     q.close();
     expect((await first).err).toBe('UND_ERR_DESTROYED');
     expect((await second).err).toBe('UND_ERR_DESTROYED');

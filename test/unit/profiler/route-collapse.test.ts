@@ -131,7 +131,8 @@ describe('route generalisation on generated sites', () => {
     const log = generateBlogSiteLog({ lines: 10_000, seed: 1 });
     const tagPaths = [...new Set(log.lines.map(pathOf).filter((p) => p.startsWith('/blog/tags/')).map((p) => p.split('?')[0]!))];
     const model = build(log.lines, { routes: tagPaths });
-    for (const t of tagPaths) expect(model.routes.find((r) => r.route === t && r.method === 'GET'), t).toBeDefined();
+    expect(model.routes.filter((r) => r.method === 'GET').map((r) => r.route)).toEqual(expect.arrayContaining(tagPaths));
+    expect(tagPaths.length).toBeGreaterThan(1);
     expect(model.routes.filter((r) => r.route.startsWith('/blog/tags/') && r.collapsed)).toEqual([]);
 
     const b = new ModelBuilder({ random: () => 0.5 });

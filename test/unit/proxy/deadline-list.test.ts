@@ -16,9 +16,10 @@ describe('DeadlineList', () => {
     list.add(b);
     list.add(c);
     list.remove(a); // the head leaves early: the timer wakes, fires nothing, re-arms for b
+    const cFired = new Promise<void>((resolve) => { c.onDeadline = () => { log.push('c'); resolve(); }; });
     const fired = await new Promise<number>((resolve) => { b.onDeadline = () => { log.push('b'); resolve(performance.now() - t0); }; });
     expect(fired).toBeGreaterThanOrEqual(68);
-    await new Promise((r) => setTimeout(r, 10));
+    await cFired;
     expect(log).toEqual(['b', 'c']);
     expect(list.empty).toBe(true);
   });
