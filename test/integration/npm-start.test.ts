@@ -14,7 +14,7 @@ describe('npm start (the demo sidecar)', () => {
   const kill: Array<() => void> = [];
   afterEach(() => { for (const k of kill.splice(0)) k(); });
 
-  it('serves through the sidecar, mirrors and captures, and exits 0 on Ctrl-C', async () => {
+  it('serves through the sidecar, mirrors and captures, and exits 0 on Ctrl-C', { timeout: 120_000 }, async () => {
     assertBuilt();
     // Exactly the command line of package.json's "start" (its prestart is `npm run build`, which npm test has done),
     // with free ports and a capture file of our own.
@@ -22,14 +22,14 @@ describe('npm start (the demo sidecar)', () => {
     const [node, ...args] = start.split(' ');
     expect(node).toBe('node');
     const capture = join(mkdtempSync(join(tmpdir(), 'st-start-')), 'capture.ndjson');
-    const child = spawn(process.execPath, [...args, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--capture', capture], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...args, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--primary-listen', '127.0.0.1:0', '--secondary-listen', '127.0.0.1:0', '--capture', capture], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     kill.push(() => child.kill('SIGKILL'));
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const m = await waitForText(() => out, /sidecar +(http:\/\/127\.0\.0\.1:\d+) +admin (http:\/\/127\.0\.0\.1:\d+)/, 15_000);
+    const m = await waitForText(() => out, /sidecar +(http:\/\/127\.0\.0\.1:\d+) +admin (http:\/\/127\.0\.0\.1:\d+)/, 60_000); // start-up includes the warm-up: slow on a loaded machine
     const [, proxy, admin] = m;
 
     // The commands the banner suggests, with curl.
