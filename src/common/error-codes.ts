@@ -56,6 +56,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
     summary: 'Shadow traffic, generated load or faults were aimed at the primary (compared by resolved address and port: localhost, 127.0.0.0/8, ::1, ::ffff:127.x, 0.0.0.0 and this host\'s own addresses are one host); point them at the secondary.',
   },
+  ST_ERR_SAFETY_LOOP_DETECTED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 508,
+    summary: 'A request tagged as shadow traffic (x-shadowtwin-shadow) or generated load (x-shadowtwin-load) reached a sidecar\'s data port; it was not forwarded to the primary. Point the generator or --secondary at the candidate service, not at a sidecar.',
+  },
   ST_ERR_PROXY_UPSTREAM_UNREACHABLE: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
     summary: 'The primary refused or dropped the connection; check that it is running and reachable from the sidecar.',

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { errorBody, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
+import { errorBody, LOAD_HEADER, SHADOW_HEADER, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
 import type { CaptureFilter } from './filters/capture.js';
 import type { FaultDecision, FaultFilter } from './filters/fault.js';
 import type { MirrorPolicy } from './filters/mirror.js';
@@ -145,6 +145,12 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
 
     const h = this.req.headers;
+    if (h[SHADOW_HEADER] !== undefined || h[LOAD_HEADER] !== undefined) {
+      // Our own shadow copy or generated load aimed at a sidecar: forwarding would hit the primary again.
+      this.ctx.metrics.clientErrors.labels('loop').inc();
+      this.reject('ST_ERR_SAFETY_LOOP_DETECTED', `this request carries ${h[SHADOW_HEADER] !== undefined ? `${SHADOW_HEADER} (a shadow copy)` : `${LOAD_HEADER} (generated load)`} and reached a sidecar's data port; it was not forwarded to the primary: point --secondary or the generator's target at the candidate service, not at a sidecar`);
+      return;
+    }
     const cl = h['content-length'];
     this.hasBody = h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
     this.reqBytes = cl !== undefined ? Number(cl) || 0 : 0;

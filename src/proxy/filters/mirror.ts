@@ -1,8 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { hashFraction, type SidecarConfig } from '../../common/index.js';
+import { hashFraction, SHADOW_HEADER, type SidecarConfig } from '../../common/index.js';
 
-/** The header every shadow request carries; requests that carry it are never mirrored again. */
-export const SHADOW_HEADER = 'x-shadowtwin-shadow';
+export { SHADOW_HEADER };
 
 export type MirrorSkip = 'method' | 'sampled_out' | 'rate_limited' | 'loop';
 
