@@ -128,6 +128,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,
     summary: 'No such admin endpoint; see docs/sidecar.md for the list.',
   },
+  ST_ERR_CAPTURE_FILE_NOT_OURS: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The capture path (or one of its rotated names, file.1 …) holds a file that is not a shadowtwin capture; it is never moved or deleted: choose another --capture path or move the file yourself.',
+  },
   ST_ERR_CAPTURE_WRITE_FAILED: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
     summary: 'The capture file could not be written (disk full, permissions); records are dropped and counted, traffic is unaffected.',
