@@ -106,7 +106,7 @@ export const ERROR_CODES = {
   },
   ST_ERR_PROXY_FAULT_HEADER_INVALID: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
-    summary: 'An x-shadowtwin-fault-* header is not a number within its bounds (abort 200-599, percentages 0-100, delay up to 60000 ms, throughput 1-10000000 KiB/s); the request was not forwarded.',
+    summary: 'An x-shadowtwin-fault-* header is not a number within its bounds (abort 400-599, percentages 0-100, delay up to 60000 ms, throughput 1-10000000 KiB/s); the request was not forwarded.',
   },
   ST_ERR_PROXY_SHUTTING_DOWN: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,

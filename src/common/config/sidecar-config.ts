@@ -21,7 +21,8 @@ const faultRule = z.strictObject({
   match: faultMatch,
   abort: z.strictObject({
     percent,
-    status: z.number().int().min(200).max(599),
+    // An abort answers an error: 2xx/3xx would be a success carrying an error body.
+    status: z.number().int().min(400).max(599),
   }).optional(),
   delay: z.strictObject({
     percent,
