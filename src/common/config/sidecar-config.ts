@@ -117,6 +117,10 @@ export const sidecarConfigSchema = z.strictObject({
     maxBodyBytes: byteSize.prefault('1MiB'),
     /** Rewrite Host to `<host>-shadow` as Envoy does. */
     shadowHost: z.boolean().prefault(false),
+    /** Extra request headers removed from shadow copies (Proxy-Authorization always is). */
+    stripHeaders: z.array(z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a header name')).prefault([]),
+    /** Remove Authorization and Cookie from shadow copies (a secondary that must not see user credentials). */
+    stripCredentials: z.boolean().prefault(false),
     timeout: timer(1, 10 * MINUTE).prefault('10s'),
     /** Circuit breaker: consecutive connection failures that stop dialling the secondary. */
     breakerFailures: z.number().int().positive().prefault(5),
