@@ -176,7 +176,7 @@ export class Sidecar extends EventEmitter {
     }, (req, res) => new Exchange(this.ctx, req, res).start());
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
     this.server.on('connect', (_req: unknown, socket: Socket) => this.onConnectMethod(socket));
-    this.upgrades = createUpgradeHandler(this.upstreams, this.log);
+    this.upgrades = createUpgradeHandler(this.upstreams, this.log, () => metrics.clientErrors.labels('loop').inc());
     this.server.on('upgrade', this.upgrades.handler);
 
     this.admin = createAdminServer({

@@ -67,3 +67,25 @@ describe('the sidecar never forwards its own traffic to the primary', () => {
     expect(primaryHits).toBe(0);
   });
 });
+
+describe('the loop guard covers upgrades too', () => {
+  const { server, sidecar } = useCleanup();
+
+  it('a tagged websocket upgrade gets 508 and never reaches the primary', async () => {
+    let upgrades = 0;
+    const primary = await server((_req, res) => res.end('primary'));
+    primary.server.on('upgrade', (_req, socket) => { upgrades++; socket.destroy(); });
+    const sc = await sidecar({ primary: [primary.url] });
+    const { connect } = await import('node:net');
+    const url = new URL(sc.addresses.proxy);
+    const answer = await new Promise<string>((resolve) => {
+      let got = '';
+      const sock = connect(Number(url.port), url.hostname, () => sock.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-shadowtwin-shadow: 1\r\n\r\n'));
+      sock.on('data', (d) => { got += d.toString('latin1'); });
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => undefined);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 508 /);
+    expect(upgrades).toBe(0);
+  });
+});
