@@ -56,6 +56,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
     summary: 'Shadow traffic, generated load or faults were aimed at the primary (compared by resolved address and port: localhost, 127.0.0.0/8, ::1, ::ffff:127.x, 0.0.0.0 and this host\'s own addresses are one host); point them at the secondary.',
   },
+  ST_ERR_SAFETY_LOOP_DETECTED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 508,
+    summary: 'A request tagged as shadow traffic (x-shadowtwin-shadow) or generated load (x-shadowtwin-load) reached a sidecar\'s data port; it was not forwarded to the primary. Point the generator or --secondary at the candidate service, not at a sidecar.',
+  },
   ST_ERR_PROXY_UPSTREAM_UNREACHABLE: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 502,
     summary: 'The primary refused or dropped the connection; check that it is running and reachable from the sidecar.',
@@ -102,7 +106,7 @@ export const ERROR_CODES = {
   },
   ST_ERR_PROXY_FAULT_HEADER_INVALID: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
-    summary: 'An x-shadowtwin-fault-* header is not a number within its bounds (abort 200-599, percentages 0-100, delay up to 60000 ms, throughput 1-10000000 KiB/s); the request was not forwarded.',
+    summary: 'An x-shadowtwin-fault-* header is not a number within its bounds (abort 400-599, percentages 0-100, delay up to 60000 ms, throughput 1-10000000 KiB/s); the request was not forwarded.',
   },
   ST_ERR_PROXY_SHUTTING_DOWN: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE, httpStatus: 503,
@@ -123,6 +127,10 @@ export const ERROR_CODES = {
   ST_ERR_ADMIN_NOT_FOUND: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,
     summary: 'No such admin endpoint; see docs/sidecar.md for the list.',
+  },
+  ST_ERR_CAPTURE_FILE_NOT_OURS: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The capture path (or one of its rotated names, file.1 …) holds a file that is not a shadowtwin capture; it is never moved or deleted: choose another --capture path or move the file yourself.',
   },
   ST_ERR_CAPTURE_WRITE_FAILED: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,

@@ -26,3 +26,4 @@ export * from './http1-pool.js';
 export * from './loopback-sink.js';
 export * from './capture-reader.js';
 export * from './text-table.js';
+export * from './traffic-tags.js';

@@ -67,6 +67,42 @@ export function isSensitiveName(name: string): boolean {
 /** `Bearer|Basic|Token <one credential-looking word>`, `Digest k=…`, or a JWT; not prose such as "Basic plan". */
 const CREDENTIAL_VALUE = /^\s*(?:(?:bearer|basic|token)\s+[\w\-.~+/]{8,}=*\s*$|digest\s+\w+=|eyJ[\w-]{4,}\.[\w-]{4,}\.)/i;
 
+/**
+ * Well-known secret formats, found anywhere in a value: AWS access key ids,
+ * Stripe secret/restricted keys, GitHub tokens, Slack tokens, PEM private
+ * key blocks, and a JWT (three base64url parts, the first `eyJ`).
+ */
+const KNOWN_SECRET = /\b(?:A(?:KIA|SIA)[0-9A-Z]{16}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|github_pat_[0-9A-Za-z_]{20,}|xox[baprs]-[0-9A-Za-z-]{8,}|eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*)|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+/** `scheme://user:password@host`: the password (only) is redacted. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)([^\s@/?#]+)@/gi;
+/** How deep JSON held in a string (itself in JSON or a form field) is opened. */
+const MAX_NESTED = 4;
+
+/** True when a value holds a well-known secret format (key ids, API keys, tokens, private keys, JWTs). */
+export function hasKnownSecret(value: string): boolean {
+  return KNOWN_SECRET.test(value);
+}
+
+/** Cheap pre-check for `redactPath`: could this path hold a path parameter or a secret segment? */
+const PATH_HINT = /;|eyJ|AKIA|ASIA|_live_|_test_|gh[pousr]_|github_pat_|xox[baprs]-/;
+
+/**
+ * A captured request path with path parameters (`/login;jsessionid=ABC` →
+ * `/login`) stripped and every segment holding a well-known secret (a JWT,
+ * `sk_live_…`, an AWS key id…) replaced by `[REDACTED]`. Other paths are
+ * returned as they are after one regex test.
+ */
+export function redactPath(path: string): string {
+  if (!PATH_HINT.test(path)) return path;
+  let out = '';
+  for (const raw of path.split('/')) {
+    const semi = raw.indexOf(';');
+    const seg = semi >= 0 ? raw.slice(0, semi) : raw;
+    out += (out === '' && seg === '' ? '' : '/') + (KNOWN_SECRET.test(seg) ? REDACTED : seg);
+  }
+  return path.startsWith('/') && !out.startsWith('/') ? '/' + out : out;
+}
+
 const isJson = (mt: string): boolean => mt === 'application/json' || mt.endsWith('+json');
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -98,18 +134,38 @@ export function createRedactor(opts: RedactorOptions = {}): Redactor {
   };
   const headerSensitive = memo(headerSet);
   const fieldSensitive = memo(fieldSet);
-  // A credential under an innocent name: "Bearer …", "Basic …", a JWT.
-  const secretValue = (v: unknown): boolean => defaults && typeof v === 'string' && CREDENTIAL_VALUE.test(v);
-
-  const scrub = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(scrub);
+  /**
+   * A string value under an innocent name: a credential ("Bearer …", "Basic …",
+   * a JWT, a well-known key format) is redacted whole; a URL's password only
+   * (`postgres://u:[REDACTED]@db/x`); JSON held in the string is opened and
+   * redacted field by field (a string holding `{"password":…}`).
+   */
+  const scrubString = (v: string, depth: number): string => {
+    if (!defaults) return v;
+    if (CREDENTIAL_VALUE.test(v) || KNOWN_SECRET.test(v)) return REDACTED;
+    let out = v.includes('://') ? v.replace(URL_PASSWORD, `$1${REDACTED}@`) : v;
+    if (depth < MAX_NESTED) {
+      const first = out.trimStart().charCodeAt(0);
+      if (first === 123 /* { */ || first === 91 /* [ */) {
+        try {
+          out = JSON.stringify(scrub(JSON.parse(out), depth + 1));
+        } catch {
+          // Not JSON: kept as text.
+        }
+      }
+    }
+    return out;
+  };
+  const scrub = (value: unknown, depth = 0): unknown => {
+    if (Array.isArray(value)) return value.map((v) => scrub(v, depth));
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = fieldSensitive(k) ? REDACTED : scrub(v);
+      for (const [k, v] of Object.entries(value)) out[k] = fieldSensitive(k) ? REDACTED : scrub(v, depth);
       return out;
     }
-    return secretValue(value) ? REDACTED : value;
+    return typeof value === 'string' ? scrubString(value, depth) : value;
   };
+  const scrubHeader = (v: string | string[]): string | string[] => (typeof v === 'string' ? scrubString(v, MAX_NESTED) : v.map((x) => scrubString(x, MAX_NESTED)));
   const allowedRaw = (mt: string): boolean => mt !== '' && raw.some((t) => t === mt || (t.endsWith('/*') && mt.startsWith(t.slice(0, -1))));
   const omit = (body: Buffer, mt: string, reason: OmittedBody['reason']): RedactedBody => ({
     omitted: { reason, contentType: mt || 'none', bytes: body.length, hash: createHmac('sha256', salt).update(body).digest('hex').slice(0, 16) },
@@ -118,7 +174,7 @@ export function createRedactor(opts: RedactorOptions = {}): Redactor {
   return {
     headers(headers) {
       const out: HeaderMap = {};
-      for (const [k, v] of Object.entries(headers)) out[k] = headerSensitive(k) || secretValue(v) ? REDACTED : v;
+      for (const [k, v] of Object.entries(headers)) out[k] = headerSensitive(k) ? REDACTED : scrubHeader(v);
       return out;
     },
     body(body, contentType, truncated = false) {
@@ -136,7 +192,7 @@ export function createRedactor(opts: RedactorOptions = {}): Redactor {
         if (truncated) return omit(body, mt, 'truncated');
         const params = new URLSearchParams(body.toString('utf8'));
         const out = new URLSearchParams();
-        for (const [k, v] of params) out.append(k, fieldSensitive(k) || secretValue(v) ? REDACTED : v);
+        for (const [k, v] of params) out.append(k, fieldSensitive(k) ? REDACTED : scrubString(v, 0));
         return { text: out.toString() };
       }
       return omit(body, mt, 'not_allowed');

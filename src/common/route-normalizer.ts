@@ -76,7 +76,9 @@ export class RouteNormalizer {
   /** `pathWithQuery` may include `?query`; it is ignored. */
   normalize(pathWithQuery: string): string {
     const q = pathWithQuery.indexOf('?');
-    const path = q >= 0 ? pathWithQuery.slice(0, q) : pathWithQuery;
+    let path = q >= 0 ? pathWithQuery.slice(0, q) : pathWithQuery;
+    // Path parameters (`/login;jsessionid=ABC`) carry sessions, never a route.
+    if (path.indexOf(';') >= 0) path = path.replace(/;[^/]*/g, '');
     const hit = this.cache.get(path);
     if (hit !== undefined) return hit;
     const route = this.compute(path);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
-import { Http1Pool, renderRequest, seededRandom, summarizeMs, type Random } from '../common/index.js';
+import { Http1Pool, LOAD_HEADER, renderRequest, seededRandom, summarizeMs, type Random } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { warmUp } from './warm-up.js';
@@ -293,11 +293,11 @@ export class LoadRun extends EventEmitter {
   /** Scenario headers merged into each spec once (specs are reused), not per request. */
   private readonly mergedHeaders = new WeakMap<RequestSpec, Record<string, string>>();
 
+  /** Every request carries the load tag: a sidecar's data port refuses it rather than forward it to its primary. */
   private headersFor(spec: RequestSpec): Record<string, string> {
-    if (!this.opts.headers) return spec.headers;
     let h = this.mergedHeaders.get(spec);
     if (h === undefined) {
-      h = { ...spec.headers, ...this.opts.headers };
+      h = { ...spec.headers, ...this.opts.headers, [LOAD_HEADER]: '1' };
       this.mergedHeaders.set(spec, h);
     }
     return h;

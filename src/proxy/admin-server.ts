@@ -48,15 +48,34 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** The same rules as --primary on the command line (http(s), no path, query or credentials). */
+/**
+ * The same rules as --primary on the command line (http(s), no path, query
+ * or credentials), and: no unknown keys, no host twice (it would get double
+ * weight), and never empty by accident: an empty set answers every request
+ * 503, so it needs `{"primary": [], "allowEmpty": true}`.
+ */
 function validOrigins(value: unknown): string[] | string {
-  const list = Array.isArray(value) ? value : (value as { primary?: unknown })?.primary;
+  let list: unknown;
+  let allowEmpty = false;
+  if (Array.isArray(value)) {
+    list = value;
+  } else if (value !== null && typeof value === 'object') {
+    const unknown = Object.keys(value).filter((k) => k !== 'primary' && k !== 'allowEmpty');
+    if (unknown.length > 0) return `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the body is [URL, ...] or {"primary": [URL, ...], "allowEmpty": true|false}`;
+    const o = value as { primary?: unknown; allowEmpty?: unknown };
+    if (o.allowEmpty !== undefined && typeof o.allowEmpty !== 'boolean') return 'allowEmpty must be true or false';
+    allowEmpty = o.allowEmpty === true;
+    list = o.primary;
+  }
   if (!Array.isArray(list)) return 'body must be a JSON array of URLs or {"primary": [URL, ...]}';
+  if (list.length === 0 && !allowEmpty) return 'an empty membership set answers every request 503 (ST_ERR_PROXY_NO_UPSTREAM); to empty it on purpose send {"primary": [], "allowEmpty": true}';
   const out: string[] = [];
   for (const [i, v] of list.entries()) {
     if (typeof v !== 'string') return `primary[${i}] must be a string URL`;
     const parsed = httpOrigin.safeParse(v);
     if (!parsed.success) return `primary[${i}]: ${parsed.error.issues[0]?.message ?? 'not a URL'}`;
+    const at = out.indexOf(parsed.data);
+    if (at >= 0) return `primary[${i}] (${v}) is the same host as primary[${at}] (${parsed.data}); list each host once (a duplicate would take twice the traffic)`;
     out.push(parsed.data);
   }
   return out;

@@ -46,6 +46,39 @@ export function rotatedName(file: string, index: number): string {
   return file.endsWith('.gz') ? `${file.slice(0, -3)}.${index}.gz` : `${file}.${index}`;
 }
 
+/** The first line of a file, when it is a shadowtwin capture header (gzip or not). */
+async function readCaptureHead(file: string, size: number): Promise<{ gz: boolean; header?: Partial<CaptureHeader>; why?: string }> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(size, 64 * 1024));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    let head = buf.subarray(0, bytesRead);
+    const gz = head[0] === 0x1f && head[1] === 0x8b;
+    if (gz) {
+      try {
+        head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      } catch {
+        return { gz, why: 'its first gzip member does not decompress' };
+      }
+    }
+    const nl = head.indexOf(10);
+    let header: Partial<CaptureHeader> | undefined;
+    try {
+      header = JSON.parse(head.subarray(0, nl < 0 ? head.length : nl).toString('utf8')) as Partial<CaptureHeader>;
+    } catch {
+      header = undefined;
+    }
+    if (header?.shadowtwin !== 'capture') return { gz, why: 'it does not start with a capture header' };
+    return { gz, header };
+  } finally {
+    await fh.close();
+  }
+}
+
+function notOurs(file: string, why: string | undefined): ShadowtwinError {
+  return new ShadowtwinError('ST_ERR_CAPTURE_FILE_NOT_OURS', `${file} exists and is not a shadowtwin capture (${why ?? 'unknown content'}); it was left untouched: choose another --capture path, or move or delete that file yourself`);
+}
+
 /**
  * Writes request records as NDJSON off the request path: `add` only pushes to
  * a bounded queue; a timer serialises and appends batches, one write at a
@@ -64,6 +97,8 @@ export class CaptureWriter {
   private timer: NodeJS.Timeout | undefined;
   private failed = false;
   private closed = false;
+  /** Rotation found a file that is not ours at a rotated name (reported once). */
+  private rotationRefused = false;
 
   constructor(opts: CaptureWriterOptions, hooks: CaptureWriterHooks) {
     this.opts = opts;
@@ -76,6 +111,7 @@ export class CaptureWriter {
       mkdirSync(dirname(resolve(this.opts.file)), { recursive: true });
       await this.openFile();
     } catch (cause) {
+      if (cause instanceof ShadowtwinError) throw cause;
       throw new ShadowtwinError('ST_ERR_CAPTURE_WRITE_FAILED', `cannot open capture file ${this.opts.file}: ${(cause as Error).message}; check the directory exists and is writable`, { cause });
     }
     this.timer = setInterval(() => void this.flush(), this.opts.flushInterval);
@@ -118,36 +154,15 @@ export class CaptureWriter {
     }
   }
 
-  /** Why the existing file cannot be appended to (undefined: it can). */
+  /** Why the existing file cannot be appended to (undefined: it can); refuses a file that is not a capture. */
   private async incompatible(size: number): Promise<string | undefined> {
-    const fh = await open(this.opts.file, 'r');
-    try {
-      const buf = Buffer.alloc(Math.min(size, 64 * 1024));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      let head = buf.subarray(0, bytesRead);
-      const gz = head[0] === 0x1f && head[1] === 0x8b;
-      if (gz !== this.opts.gzip) return gz ? 'it is gzip-compressed and capture.gzip is off' : 'it is not gzip-compressed and capture.gzip is on';
-      if (gz) {
-        try {
-          head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-        } catch {
-          return 'its first gzip member does not decompress';
-        }
-      }
-      const nl = head.indexOf(10);
-      let header: Partial<CaptureHeader> | undefined;
-      try {
-        header = JSON.parse(head.subarray(0, nl < 0 ? head.length : nl).toString('utf8')) as Partial<CaptureHeader>;
-      } catch {
-        header = undefined;
-      }
-      if (header?.shadowtwin !== 'capture') return 'it does not start with a capture header';
-      if (header.version !== captureHeader(this.opts.mode, undefined, '').version) return `it is capture format version ${String(header.version)}`;
-      if (header.mode !== this.opts.mode) return `it was written in ${String(header.mode)} mode and this run captures in ${this.opts.mode} mode`;
-      return undefined;
-    } finally {
-      await fh.close();
-    }
+    const head = await readCaptureHead(this.opts.file, size);
+    if (!head.header) throw notOurs(this.opts.file, head.why);
+    const header = head.header;
+    if (head.gz !== this.opts.gzip) return head.gz ? 'it is gzip-compressed and capture.gzip is off' : 'it is not gzip-compressed and capture.gzip is on';
+    if (header.version !== captureHeader(this.opts.mode, undefined, '').version) return `it is capture format version ${String(header.version)}`;
+    if (header.mode !== this.opts.mode) return `it was written in ${String(header.mode)} mode and this run captures in ${this.opts.mode} mode`;
+    return undefined;
   }
 
   /** Truncates a plain file back to just after its last newline. */
@@ -204,12 +219,30 @@ export class CaptureWriter {
   private async rotate(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
-    await this.shift();
+    try {
+      await this.shift();
+    } catch (err) {
+      // A rotated name holds a file that is not ours: keep appending to the current file instead.
+      if (!(err instanceof ShadowtwinError)) throw err;
+      if (!this.rotationRefused) this.hooks.error(err);
+      this.rotationRefused = true;
+    }
     await this.openFile();
   }
 
-  /** file → file.1 → … → file.maxFiles (the oldest deleted). */
+  /**
+   * file → file.1 → … → file.maxFiles (the oldest deleted). Every name it
+   * would overwrite or delete must hold a capture (or nothing): a file that
+   * is not ours is never moved or deleted (ST_ERR_CAPTURE_FILE_NOT_OURS).
+   */
   private async shift(): Promise<void> {
+    for (let i = 1; i <= this.opts.maxFiles; i++) {
+      const name = rotatedName(this.opts.file, i);
+      const st = await stat(name).catch(() => undefined);
+      if (!st) continue;
+      const head: { header?: unknown; why?: string } = st.isFile() ? await readCaptureHead(name, st.size) : { why: 'it is not a regular file' };
+      if (!head.header && st.size > 0) throw notOurs(name, head.why ?? 'it is not a capture');
+    }
     await rm(rotatedName(this.opts.file, this.opts.maxFiles), { force: true });
     for (let i = this.opts.maxFiles - 1; i >= 1; i--) {
       await rename(rotatedName(this.opts.file, i), rotatedName(this.opts.file, i + 1)).catch(() => undefined);

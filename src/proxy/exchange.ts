@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { errorBody, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
+import { errorBody, LOAD_HEADER, SHADOW_HEADER, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
 import type { CaptureFilter } from './filters/capture.js';
 import type { FaultDecision, FaultFilter } from './filters/fault.js';
 import type { MirrorPolicy } from './filters/mirror.js';
@@ -62,6 +62,10 @@ function classify(err: NodeJS.ErrnoException): { code: ErrorCode; status: number
     case 'ETIMEDOUT':
       return { code: 'ST_ERR_PROXY_UPSTREAM_TIMEOUT', status: 504, hostFailure: true };
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+    // undici refused to build the request (a header value it will not send:
+    // two Host headers, `Host: a b`): the client's fault, nothing was sent.
+    case 'UND_ERR_INVALID_ARG':
+    case 'UND_ERR_NOT_SUPPORTED':
       return { code: 'ST_ERR_PROXY_BAD_REQUEST', status: 400, hostFailure: false };
     case 'ECONNRESET':
     case 'EPIPE':
@@ -71,6 +75,9 @@ function classify(err: NodeJS.ErrnoException): { code: ErrorCode; status: number
       return { code: 'ST_ERR_PROXY_UPSTREAM_UNREACHABLE', status: 502, hostFailure: true };
   }
 }
+
+/** A character that cannot appear in a Host value (uri-host [":" port], RFC 3986 reg-name / IP-literal). */
+const BAD_HOST = /[^A-Za-z0-9\-._~!$&'()*+,;=%:[\]]/;
 
 /** Errors after which the request provably never reached the upstream, so a retry is safe. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -145,6 +152,18 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
 
     const h = this.req.headers;
+    if (h[SHADOW_HEADER] !== undefined || h[LOAD_HEADER] !== undefined) {
+      // Our own shadow copy or generated load aimed at a sidecar: forwarding would hit the primary again.
+      this.ctx.metrics.clientErrors.labels('loop').inc();
+      this.reject('ST_ERR_SAFETY_LOOP_DETECTED', `this request carries ${h[SHADOW_HEADER] !== undefined ? `${SHADOW_HEADER} (a shadow copy)` : `${LOAD_HEADER} (generated load)`} and reached a sidecar's data port; it was not forwarded to the primary: point --secondary or the generator's target at the candidate service, not at a sidecar`);
+      return;
+    }
+    const host = h.host;
+    if (host !== undefined && BAD_HOST.test(host)) {
+      // RFC 9112 §3.2: a Host that is not a valid authority gets a 400 (undici would refuse it anyway).
+      this.reject('ST_ERR_PROXY_BAD_REQUEST', 'the Host header is not a valid host[:port]; the request was not forwarded');
+      return;
+    }
     const cl = h['content-length'];
     this.hasBody = h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
     this.reqBytes = cl !== undefined ? Number(cl) || 0 : 0;
@@ -491,7 +510,9 @@ function upstreamMessage(code: ErrorCode, origin: string | undefined, err: Error
   switch (code) {
     case 'ST_ERR_PROXY_UPSTREAM_TIMEOUT': return `${where} did not answer in time (${err.message}); check the primary or raise upstream timeouts`;
     case 'ST_ERR_PROXY_UPSTREAM_RESET': return `${where} closed the connection (${err.message})`;
-    case 'ST_ERR_PROXY_BAD_REQUEST': return `the request body did not match its content-length (${err.message})`;
+    case 'ST_ERR_PROXY_BAD_REQUEST': return (err as NodeJS.ErrnoException).code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'
+      ? `the request body did not match its content-length (${err.message})`
+      : `the request cannot be forwarded as sent (${err.message}); it was not sent to the primary`;
     case 'ST_ERR_PROXY_BODY_TOO_LARGE': return err.message;
     default: return `${where} is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message}); check that it is running`;
   }

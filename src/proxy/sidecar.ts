@@ -176,7 +176,7 @@ export class Sidecar extends EventEmitter {
     }, (req, res) => new Exchange(this.ctx, req, res).start());
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
     this.server.on('connect', (_req: unknown, socket: Socket) => this.onConnectMethod(socket));
-    this.upgrades = createUpgradeHandler(this.upstreams, this.log);
+    this.upgrades = createUpgradeHandler(this.upstreams, this.log, () => metrics.clientErrors.labels('loop').inc());
     this.server.on('upgrade', this.upgrades.handler);
 
     this.admin = createAdminServer({
@@ -238,7 +238,10 @@ export class Sidecar extends EventEmitter {
 
   async start(): Promise<SidecarAddresses> {
     // The warm-up's throwaway sidecar mirrors to its own sink on purpose; every other one is checked.
-    if (!this.warmUpInstance) await assertNotSecondary(this.config.primary, this.config.secondary);
+    if (!this.warmUpInstance) {
+      await assertNotSecondary(this.config.primary, this.config.secondary);
+      await assertNotSelf(this.config.listen, this.config.secondary);
+    }
     if (this.config.server.warmUp) await this.warmUp();
     await this.writer?.start();
     const proxy = await listen(this.server, this.config.listen, 'data port (listen)');
@@ -350,6 +353,20 @@ async function assertNotSecondary(primary: readonly string[], secondary: string 
   const same = await findSameEndpoint([secondary], primary);
   if (same) {
     throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `the secondary ${secondary} reaches the primary host ${same.forbidden} (same address and port); shadow traffic must never be aimed at the primary: point --secondary at the candidate service`);
+  }
+}
+
+/**
+ * The secondary may not be this sidecar's own data port (compared by resolved
+ * address and port; listening on 0.0.0.0 or :: is every local address): each
+ * shadow copy would arrive here and be forwarded to the primary once more.
+ */
+async function assertNotSelf(listen: { host: string; port: number }, secondary: string | undefined): Promise<void> {
+  if (!secondary || listen.port === 0) return;
+  const self = `http://${formatHostPort(listen)}`;
+  const same = await findSameEndpoint([secondary], [self]);
+  if (same) {
+    throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `the secondary ${secondary} is this sidecar's own data port (listen ${formatHostPort(listen)}): every shadow copy would be forwarded to the primary a second time; point --secondary at the candidate service`);
   }
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type HttpProxy from 'http-proxy';
-import type { Logger } from '../common/index.js';
+import { LOAD_HEADER, SHADOW_HEADER, type Logger } from '../common/index.js';
 import type { UpstreamSet } from './upstream-set.js';
 
 /**
@@ -10,7 +10,7 @@ import type { UpstreamSet } from './upstream-set.js';
  * the 101 handshake and pipes both sockets, which the undici hot path does
  * not do. Upgrades are not captured as request records (no response end).
  */
-export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
+export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger, onLoop: () => void = () => undefined) {
   // Loaded on the first upgrade: most sidecars never see one, and it costs memory.
   let proxy: HttpProxy | undefined;
   const getProxy = (): HttpProxy => {
@@ -28,6 +28,13 @@ export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger) {
   const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    if (req.headers[SHADOW_HEADER] !== undefined || req.headers[LOAD_HEADER] !== undefined) {
+      // The loop guard of the request path (see Exchange): tagged traffic never reaches the primary.
+      onLoop();
+      socket.on('error', () => undefined);
+      socket.end('HTTP/1.1 508 Loop Detected\r\nx-shadowtwin-error: ST_ERR_SAFETY_LOOP_DETECTED\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     const member = upstreams.pick();
     if (!member) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

@@ -3,10 +3,6 @@ import type { ConfigIssue } from './config-issues.js';
 import { loadConfig, validateConfig, type PlainObject } from './load-config.js';
 import { sidecarConfigSchema, type SidecarConfig } from './sidecar-config.js';
 
-const originOf = (v: unknown): string | undefined => {
-  try { return typeof v === 'string' ? new URL(v).origin : undefined; } catch { return undefined; }
-};
-
 /** Rules that involve more than one field; they see the raw merged input. */
 export function sidecarChecks(raw: PlainObject): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -19,15 +15,9 @@ export function sidecarChecks(raw: PlainObject): ConfigIssue[] {
       fix: 'set --admin-token / SHADOWTWIN_ADMIN_TOKEN (16+ characters) or bind the admin port to 127.0.0.1',
     });
   }
-  const primaries = Array.isArray(raw.primary) ? raw.primary.map(originOf) : [];
-  const secondary = originOf(raw.secondary);
-  if (secondary && primaries.includes(secondary)) {
-    issues.push({
-      path: 'secondary',
-      message: `(${secondary}) is also a primary host; shadow traffic must never be aimed at the primary`,
-      fix: 'point --secondary at the candidate/staging service',
-    });
-  }
+  // A secondary that is a primary host is refused when the sidecar starts, by resolved
+  // address (ST_ERR_SAFETY_TARGET_IS_PRIMARY), never here by URL text: every alias
+  // (127.1, localhost, ::ffff:127.0.0.1, the same URL) gets the same code.
   const mirror = (raw.mirror ?? {}) as PlainObject;
   if (typeof mirror.fraction === 'number' && mirror.fraction > 0 && raw.secondary === undefined) {
     issues.push({ path: 'mirror.fraction', message: 'is above 0 but no secondary is configured', fix: 'set --secondary URL or --mirror 0' });

@@ -21,7 +21,8 @@ const faultRule = z.strictObject({
   match: faultMatch,
   abort: z.strictObject({
     percent,
-    status: z.number().int().min(200).max(599),
+    // An abort answers an error: 2xx/3xx would be a success carrying an error body.
+    status: z.number().int().min(400).max(599),
   }).optional(),
   delay: z.strictObject({
     percent,
@@ -116,6 +117,10 @@ export const sidecarConfigSchema = z.strictObject({
     maxBodyBytes: byteSize.prefault('1MiB'),
     /** Rewrite Host to `<host>-shadow` as Envoy does. */
     shadowHost: z.boolean().prefault(false),
+    /** Extra request headers removed from shadow copies (Proxy-Authorization always is). */
+    stripHeaders: z.array(z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a header name')).prefault([]),
+    /** Remove Authorization and Cookie from shadow copies (a secondary that must not see user credentials). */
+    stripCredentials: z.boolean().prefault(false),
     timeout: timer(1, 10 * MINUTE).prefault('10s'),
     /** Circuit breaker: consecutive connection failures that stop dialling the secondary. */
     breakerFailures: z.number().int().positive().prefault(5),

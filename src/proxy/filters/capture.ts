@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import {
-  createRedactor, pseudonym, queryKeys, userAgentFamily,
+  createRedactor, pseudonym, queryKeys, redactPath, userAgentFamily,
   type Redactor, type RequestRecord, type SidecarConfig,
 } from '../../common/index.js';
 import type { CaptureWriter } from '../capture-writer.js';
@@ -104,7 +104,8 @@ export class CaptureFilter extends EventEmitter {
       ts: ex.ts,
       durationMs: Math.round(ex.durationMs * 1000) / 1000,
       method: ex.method,
-      path: ex.path.includes('?') ? ex.path.slice(0, ex.path.indexOf('?')) : ex.path,
+      // Path parameters (;jsessionid=) dropped, secret-looking segments (a JWT, sk_live_…) redacted.
+      path: redactPath(ex.path.includes('?') ? ex.path.slice(0, ex.path.indexOf('?')) : ex.path),
       route: ex.route,
       queryKeys: queryKeys(ex.path),
       status: ex.status,

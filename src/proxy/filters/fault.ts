@@ -19,7 +19,8 @@ export interface FaultDecision {
 
 /** Bounds of header-controlled values (a drill, not a way to hold connections for a day). */
 export const FAULT_HEADER_BOUNDS = {
-  abortStatus: { min: 200, max: 599, integer: true },
+  // An abort answers an error (JSON body, x-shadowtwin-error): a 2xx/3xx is not an abort.
+  abortStatus: { min: 400, max: 599, integer: true },
   percent: { min: 0, max: 100, integer: false },
   delayMs: { min: 0, max: 60_000, integer: false },
   throughputKbps: { min: 1, max: 10_000_000, integer: false },

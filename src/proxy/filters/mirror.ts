@@ -1,8 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { hashFraction, type SidecarConfig } from '../../common/index.js';
+import { hashFraction, SHADOW_HEADER, type SidecarConfig } from '../../common/index.js';
 
-/** The header every shadow request carries; requests that carry it are never mirrored again. */
-export const SHADOW_HEADER = 'x-shadowtwin-shadow';
+export { SHADOW_HEADER };
+
+/** Never sent to a secondary: credentials meant for this proxy hop, not for any upstream service. */
+export const ALWAYS_STRIPPED = ['proxy-authorization'] as const;
+/** Removed too with `mirror.stripCredentials`. */
+export const CREDENTIAL_HEADERS = ['authorization', 'cookie'] as const;
 
 export type MirrorSkip = 'method' | 'sampled_out' | 'rate_limited' | 'loop';
 
@@ -18,6 +22,8 @@ export class MirrorPolicy {
   private readonly methods: Set<string>;
   private readonly maxRate: number;
   private readonly shadowHost: boolean;
+  /** Lower-case names removed from shadow copies. */
+  private readonly stripped: ReadonlySet<string>;
   private readonly random: () => number;
   private tokens: number;
   private lastRefill = performance.now();
@@ -28,6 +34,9 @@ export class MirrorPolicy {
     this.methods = new Set(cfg.methods);
     this.maxRate = cfg.maxRate;
     this.shadowHost = cfg.shadowHost;
+    this.stripped = new Set([
+      ...ALWAYS_STRIPPED, ...(cfg.stripCredentials ? CREDENTIAL_HEADERS : []), ...cfg.stripHeaders.map((h) => h.toLowerCase()),
+    ]);
     this.random = random;
     this.tokens = cfg.maxRate;
   }
@@ -58,17 +67,18 @@ export class MirrorPolicy {
     return true;
   }
 
-  /** The forwarded header list plus the shadow tag (and `Host: <host>-shadow`). */
+  /**
+   * The forwarded header list minus the stripped headers (Proxy-Authorization
+   * always, `mirror.stripHeaders`, Authorization and Cookie with
+   * `mirror.stripCredentials`), plus the shadow tag (and `Host: <host>-shadow`).
+   */
   shadowHeaders(forwarded: readonly string[]): string[] {
-    if (!this.shadowHost) {
-      const out = forwarded.slice();
-      out.push(SHADOW_HEADER, '1');
-      return out;
-    }
     const out: string[] = [];
     for (let i = 0; i < forwarded.length; i += 2) {
       const name = forwarded[i]!;
-      if (name.length === 4 && name.toLowerCase() === 'host') {
+      const lower = name.toLowerCase();
+      if (this.stripped.has(lower)) continue;
+      if (this.shadowHost && lower === 'host') {
         const v = forwarded[i + 1]!;
         const colon = v.lastIndexOf(':');
         out.push(name, colon > 0 && !v.endsWith(']') ? `${v.slice(0, colon)}-shadow${v.slice(colon)}` : `${v}-shadow`);
