@@ -7,6 +7,7 @@ import { scenarioChecks, scenarioSchema, type Scenario } from './scenario.js';
 import { captureMixSource, fixedSource, replaySource, type RequestSource } from './sources/request-source.js';
 import { modelSource, SessionArrivals, type SessionAssigner } from './sources/model-source.js';
 import { SessionInterleave } from './sources/session-interleave.js';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readRequestModel, type RequestModel } from '../profiler/index.js';
 import type { Threshold } from './thresholds.js';
@@ -120,6 +121,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     random,
     segment: opts.segment,
   });
+  const scenarioId = scenarioIdentity(scenario);
   const thresholds: Threshold[] = scenario.thresholds.map((t) => (typeof t === 'string' ? { expr: t } : t));
   return {
     run,
@@ -134,6 +136,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
       return buildReport(rec, {
         tool: 'shadowtwin', version: VERSION, target, executor: scenario.load.executor, source: scenario.source.kind,
         ...(opts.scenarioFile ? { scenario: opts.scenarioFile } : {}), seed: scenario.seed, start: start.toISOString(),
+        runId: randomUUID(), scenarioId,
         durationMs: interrupted ? Math.max(1, elapsed) : durationMs,
         ...(opts.segment ? { segment: opts.segment } : {}),
         ...(interrupted ? { interrupted: true as const } : {}),
@@ -164,6 +167,23 @@ async function loadSendableCapture(file: string): Promise<{ records: RequestReco
   }
   records.sort((a, b) => a.ts - b.ts);
   return { records, skips };
+}
+
+/**
+ * The scenario as run, hashed (16 hex): what `report merge` compares, so the
+ * segments of one distributed run (same scenario, each with its own
+ * --segment, which is not part of it) merge and reports of other scenarios
+ * do not. The primary list (environment-dependent) is left out.
+ */
+function scenarioIdentity(scenario: Scenario): string {
+  const { primary: _primary, ...rest } = scenario;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 16);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** How long a capture lasts played at `speed` (ms), so its last record is sent. */
