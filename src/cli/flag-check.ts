@@ -1,4 +1,7 @@
-import { parseDuration, ShadowtwinError, type ConfigIssue } from '../common/index.js';
+import { isRequestTarget, isToken, parseDuration, ShadowtwinError, type ConfigIssue } from '../common/index.js';
+
+/** A plain decimal number as people type it: 100, -3, 0.5. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 interface NumberRule {
   min?: number;
@@ -34,7 +37,8 @@ export class FlagCheck {
 
   number(flag: string, text: string | undefined, rule: NumberRule = {}): number | undefined {
     if (text === undefined) return undefined;
-    const n = text.trim() === '' ? NaN : Number(text);
+    // Decimal only: Number() would also take 0x10, 0b1, 1e3, "Infinity" and surrounding spaces.
+    const n = DECIMAL.test(text) ? Number(text) : NaN;
     const { min, max, positive, integer } = rule;
     const ok = Number.isFinite(n) && (!integer || Number.isInteger(n)) && (min === undefined || (positive ? n > min : n >= min)) && (max === undefined || n <= max);
     if (ok) return n;
@@ -60,6 +64,21 @@ export class FlagCheck {
     if (text === undefined) return undefined;
     if (!text.startsWith('/')) {
       this.problem(`${flag} must start with /, got "${text}" (e.g. ${flag} /${text.replace(/^\/*/, '')})`);
+      return undefined;
+    }
+    if (!isRequestTarget(text)) {
+      // CR/LF would end the request line and inject headers (or a second request): never sent.
+      this.problem(`${flag} must not contain spaces or control characters (CR, LF, tab, …), got ${JSON.stringify(text)}; percent-encode them (e.g. %20)`);
+      return undefined;
+    }
+    return text;
+  }
+
+  /** An HTTP method: an RFC 9110 token (GET, POST, PURGE, …), nothing that could split the request line. */
+  method(flag: string, text: string | undefined): string | undefined {
+    if (text === undefined) return undefined;
+    if (!isToken(text)) {
+      this.problem(`${flag} must be an HTTP method such as GET or POST (letters, digits and !#$%&'*+-.^_\`|~ only), got ${JSON.stringify(text)}`);
       return undefined;
     }
     return text;

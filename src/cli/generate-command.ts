@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { EXIT, ShadowtwinError, type PlainObject } from '../common/index.js';
-import { loadScenario, parseFaultSpec, parseThreshold, prepareRun, renderHtmlReport, startGeneratorMetrics, unansweredRun, type Progress, type RunReport } from '../generator/index.js';
+import { loadScenario, splitPrimaryList, parseFaultSpec, parseThreshold, prepareRun, renderHtmlReport, startGeneratorMetrics, unansweredRun, type Progress, type RunReport } from '../generator/index.js';
 import { FlagCheck } from './flag-check.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
-import { list, runCommand } from './run-command.js';
+import { runCommand } from './run-command.js';
 import { renderSummary } from './render-summary.js';
 
 interface GenerateFlags {
@@ -57,6 +57,7 @@ export function flagsToScenario(f: GenerateFlags): PlainObject {
   const maxInFlight = c.number('--max-in-flight', f.maxInFlight, { min: 0, positive: true, integer: true });
   const duration = c.duration('--duration', f.duration, { positive: true });
   const path = c.path('--path', f.path);
+  c.method('--method', f.method);
   if (f.executor !== undefined && !(EXECUTOR_FLAGS as readonly string[]).includes(f.executor)) c.problem(`--executor must be one of ${EXECUTOR_FLAGS.join(', ')}, got "${f.executor}"`);
   const given = ([['--replay', f.replay], ['--capture-mix', f.captureMix], ['--model', f.model]] as const).filter(([, v]) => v !== undefined);
   if (given.length > 1) c.problem(`${given.map(([k]) => k).join(' and ')} are alternatives: give one`);
@@ -160,7 +161,7 @@ export function registerGenerateCommand(program: Command): void {
       if (scenario.source.kind !== 'fixed' && flags.target && (overrides.source as { path?: string } | undefined)?.path) {
         throw new ShadowtwinError('ST_ERR_USAGE', `--target ${flags.target} has a path, but the scenario's source (${scenario.source.kind}) sends its own paths: give the target as ${scenario.target}`);
       }
-      const prepared = await prepareRun(scenario, { primary: list(process.env.SHADOWTWIN_PRIMARY), segment: parseSegment(flags.segment), scenarioFile: flags.scenario });
+      const prepared = await prepareRun(scenario, { primary: splitPrimaryList(process.env.SHADOWTWIN_PRIMARY), segment: parseSegment(flags.segment), scenarioFile: flags.scenario });
       if (prepared.skipped && prepared.skipped.total > 0) {
         const s = prepared.skipped;
         process.stderr.write(`skipped ${s.total} unusable capture lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first at line ${s.examples[0]?.line}\n`);
@@ -187,6 +188,8 @@ export function registerGenerateCommand(program: Command): void {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
       if (tty && !flags.quiet) process.stderr.write('\n');
+      const rejected = Object.entries(prepared.run.rejected);
+      if (rejected.length) process.stderr.write(`not sent: ${rejected.reduce((a, [, n]) => a + (n ?? 0), 0)} requests whose head would be unsafe on the wire (${rejected.map(([k, n]) => `${k}: ${n}`).join(', ')})\n`);
       if (flags.out) writeOutput('--out', flags.out, JSON.stringify(report, null, 2) + '\n');
       if (flags.html) writeOutput('--html', flags.html, renderHtmlReport(report));
       process.stdout.write(renderSummary(report));

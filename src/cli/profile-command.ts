@@ -7,6 +7,11 @@ import { textTable } from '../common/text-table.js';
 import { alignRoutes, buildModel, DIFF_CHECKS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
+import { FlagCheck } from './flag-check.js';
+import { writeNdjson } from './write-ndjson.js';
+
+/** Most requests `profile sample` draws at once (about 300 MB of heap at a million). */
+const MAX_SAMPLE = 1_000_000;
 
 const readModel = readRequestModel;
 
@@ -105,13 +110,17 @@ export function registerProfileCommand(program: Command): void {
     .command('sample')
     .description('N synthetic requests from a model, as NDJSON (what the generator synthesises)')
     .argument('<model>')
-    .option('-n <n>', 'how many', '10')
+    .option('-n <n>', `how many (1 to ${MAX_SAMPLE.toLocaleString('en')})`, '10')
     .option('--seed <n>', 'seed', '1')
     .action((file: string, f: { n: string; seed: string }) => runCommand(async () => {
-      const out = new ModelSampler(readModel(file), Number(f.seed)).sample(Number(f.n));
-      let text = '';
-      for (const r of out) text += JSON.stringify(r) + '\n';
-      process.stdout.write(text);
+      const c = new FlagCheck();
+      // The sample is sorted by time, so it is drawn whole before the first line: -n is capped to bound memory.
+      const n = c.number('-n', f.n, { min: 1, max: MAX_SAMPLE, integer: true });
+      const seed = c.number('--seed', f.seed, { integer: true });
+      c.done();
+      const out = new ModelSampler(readModel(file), seed!).sample(n!);
+      // Written in batches with back-pressure; a closed pipe (| head) ends it quietly.
+      await writeNdjson(process.stdout, out);
     }));
 }
 

@@ -166,7 +166,7 @@ export const ERROR_CODES = {
   },
   ST_ERR_REPORT_MERGE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
-    summary: 'Run reports could not be merged (not shadowtwin reports, or from different scenarios); merge segments of one run.',
+    summary: 'Run reports could not be merged (not shadowtwin reports, the same run twice, or runs of different scenarios); merge the segments of one run, each once.',
   },
   ST_ERR_OUTPUT_UNWRITABLE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { decimalAt } from './decimal-at.js';
+import { requestProblem, UnsafeRequestError } from './request-validity.js';
 
 export interface Http1Response {
   status: number;
@@ -24,9 +25,13 @@ function framing(lowerName: string): boolean {
  * `[name, value, …]` list as the sidecar forwards them). A `host` header in
  * the list wins over `host` (as with undici); framing headers are replaced
  * by a Content-Length for the body. The generator renders once per request
- * spec and reuses the bytes.
+ * spec and reuses the bytes. A method, path or header that would split the
+ * head (CR/LF, a space in the path, …) throws `UnsafeRequestError`: nothing
+ * is rendered that could smuggle a header or a second request.
  */
 export function renderRequest(method: string, path: string, host: string, headers: Record<string, string> | readonly string[], body: Buffer | null): Buffer {
+  const problem = requestProblem(method, path, headers);
+  if (problem) throw new UnsafeRequestError(problem);
   let lines = '';
   let hostLine = `host: ${host}\r\n`;
   const add = (k: string, v: string): void => {

@@ -21,6 +21,7 @@ export * from './config/load-sidecar-config.js';
 export * from './route-stats.js';
 export * from './random.js';
 export * from './decimal-at.js';
+export * from './request-validity.js';
 export * from './http1-connection.js';
 export * from './http1-pool.js';
 export * from './loopback-sink.js';

@@ -1,11 +1,13 @@
-import { decodeHistogram, findSameEndpoint, loadCapture, loadConfig, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord, type SkipReport } from '../common/index.js';
+import { decodeHistogram, findSameEndpoint, loadConfig, readCapture, requestProblem, SkipReport, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord } from '../common/index.js';
 import { EXECUTORS, peakRate } from './load/executors.js';
 import { LoadRun } from './load-run.js';
+import { primaryOrigin } from './primary-hosts.js';
 import { buildReport, type RunReport } from './run-report.js';
 import { scenarioChecks, scenarioSchema, type Scenario } from './scenario.js';
 import { captureMixSource, fixedSource, replaySource, type RequestSource } from './sources/request-source.js';
 import { modelSource, SessionArrivals, type SessionAssigner } from './sources/model-source.js';
 import { SessionInterleave } from './sources/session-interleave.js';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readRequestModel, type RequestModel } from '../profiler/index.js';
 import type { Threshold } from './thresholds.js';
@@ -41,7 +43,8 @@ export interface PrepareOptions {
  */
 export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}): Promise<PreparedRun> {
   const target = scenario.target;
-  const forbidden = [...scenario.primary, ...(opts.primary ?? []).filter((p) => URL.canParse(p))];
+  // Every entry must parse: a primary that cannot be identified stops the run (fail closed), it is never skipped.
+  const forbidden = [...scenario.primary, ...(opts.primary ?? []).map((p) => primaryOrigin(p))];
   // Resolved addresses, not strings: localhost, 127.0.0.1, [::ffff:127.0.0.1] and 0.0.0.0 are one host.
   const same = await findSameEndpoint([target], forbidden);
   if (same) {
@@ -55,7 +58,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     model = readRequestModel(scenario.source.file!);
     if (model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} is a request model with no routes (build one from traffic with shadowtwin profile build)`);
   } else if (scenario.source.kind !== 'fixed') {
-    const loaded = await loadCapture(scenario.source.file!);
+    const loaded = await loadSendableCapture(scenario.source.file!);
     records = loaded.records;
     skipped = loaded.skips;
     if (records.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no request records to ${scenario.source.kind === 'replay' ? 'replay' : 'sample'}`);
@@ -118,6 +121,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     random,
     segment: opts.segment,
   });
+  const scenarioId = scenarioIdentity(scenario);
   const thresholds: Threshold[] = scenario.thresholds.map((t) => (typeof t === 'string' ? { expr: t } : t));
   return {
     run,
@@ -132,12 +136,54 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
       return buildReport(rec, {
         tool: 'shadowtwin', version: VERSION, target, executor: scenario.load.executor, source: scenario.source.kind,
         ...(opts.scenarioFile ? { scenario: opts.scenarioFile } : {}), seed: scenario.seed, start: start.toISOString(),
+        runId: randomUUID(), scenarioId,
         durationMs: interrupted ? Math.max(1, elapsed) : durationMs,
         ...(opts.segment ? { segment: opts.segment } : {}),
         ...(interrupted ? { interrupted: true as const } : {}),
       }, thresholds);
     },
   };
+}
+
+/**
+ * A capture's records, sorted by time, without those that cannot be sent
+ * safely: a method that is not a token, a path with CR/LF, a space or a
+ * control character, a header that would split the head. Those are skipped
+ * and counted (bad_method, bad_target, bad_header) with their line, never
+ * replayed: a capture line is not trusted to be a well-formed request.
+ */
+async function loadSendableCapture(file: string): Promise<{ records: RequestRecord[]; skips: SkipReport }> {
+  const skips = new SkipReport();
+  const records: RequestRecord[] = [];
+  const at = { line: 0, text: '' };
+  for await (const r of readCapture(file, skips, at)) {
+    const query = r.queryKeys?.length ? '?' : '';
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    if (r.contentType !== undefined) headers['content-type'] = String(r.contentType);
+    const problem = typeof r.method !== 'string' || typeof r.path !== 'string' ? 'bad_target' : requestProblem(r.method, r.path + query, headers);
+    if (problem) { skips.skip(at.line, problem, at.text); continue; }
+    records.push(r);
+  }
+  records.sort((a, b) => a.ts - b.ts);
+  return { records, skips };
+}
+
+/**
+ * The scenario as run, hashed (16 hex): what `report merge` compares, so the
+ * segments of one distributed run (same scenario, each with its own
+ * --segment, which is not part of it) merge and reports of other scenarios
+ * do not. The primary list (environment-dependent) is left out.
+ */
+function scenarioIdentity(scenario: Scenario): string {
+  const { primary: _primary, ...rest } = scenario;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 16);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** How long a capture lasts played at `speed` (ms), so its last record is sent. */

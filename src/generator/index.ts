@@ -16,3 +16,4 @@ export { SessionInterleave } from './sources/session-interleave.js';
 export { TrafficTraits, clientValue, type TraitOptions } from './sources/traffic-traits.js';
 export { startGeneratorMetrics, generatorMetricsText, GENERATOR_METRIC, type MetricsServer } from './metrics-server.js';
 export { rawRequest, invalidHeaderHead, type RawResult } from './raw-request.js';
+export { splitPrimaryList, primaryOrigin } from './primary-hosts.js';

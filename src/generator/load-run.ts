@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
-import { Http1Pool, LOAD_HEADER, renderRequest, seededRandom, summarizeMs, type Random } from '../common/index.js';
+import { Http1Pool, LOAD_HEADER, renderRequest, requestProblem, seededRandom, summarizeMs, type Random, type RequestProblem } from '../common/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import { invalidHeaderHead, rawRequest } from './raw-request.js';
 import { warmUp } from './warm-up.js';
@@ -262,7 +262,11 @@ export class LoadRun extends EventEmitter {
       const now = this.elapsedMs;
       this.recorder.arrival(now, 0);
       const next = (): void => loop(vu, i + 1);
-      if (this.h1Pool) this.sendH1(this.opts.source.next(vu + i * vus, now), now, next);
+      if (this.h1Pool) {
+        const spec = this.opts.source.next(vu + i * vus, now);
+        if (this.unsafe(spec)) setImmediate(next);
+        else this.sendH1(spec, now, next);
+      }
       else this.start(vu + i * vus, now, next);
     };
     for (let vu = 0; vu < vus; vu++) loop(vu, 0);
@@ -270,8 +274,28 @@ export class LoadRun extends EventEmitter {
 
   // ---- dispatch ----
 
+  /** Requests not sent because their head would be unsafe on the wire (by reason: bad_method, bad_target, bad_header). */
+  readonly rejected: Partial<Record<RequestProblem, number>> = {};
+
+  /**
+   * The last check before a request reaches either client (raw HTTP/1.1 or
+   * undici): a method, path or header that would split the request head is
+   * never sent, whatever source produced it; it is counted in `rejected`.
+   */
+  private unsafe(spec: RequestSpec): boolean {
+    const problem = requestProblem(spec.method, spec.path, this.headersFor(spec));
+    if (problem === undefined) return false;
+    this.rejected[problem] = (this.rejected[problem] ?? 0) + 1;
+    return true;
+  }
+
   private start(index: number, intendedMs: number, after?: () => void): void {
     const spec = this.opts.source.next(index, intendedMs);
+    if (this.unsafe(spec)) {
+      // Deferred: a closed loop drawing only unsafe requests must not recurse synchronously.
+      if (after) setImmediate(after); else this.maybeFinish();
+      return;
+    }
     const fault = this.opts.faults?.length ? pickFault(this.opts.faults, spec.route, this.opts.random) : undefined;
     if (fault) this.recorder.injected(fault.kind);
     const copies = fault?.kind === 'duplicate' ? Math.max(1, fault.copies ?? 2) : 1;

@@ -74,7 +74,7 @@ export async function startGeneratorMetrics(run: LoadRun, addr: string, token?: 
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new ShadowtwinError('ST_ERR_USAGE', `--metrics ${addr}: cannot listen (${err.code ?? err.message})`, { cause: err })));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `--metrics ${addr}: cannot listen (${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ': the port is in use' : err.code === 'EADDRNOTAVAIL' ? ': the address is not on this host' : err.code === 'EACCES' ? ': no permission for that port' : ''}); choose a free port on a local address`, { cause: err })));
     server.listen(hp.port, hp.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

@@ -49,6 +49,12 @@ export interface RunReport {
     durationMs: number;
     segment?: { index: number; count: number };
     segments?: number;
+    /** Random per `generate` process: the same report given twice to `report merge` is refused. */
+    runId?: string;
+    /** A merged report: the runIds it was merged from (so merging it with one of its parts is refused too). */
+    runIds?: string[];
+    /** Hash of the scenario as run (target, load, source, seed, …; not the segment): segments of one run share it, other runs do not. */
+    scenarioId?: string;
     /** Present when the run was stopped before its end (Ctrl-C, SIGTERM, `run.stop()`): the report covers `durationMs` only. */
     interrupted?: true;
   };
@@ -185,6 +191,8 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
   for (const [i, r] of reports.entries()) {
     if (r?.kind !== 'shadowtwin.run-report' || r.version !== RUN_REPORT_VERSION) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', `input ${i + 1} is not a shadowtwin run report (version ${RUN_REPORT_VERSION})`);
   }
+  const identityProblem = runIdentityProblem(reports, names);
+  if (identityProblem) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', identityProblem);
   const segmentProblem = segmentsProblem(reports, names);
   if (segmentProblem) throw new ShadowtwinError('ST_ERR_REPORT_MERGE', segmentProblem);
   const first = reports[0]!;
@@ -226,6 +234,7 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
     pass: true,
     meta: {
       ...first.meta, durationMs: Math.max(...reports.map((r) => r.meta.durationMs)), segment: undefined, segments: reports.length,
+      runId: undefined, runIds: reports.flatMap(runIdsOf),
       ...(reports.some((r) => r.meta.interrupted) ? { interrupted: true as const } : {}),
     },
   });
@@ -237,6 +246,38 @@ export function mergeReports(reports: readonly RunReport[], thresholds?: readonl
  * and look like a complete run. Missing segments are allowed (an agent
  * failed) and said by `missingSegments`.
  */
+/** The runs a report covers: its runIds, else (reports from before runId) its start time, target and segment. */
+function runIdsOf(r: RunReport): string[] {
+  if (r.meta.runIds?.length) return r.meta.runIds;
+  if (r.meta.runId) return [r.meta.runId];
+  return [`${r.meta.start}|${r.meta.target}|${r.meta.segment ? `${r.meta.segment.index}/${r.meta.segment.count}` : 'whole'}`];
+}
+
+/**
+ * The same run twice (the same file given twice, or a merged report with one
+ * of its parts) would count its requests twice; reports of different
+ * scenarios (other target, load, source or seed) are not shares of one run.
+ */
+function runIdentityProblem(reports: readonly RunReport[], names: readonly string[]): string | undefined {
+  const seen = new Map<string, string>();
+  for (const [i, r] of reports.entries()) {
+    for (const id of runIdsOf(r)) {
+      const other = seen.get(id);
+      if (other !== undefined) return `${other} and ${names[i]} contain the same run (${id.includes('|') ? `started ${r.meta.start}` : `runId ${id}`}): merging it twice counts its requests twice; give each run once`;
+      seen.set(id, names[i]!);
+    }
+  }
+  // Reports from before scenarioId are compared by what their meta says of the scenario.
+  const all = reports.every((r) => r.meta.scenarioId);
+  const scenarioOf = (r: RunReport): string => (all ? `scenario ${r.meta.scenarioId}` : `target ${r.meta.target}, executor ${r.meta.executor}, source ${r.meta.source}, seed ${r.meta.seed}`);
+  const first = scenarioOf(reports[0]!);
+  for (const [i, r] of reports.entries()) {
+    const mine = scenarioOf(r);
+    if (mine !== first) return `${names[0]} and ${names[i]} are runs of different scenarios (${first} vs ${mine}: other target, load, source, seed or options): merge the segments or repeats of one scenario`;
+  }
+  return undefined;
+}
+
 function segmentsProblem(reports: readonly RunReport[], names: readonly string[]): string | undefined {
   const seen = new Map<string, string>();
   let count: number | undefined;

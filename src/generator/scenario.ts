@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, httpOrigin, percent, type ConfigIssue } from '../common/index.js';
+import { durationMs, httpOrigin, isHeaderValue, isRequestTarget, isToken, percent, type ConfigIssue } from '../common/index.js';
 import { FAULT_LIMITS, GENERATOR_FAULT_KINDS } from './faults.js';
 import { parseThreshold } from './thresholds.js';
 
@@ -23,12 +23,17 @@ const loadSchema = z.strictObject({
 
 const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name');
 
+// What goes on the request line and into headers: nothing that could split the request head (CR/LF, spaces in a path).
+const method = z.string().refine(isToken, 'must be an HTTP method (a token: letters, digits, !#$%&\'*+-.^_`|~), e.g. GET');
+const headerValue = z.string().refine(isHeaderValue, 'must not contain CR, LF or NUL');
+const headerMap = z.record(headerName, headerValue);
+
 const sourceSchema = z.strictObject({
   kind: z.enum(['fixed', 'replay', 'capture-mix', 'model'], { error: 'must be fixed, replay, capture-mix or model' }).prefault('fixed'),
-  method: z.string().optional(),
-  path: z.string().startsWith('/', 'paths start with /').optional(),
+  method: method.optional(),
+  path: z.string().startsWith('/', 'paths start with /').refine(isRequestTarget, 'must not contain spaces or control characters (percent-encode them, e.g. %20)').optional(),
   body: z.string().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: headerMap.optional(),
   /** Capture file (NDJSON, gzip ok) for replay and capture-mix; model JSON for model. */
   file: z.string().optional(),
   // What-ifs on the identity of model-synthesised traffic (docs/generator.md, "Synthesis fidelity").
@@ -60,7 +65,7 @@ export const scenarioSchema = z.strictObject({
     routes: z.record(z.string(), z.number().nonnegative()).optional(),
   })).prefault([]),
   source: sourceSchema.prefault({}),
-  headers: z.record(z.string(), z.string()).prefault({}),
+  headers: headerMap.prefault({}),
   faults: z.array(z.strictObject({
     kind: z.enum(GENERATOR_FAULT_KINDS, { error: `must be one of ${GENERATOR_FAULT_KINDS.join(', ')}` }),
     percent,

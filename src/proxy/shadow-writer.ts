@@ -128,7 +128,10 @@ export class ShadowWriter {
       this.drainQueue();
     };
     if (this.h1) {
-      this.h1.send(renderRequest(req.method, req.path, this.host, req.headers, req.body), req.method === 'HEAD', (err, status, bytes) => done(err, err ? 0 : status, bytes));
+      let bytes: Buffer;
+      // A head that would split (CR/LF in a header value, …) is refused by renderRequest: counted as failed, never sent.
+      try { bytes = renderRequest(req.method, req.path, this.host, req.headers, req.body); } catch (err) { done(err as NodeJS.ErrnoException, 0, 0); return; }
+      this.h1.send(bytes, req.method === 'HEAD', (err, status, n) => done(err, err ? 0 : status, n));
       return;
     }
     let status = 0;

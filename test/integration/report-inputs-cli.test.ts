@@ -31,7 +31,13 @@ describe('report merge and compare refuse inputs that would give a wrong answer 
   it('report merge: the same segment twice is refused (it would look like a complete run); distinct segments merge; a missing one is warned about', async () => {
     const dup = runCli(['report', 'merge', seg0, seg0]);
     expect(await dup.exit).toBe(2);
-    expect(dup.stderr()).toContain(`ST_ERR_REPORT_MERGE: ${seg0} and ${seg0} are both segment 0/2`);
+    // The same file twice is the same run; another agent's run of segment 0 is the same segment twice.
+    expect(dup.stderr()).toContain(`ST_ERR_REPORT_MERGE: ${seg0} and ${seg0} contain the same run`);
+    const again = JSON.parse(readFileSync(seg0, 'utf8'));
+    const seg0b = file('seg0b.json', { ...again, meta: { ...again.meta, runId: 'another-agent' } });
+    const twice = runCli(['report', 'merge', seg0, seg0b]);
+    expect(await twice.exit).toBe(2);
+    expect(twice.stderr()).toContain(`ST_ERR_REPORT_MERGE: ${seg0} and ${seg0b} are both segment 0/2`);
     const mixed = runCli(['report', 'merge', seg0, whole]);
     expect(await mixed.exit).toBe(2);
     expect(mixed.stderr()).toContain('some reports are segments');

@@ -1,4 +1,4 @@
-import { RouteNormalizer, seededRandom, type Random } from '../../common/index.js';
+import { encodeRequestTarget, RouteNormalizer, seededRandom, type Random } from '../../common/index.js';
 import { ModelSampler, QuantileTable, SESSION_EXIT, type RequestModel } from '../../profiler/index.js';
 import type { RequestSource, RequestSpec } from './request-source.js';
 import { TrafficTraits, type TraitOptions } from './traffic-traits.js';
@@ -49,7 +49,8 @@ export function modelSource(model: RequestModel, seed: number, opts: ModelSource
     const h = headers ?? traits.requestHeaders(s.method, s.route);
     const withBody = s.reqBytes > 0 && s.method !== 'GET' && s.method !== 'HEAD';
     return {
-      method: s.method, path: traits.target(s.method, s.route, s.path), route: s.route,
+      // A path learnt from a hostile log (CR/LF, spaces) goes out percent-encoded: inert text, never a header line.
+      method: s.method, path: encodeRequestTarget(traits.target(s.method, s.route, s.path)), route: s.route,
       headers: withBody ? { ...h, 'content-type': h['content-type'] ?? traits.contentType(s.method, s.route) } : h,
       body: withBody ? bodyOf(s.reqBytes) : null,
     };
