@@ -9,6 +9,7 @@ export interface SidecarFlags {
   listen?: string;
   primary?: string;
   secondary?: string;
+  role?: string;
   mirror?: string;
   capture?: string;
   captureMode?: string;
@@ -29,6 +30,7 @@ export function flagsToConfig(f: SidecarFlags, check: FlagCheck = new FlagCheck(
     listen: f.listen,
     primary: list(f.primary),
     secondary: f.secondary,
+    role: f.role,
     mirror: { fraction },
     capture: { file: f.capture, mode: f.captureMode },
     admin: { listen: f.admin, token: f.adminToken },
@@ -67,6 +69,7 @@ export function registerSidecarCommand(program: Command): void {
     .option('--listen <host:port>', 'data port (default 0.0.0.0:15001)')
     .option('--primary <urls>', 'primary host URL(s), comma-separated: the membership set')
     .option('--secondary <url>', 'mirror target (never a primary host)')
+    .option('--role <role>', 'primary (default: shadow copies and generated load are refused, never forwarded) or secondary (this sidecar fronts the candidate and forwards them)')
     .option('--mirror <fraction>', 'share of eligible requests to mirror, 0..1 (default 0)')
     .option('--capture <file>', 'write request records to this NDJSON file (rotated by size)')
     .option('--capture-mode <mode>', 'meta (default) or full (redacted headers and capped bodies)')
@@ -82,7 +85,7 @@ export function registerSidecarCommand(program: Command): void {
       } catch (err) {
         // A problem with a value the user typed as a flag names the flag, not the config key.
         throw withFlagNames(err, {
-          listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary',
+          listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary', role: flags.role && '--role',
           'mirror.fraction': flags.mirror && '--mirror', 'capture.file': flags.capture && '--capture', 'capture.mode': flags.captureMode && '--capture-mode',
           'admin.listen': flags.admin && '--admin', 'admin.token': flags.adminToken && '--admin-token', logLevel: flags.logLevel && '--log-level',
         }, check.problems);

@@ -34,6 +34,8 @@ export interface ProxyContext {
   /** upstream.bodyTimeout (idle time between response chunks, not counting our own pauses), to the millisecond. */
   bodyDeadlines: DeadlineList | undefined;
   log: Logger;
+  /** Refuse shadowtwin-tagged traffic (role primary); a secondary's sidecar forwards it. */
+  refuseTagged: boolean;
   draining: boolean;
   /** Exchanges in flight, so a drain timeout can answer and record each one it cuts. */
   live: Set<Exchange>;
@@ -152,10 +154,10 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
 
     const h = this.req.headers;
-    if (h[SHADOW_HEADER] !== undefined || h[LOAD_HEADER] !== undefined) {
+    if (this.ctx.refuseTagged && (h[SHADOW_HEADER] !== undefined || h[LOAD_HEADER] !== undefined)) {
       // Our own shadow copy or generated load aimed at a sidecar: forwarding would hit the primary again.
       this.ctx.metrics.clientErrors.labels('loop').inc();
-      this.reject('ST_ERR_SAFETY_LOOP_DETECTED', `this request carries ${h[SHADOW_HEADER] !== undefined ? `${SHADOW_HEADER} (a shadow copy)` : `${LOAD_HEADER} (generated load)`} and reached a sidecar's data port; it was not forwarded to the primary: point --secondary or the generator's target at the candidate service, not at a sidecar`);
+      this.reject('ST_ERR_SAFETY_LOOP_DETECTED', `this request carries ${h[SHADOW_HEADER] !== undefined ? `${SHADOW_HEADER} (a shadow copy)` : `${LOAD_HEADER} (generated load)`} and reached a sidecar's data port; it was not forwarded to the primary: point --secondary or the generator's target at the candidate service (or its sidecar, started with --role secondary), not at a primary's sidecar`);
       return;
     }
     const host = h.host;

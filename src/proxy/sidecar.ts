@@ -153,6 +153,7 @@ export class Sidecar extends EventEmitter {
       responseDeadlines: up.responseTimeout > 0 ? new DeadlineList(up.responseTimeout) : undefined,
       bodyDeadlines: up.bodyTimeout > 0 ? new DeadlineList(up.bodyTimeout) : undefined,
       log: this.log,
+      refuseTagged: config.role === 'primary',
       draining: false,
       live: new Set(),
       onIdle: undefined,
@@ -176,7 +177,7 @@ export class Sidecar extends EventEmitter {
     }, (req, res) => new Exchange(this.ctx, req, res).start());
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
     this.server.on('connect', (_req: unknown, socket: Socket) => this.onConnectMethod(socket));
-    this.upgrades = createUpgradeHandler(this.upstreams, this.log, () => metrics.clientErrors.labels('loop').inc());
+    this.upgrades = createUpgradeHandler(this.upstreams, this.log, config.role === 'primary' ? () => metrics.clientErrors.labels('loop').inc() : undefined);
     this.server.on('upgrade', this.upgrades.handler);
 
     this.admin = createAdminServer({

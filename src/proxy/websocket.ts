@@ -10,7 +10,8 @@ import type { UpstreamSet } from './upstream-set.js';
  * the 101 handshake and pipes both sockets, which the undici hot path does
  * not do. Upgrades are not captured as request records (no response end).
  */
-export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger, onLoop: () => void = () => undefined) {
+/** `onLoop`: refuse shadowtwin-tagged upgrades and count each (a primary's sidecar); absent, they are forwarded (a secondary's). */
+export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger, onLoop?: () => void) {
   // Loaded on the first upgrade: most sidecars never see one, and it costs memory.
   let proxy: HttpProxy | undefined;
   const getProxy = (): HttpProxy => {
@@ -28,7 +29,7 @@ export function createUpgradeHandler(upstreams: UpstreamSet, log: Logger, onLoop
   const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    if (req.headers[SHADOW_HEADER] !== undefined || req.headers[LOAD_HEADER] !== undefined) {
+    if (onLoop && (req.headers[SHADOW_HEADER] !== undefined || req.headers[LOAD_HEADER] !== undefined)) {
       // The loop guard of the request path (see Exchange): tagged traffic never reaches the primary.
       onLoop();
       socket.on('error', () => undefined);

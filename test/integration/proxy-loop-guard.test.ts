@@ -51,6 +51,21 @@ describe('the sidecar never forwards its own traffic to the primary', () => {
     expect(await (await request(`${sc.addresses.proxy}/a`)).body.text()).toBe('primary');
   });
 
+  it('a sidecar in front of a secondary (role secondary) forwards tagged traffic to its upstream', async () => {
+    const seen: Array<{ load: unknown; shadow: unknown }> = [];
+    const candidate = await server(async (req, res) => { seen.push({ load: req.headers['x-shadowtwin-load'], shadow: req.headers['x-shadowtwin-shadow'] }); await readBody(req); res.end('candidate'); });
+    const sc = await sidecar({ primary: [candidate.url], role: 'secondary' });
+    for (const tag of ['x-shadowtwin-shadow', 'x-shadowtwin-load']) {
+      const res = await request(`${sc.addresses.proxy}/a`, { headers: { [tag]: '1' } });
+      expect(res.statusCode, tag).toBe(200);
+      expect(await res.body.text()).toBe('candidate');
+    }
+    expect(seen).toEqual([{ load: undefined, shadow: '1' }, { load: '1', shadow: undefined }]);
+    const metrics = await (await request(`${sc.addresses.admin}/metrics`)).body.text();
+    expect(metrics).not.toMatch(/shadowtwin_proxy_client_errors_total\{reason="loop"\} [1-9]/);
+    expect(() => parseSidecarConfig({ primary: [candidate.url], role: 'candidate' as never })).toThrow(/role: must be primary or secondary/);
+  });
+
   it('the generator tags every request, so load aimed at a sidecar never reaches its primary', async () => {
     let primaryHits = 0;
     const seen: unknown[] = [];

@@ -43,6 +43,13 @@ export const sidecarConfigSchema = z.strictObject({
   primary: z.array(httpOrigin).min(1, 'give at least one primary URL, e.g. --primary http://127.0.0.1:8080'),
   /** Mirror target; absent disables mirroring. */
   secondary: httpOrigin.optional(),
+  /**
+   * What this sidecar stands in front of. `primary` (default): shadow copies
+   * and generated load (tagged by shadowtwin) are refused with 508, never
+   * forwarded. `secondary`: the candidate's own sidecar, which must take that
+   * traffic (it still never mirrors a shadow copy again).
+   */
+  role: z.enum(['primary', 'secondary'], { error: 'must be primary or secondary' }).prefault('primary'),
   admin: z.strictObject({
     listen: hostPort.prefault('127.0.0.1:15000'),
     /** Required when admin.listen is not loopback. */
