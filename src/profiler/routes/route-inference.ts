@@ -1,5 +1,6 @@
-import { classifySegment, compileTemplate } from '../../common/route-normalizer.js';
+import { classifySegment } from '../../common/route-normalizer.js';
 import { flatCopy } from '../flat-copy.js';
+import { TemplateTable } from './template-table.js';
 
 interface Node {
   children: Map<string, Node>;
@@ -93,27 +94,19 @@ export class RouteInference {
   /** Paths matched by the route table (the rest were inferred). */
   tableHits = 0;
   private readonly maxSiblings: number;
-  private readonly table: ReturnType<typeof compileTemplate>[];
+  private readonly table: TemplateTable;
 
   constructor(opts: RouteInferenceOptions = {}) {
     this.maxSiblings = opts.maxSiblings ?? 40;
-    this.table = (opts.routes ?? []).map(compileTemplate).sort((a, b) => b.statics - a.statics);
-  }
-
-  private tableMatch(segments: string[]): string | undefined {
-    for (const t of this.table) {
-      if (t.segments.length !== segments.length) continue;
-      if (t.segments.every((s, i) => ('param' in s ? segments[i] !== '' : s.literal === segments[i]))) return t.template;
-    }
-    return undefined;
+    this.table = new TemplateTable(opts.routes ?? []);
   }
 
   /** The template for a path (query string ignored), learning from it. */
   observe(target: string): string {
     const q = target.indexOf('?');
     const end = q >= 0 ? q : target.length;
-    if (this.table.length) {
-      const fromTable = this.tableMatch(target.slice(0, end).split('/').slice(1));
+    if (this.table.size) {
+      const fromTable = this.table.match(target.slice(0, end).split('/').slice(1));
       if (fromTable) { this.tableHits++; return fromTable; }
     }
     let node = this.root;
@@ -191,7 +184,7 @@ export class RouteInference {
 
   /** Whether `template` is one of the route table's (those are never generalised). */
   isTableTemplate(template: string): boolean {
-    return this.table.some((t) => t.template === template);
+    return this.table.has(template);
   }
 
   /** Maps a template handed out earlier to its current form (after later collapses). */

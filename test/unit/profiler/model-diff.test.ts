@@ -84,9 +84,9 @@ describe('the model records how sessions were seen and their user agents', () =>
     expect(diffModels(tpl, alignRoutes(m, routeTemplatesOf(tpl))).routeMix.added).toEqual(['GET /about']);
   });
 
-  it('route templates of a model, for --routes-from: static-file groups are left to inference', () => {
+  it('route templates of a model, for --routes-from: every template, file groups and wildcards included', () => {
     const m = model({ sessions: 5, length: () => 2 });
-    m.routes.push({ ...m.routes[0]!, route: '/img/:file.png' });
-    expect(routeTemplatesOf(m).sort()).toEqual(['/', '/items/:id']);
+    m.routes.push({ ...m.routes[0]!, route: '/img/:file.png' }, { ...m.routes[0]!, route: '/blog/*' }, { ...m.routes[0]!, method: 'OPTIONS', route: '*' });
+    expect(routeTemplatesOf(m).sort()).toEqual(['/', '/blog/*', '/img/:file.png', '/items/:id']);
   });
 });
