@@ -126,7 +126,7 @@ export class RouteInference {
         label = kindLabel(kind);
       } else if (last && seg.includes('.') && (staticExt = STATIC.exec(seg))) {
         label = `:file.${staticExt[2]!.toLowerCase()}`;
-      } else if (node.param) {
+      } else if (node.param && seg !== '') {
         // A heavy value kept at the collapse (`/blog` among scanner probes at the root) stays itself.
         label = node.children.has(seg) ? seg : node.paramLabel;
       } else {
@@ -137,7 +137,7 @@ export class RouteInference {
       } else {
         let child = node.children.get(label);
         if (!child) {
-          if (label.charCodeAt(0) !== 58 && this.literalCount(node) >= this.maxSiblings) {
+          if (label !== '' && label.charCodeAt(0) !== 58 && this.literalCount(node) >= this.maxSiblings) {
             this.collapse(node, parent);
             label = node.paramLabel;
             child = node.param!;
@@ -175,7 +175,8 @@ export class RouteInference {
     node.paramLabel = `:${paramNameFor(parent)}`;
     const keep = Math.max(3, node.count / (4 * this.maxSiblings));
     for (const [k, child] of [...node.children]) {
-      if (k.startsWith(':') || child.count >= keep) continue;
+      // An empty segment (`/`, `/a/`) is the directory itself, not one of its values.
+      if (k.startsWith(':') || k === '' || child.count >= keep) continue;
       mergeInto(node.param, child);
       node.children.delete(k);
     }
@@ -195,7 +196,7 @@ export class RouteInference {
     let out = '';
     for (const seg of segments) {
       let label = seg;
-      if (node && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = node.paramLabel;
+      if (node && seg !== '' && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = node.paramLabel;
       out += '/' + label;
       node = node ? (label.startsWith(':') && !node.children.has(label) ? node.param : node.children.get(label)) : undefined;
     }

@@ -7,8 +7,11 @@ import { classifySegment } from '../../common/route-normalizer.js';
  * also a typed one, for a segment of another kind: a route table's `:id`
  * names a value, not its shape); `*` (last) for one or more segments.
  */
-const LITERAL = 4;
-const TYPED = 3;
+const LITERAL = 5;
+/** `:id` for `42`, `:token` for a long opaque segment: inference classifies before it looks at an extension. */
+const TYPED = 4;
+/** `:file.png` for `logo.png`. */
+const FILE = 3;
 const PARAM = 2;
 /** A typed parameter over a segment of another kind (`:id` over `alice`): below an untyped `:user` beside it. */
 const OTHER_TYPE = 1;
@@ -46,7 +49,7 @@ function rank(s: Segment, seg: string): number {
   if (seg === '') return -1;
   if (s.ext !== undefined) {
     // `:file.png` matches `x.png` (and `X.PNG`) only: other files are other templates.
-    return seg.length > s.ext.length && seg.slice(-s.ext.length).toLowerCase() === s.ext ? TYPED : -1;
+    return seg.length > s.ext.length && seg.slice(-s.ext.length).toLowerCase() === s.ext ? FILE : -1;
   }
   if (s.type !== undefined) return seg === `:${s.type}` || (seg.length > 64 ? 'token' : classifySegment(seg)) === s.type ? TYPED : OTHER_TYPE;
   return PARAM;
@@ -57,8 +60,8 @@ function rank(s: Segment, seg: string): number {
  * can contain matches (`:name`, `:file.ext`, a trailing `*`), so a build
  * with `--routes-from` a model reproduces its templates. Of several
  * matches, the most specific wins, segment by segment from the left
- * (literal > typed parameter of the segment's kind > parameter > typed
- * parameter of another kind > `*`);
+ * (literal > typed parameter of the segment's kind > file of its
+ * extension > parameter > typed parameter of another kind > `*`);
  * at a tie, the longer template (a `*` matches fewer than it spans).
  */
 export class TemplateTable {

@@ -95,3 +95,15 @@ describe('request methods and targets (RFC 9110)', () => {
     try { parseGorPayload(gor('GET /a\u0001b HTTP/1.1')); expect.unreachable(); } catch (e) { expect((e as LineError).reason).toBe('bad_target'); }
   });
 });
+
+describe('route inference: empty segments', () => {
+  it('`/` and a trailing `/` are never folded into a collapsed parameter', () => {
+    const ri = new RouteInference({ maxSiblings: 5 });
+    for (let i = 0; i < 5; i++) ri.observe('/gallery/a/');
+    for (let i = 0; i < 20; i++) ri.observe(`/p${'abcdefghijklmnopqrst'[i]}x`);
+    expect(ri.observe('/')).toBe('/');
+    for (let i = 0; i < 20; i++) ri.observe(`/gallery/a/${'abcdefghijklmnopqrst'[i]}y`);
+    expect(ri.observe('/gallery/a/')).toBe('/gallery/a/');
+    expect(ri.remap('/gallery/a/')).toBe('/gallery/a/');
+  });
+});

@@ -5,7 +5,7 @@ import { ModelBuilder, RouteInference, routeTemplatesOf, diffModels, type Observ
 const t0 = Date.UTC(2026, 11, 1);
 
 describe('route table: every template a model holds matches', () => {
-  const ri = new RouteInference({ routes: ['/', '/*', '/:file.xml', '/:file.ico', '/blog/:post', '/blog/feed.xml', '/img/:file.png', '/img/*', '/users/:id', '/users/:user', '/docs/{section}/*', '/x/'] });
+  const ri = new RouteInference({ routes: ['/', '/*', '/:file.xml', '/:file.ico', '/blog/:post', '/blog/feed.xml', '/img/:file.png', '/img/*', '/users/:id', '/users/:user', '/docs/{section}/*', '/x/', '/pics/:file.png', '/pics/:token'] });
   it.each([
     ['/', '/'],
     ['/sitemap.xml', '/:file.xml'],
@@ -22,6 +22,8 @@ describe('route table: every template a model holds matches', () => {
     ['/users/alice', '/users/:user'],
     ['/docs/guide/intro/setup', '/docs/:section/*'],
     ['/x/', '/x/'],
+    ['/pics/cat.png', '/pics/:file.png'],
+    ['/pics/IMG20240101abcdefghijk.png', '/pics/:token'],
   ])('%s → %s', (path, template) => {
     expect(ri.observe(path)).toBe(template);
   });
