@@ -4,7 +4,7 @@ import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
 import { textTable } from '../common/text-table.js';
-import { alignRoutes, buildModel, DIFF_CHECKS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { alignRoutes, buildModel, DIFF_ALPHA, DIFF_CHECKS, DIFF_MIN_REQUESTS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 import { FlagCheck } from './flag-check.js';
@@ -91,10 +91,11 @@ export function registerProfileCommand(program: Command): void {
           d.sessions ? `session length KS ${d.sessions.lengthKs} (mean ${d.sessions.meanBefore ?? '—'} → ${d.sessions.meanAfter ?? '—'}, sessions ${d.sessions.countBefore} → ${d.sessions.countAfter})` : 'sessions: neither model has them',
           ''];
         lines.push(...textTable([
-          { header: 'route', max: 50, cut: 'middle' }, { header: 'method', max: 10 }, { header: 'weight old → new', align: 'right' },
+          { header: 'route', max: 50, cut: 'middle' }, { header: 'method', max: 10 }, { header: 'weight old → new', align: 'right' }, { header: 'requests old → new', align: 'right' },
           { header: 'resBytes KS', align: 'right' }, { header: 'latency KS', align: 'right' }, { header: 'status JS', align: 'right' },
-        ], d.routes.slice(0, 25).map((r) => [r.route, r.method, `${(r.weightBefore * 100).toFixed(2)}% → ${(r.weightAfter * 100).toFixed(2)}%`, String(r.resBytesKs), String(r.latencyKs ?? '—'), String(r.statusJsd)])));
-        lines.push('');
+        ], d.routes.slice(0, 25).map((r) => [r.route, r.method, `${(r.weightBefore * 100).toFixed(2)}% → ${(r.weightAfter * 100).toFixed(2)}%`, `${r.requestsBefore} → ${r.requestsAfter}`,
+          `${r.resBytesKs}${r.counted.sizes ? ' *' : ''}`, r.latencyKs === undefined ? '—' : `${r.latencyKs}${r.counted.latency ? ' *' : ''}`, `${r.statusJsd}${r.counted.status ? ' *' : ''}`])));
+        lines.push(`* counts towards its check: ≥ ${DIFF_MIN_REQUESTS} requests on both sides and significant at α = ${DIFF_ALPHA} (other differences are within sampling noise)`, '');
         lines.push(...textTable([{ header: 'check' }, { header: 'divergence', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'verdict' }],
           verdicts.map((v) => [v.check, String(v.divergence ?? '—'), String(v.limit), v.pass ? 'ok' : 'DRIFT'])));
         const checked = Math.max(0, ...verdicts.map((v) => v.divergence ?? 0));

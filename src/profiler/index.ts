@@ -18,5 +18,5 @@ export { parseNginxJsonLine, DEFAULT_NGINX_JSON_FIELDS, type NginxJsonFieldMap }
 export { parseGorPayload, readGorPayloads, GOR_SEPARATOR } from './ingest/gor.js';
 export { LineError, type Observation } from './ingest/observation.js';
 export { summarizeModel, renderModel, routeReport, sizeQuantiles, sparkline } from './model/model-summary.js';
-export { diffModels, jensenShannon, ksFromHistograms, divergenceOf, DIFF_CHECKS, type ModelDiff, type DiffCheck } from './model/model-diff.js';
+export { diffModels, jensenShannon, ksFromHistograms, ksCritical, statusDiffers, divergenceOf, DIFF_ALPHA, DIFF_CHECKS, DIFF_MIN_REQUESTS, type ModelDiff, type DiffCheck } from './model/model-diff.js';
 export { queryRange, type PromSeries, type QueryRangeOptions } from './ingest/prometheus.js';

@@ -1,6 +1,7 @@
 import { decimalAt } from '../../common/decimal-at.js';
 import { flatCopy } from '../flat-copy.js';
 import { LineError, type Observation } from './observation.js';
+import { isMethodToken, originTarget } from './request-target.js';
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
@@ -87,21 +88,13 @@ function unescape(raw: string): string {
   return raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw;
 }
 
-function isMethod(line: string, from: number, to: number): boolean {
-  if (to - from < 3 || to - from > 10) return false;
-  for (let k = from; k < to; k++) {
-    const c = line.charCodeAt(k);
-    if (c < 65 || c > 90) return false;
-  }
-  return true;
-}
-
 /**
  * Common and Combined Log Format (Apache and nginx defaults):
  * `host ident user [time] "request" status bytes ["referer" "user-agent"]`.
  * Hand-rolled over char codes rather than one big regex or split(): it is
  * the hot loop of multi-GB imports (about 1 µs a line). IPv6 hosts, `-`
- * sizes, escaped quotes and time zones are handled; anything else throws a
+ * sizes, escaped quotes and time zones are handled, and any RFC 9110
+ * method and target form (see `originTarget`); anything else throws a
  * LineError with a reason.
  */
 export function parseAccessLogLine(line: string): Observation {
@@ -116,14 +109,14 @@ export function parseAccessLogLine(line: string): Observation {
   const q1 = closingQuote(line, q0);
   // Request line: METHOD SP target [SP protocol]
   const m1 = line.indexOf(' ', q0 + 1);
-  if (m1 < 0 || m1 > q1 || !isMethod(line, q0 + 1, m1)) throw new LineError('bad_request_line');
+  if (m1 < 0 || m1 > q1 || !isMethodToken(line, q0 + 1, m1)) throw new LineError('bad_request_line');
   // The protocol is short: a backward char scan (lastIndexOf with a position was ~10% of the parser).
   let t1 = q1 - 1;
   while (t1 > m1 && line.charCodeAt(t1) !== 32) t1--;
-  if (t1 <= m1) t1 = q1;
-  if (line.charCodeAt(m1 + 1) !== 47) throw new LineError('bad_request_line');
-  const rawTarget = line.slice(m1 + 1, t1);
-  const target = unescape(rawTarget);
+  // No protocol (HTTP/0.9), or what follows the last space is not one: the rest is all target (and a space in it is `bad_target`).
+  if (t1 <= m1 || !sameAt(line, t1 + 1, 'HTTP/')) t1 = q1;
+  // Origin-form (`/path`), absolute-form (proxies), `*`; a control character or space throws `bad_target`.
+  const target = originTarget(unescape(line.slice(m1 + 1, t1)));
   const i = q1 + 2;
   let sp = line.indexOf(' ', i);
   const status = decimalAt(line, i, sp < 0 ? line.length : sp);

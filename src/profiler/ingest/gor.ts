@@ -2,6 +2,7 @@ import { readChunks, type InputCutOff } from '../../common/capture-reader.js';
 import { StringDecoder } from 'node:string_decoder';
 import { ShadowtwinError } from '../../common/errors.js';
 import { LineError, type Observation } from './observation.js';
+import { isMethodToken, originTarget } from './request-target.js';
 
 /** GoReplay's payload separator. */
 export const GOR_SEPARATOR = '\n\uD83D\uDC35\uD83D\uDE48\uD83D\uDE49\n';
@@ -26,8 +27,9 @@ export function parseGorPayload(payload: string): Observation | undefined {
   const head = headEnd >= 0 ? msg.slice(0, headEnd) : msg;
   const body = headEnd >= 0 ? msg.slice(headEnd + (msg.startsWith('\r\n', headEnd) ? 4 : 2)) : '';
   const lines = head.split(/\r?\n/);
-  const [method, target] = lines[0]!.split(' ');
-  if (!method || !/^[A-Z]{3,10}$/.test(method) || !target?.startsWith('/')) throw new LineError('bad_request_line');
+  const [method, rawTarget] = lines[0]!.split(' ');
+  if (!method || !isMethodToken(method) || !rawTarget) throw new LineError('bad_request_line');
+  const target = originTarget(rawTarget);
   const obs: Observation = { ts: Math.round(tsNs / 1e6), method, target, status: 0, resBytes: 0, reqBytes: Buffer.byteLength(body, 'latin1') };
   for (const l of lines.slice(1)) {
     const c = l.indexOf(':');

@@ -1,4 +1,5 @@
 import { LineError, type Observation } from './observation.js';
+import { isMethodToken, originTarget } from './request-target.js';
 
 /** Which JSON keys hold which field (nginx `log_format ... escape=json`). */
 export interface NginxJsonFieldMap {
@@ -47,7 +48,10 @@ export function parseNginxJsonLine(line: string, fields: NginxJsonFieldMap = DEF
     method ??= parts[0];
     uri ??= parts[1];
   }
-  if (typeof method !== 'string' || typeof uri !== 'string' || !uri.startsWith('/')) throw new LineError('missing_fields');
+  if (typeof method !== 'string' || typeof uri !== 'string' || uri === '') throw new LineError('missing_fields');
+  if (!isMethodToken(method)) throw new LineError('bad_method');
+  // JSON escapes let a CR, LF or NUL through (`"/r\r\nX-Smuggled: 1"`): `bad_target`, never a model path.
+  const target = originTarget(uri);
   const status = Number(o[fields.status]);
   if (!Number.isInteger(status) || status < 100 || status > 599) throw new LineError('bad_status');
   const num = (k?: string): number | undefined => {
@@ -55,7 +59,7 @@ export function parseNginxJsonLine(line: string, fields: NginxJsonFieldMap = DEF
     const n = Number(o[k]);
     return Number.isFinite(n) ? n : undefined;
   };
-  const obs: Observation = { ts: timeOf(o[fields.time]), method, target: uri, status, resBytes: num(fields.bytes) ?? 0 };
+  const obs: Observation = { ts: timeOf(o[fields.time]), method, target, status, resBytes: num(fields.bytes) ?? 0 };
   const rl = num(fields.requestLength);
   if (rl !== undefined) obs.reqBytes = rl;
   const rt = num(fields.requestTime);

@@ -89,6 +89,7 @@ export function mergeModels(inputs: ReadonlyArray<RequestModel | RequestModelV1>
       window: { start: Math.min(...models.map((m) => m.provenance.window.start)), end: Math.max(...models.map((m) => m.provenance.window.end)) },
       records,
       skipped: { total: models.reduce((a, m) => a + m.provenance.skipped.total, 0), byReason: skippedByReason },
+      ...(models.some((m) => m.provenance.longPaths) ? { longPaths: models.reduce((a, m) => a + (m.provenance.longPaths ?? 0), 0) } : {}),
       tool: models[0]!.provenance.tool,
     },
     routes: [...routes.values()].sort((a, b) => b.requests - a.requests),

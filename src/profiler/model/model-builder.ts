@@ -22,6 +22,13 @@ const MAX_PATHS = 50;
 /** Raw paths kept for a route generalised at build (`/blog/tags/:tag`, `/x/*`): the values synthesis draws from. */
 const MAX_COLLAPSED_PATHS = 200;
 
+/**
+ * Longest path kept in a route's path pool (2 KiB, past what most servers
+ * accept in a request line): a longer one is counted in its route and in
+ * `provenance.longPaths` but never pooled, so synthesis never sends it.
+ */
+export const MAX_POOL_PATH_LENGTH = 2048;
+
 const MAX_EXEMPLARS = 3;
 const MAX_KEYS = 50;
 
@@ -153,6 +160,8 @@ export class ModelBuilder {
   private readonly inputs: RequestModel['provenance']['inputs'] = [];
   private readonly skippedByReason: Record<string, number> = {};
   private skippedTotal = 0;
+  /** Requests whose path was too long for the path pool. */
+  private longPaths = 0;
 
   constructor(opts: BuildOptions = {}) {
     this.inference = new RouteInference(opts);
@@ -170,6 +179,8 @@ export class ModelBuilder {
     let route: string;
     let fixed = false;
     if (o.route && o.route.includes(':')) { route = o.route; this.templated++; fixed = true; }
+    // `OPTIONS *` (asterisk-form): a route of its own, not a path to infer from (nor the wildcard `/*`).
+    else if (o.target === '*') { route = '*'; fixed = true; }
     else route = this.inference.observe(o.target);
     let perMethod = this.byMethod.get(o.method);
     if (!perMethod) this.byMethod.set(flatCopy(o.method), (perMethod = new Map()));
@@ -196,7 +207,8 @@ export class ModelBuilder {
     // Reservoir sample of raw paths: parameter values for synthesis.
     acc.seenPaths++;
     acc.distinctPaths.add(hash30(q >= 0 ? o.target.slice(0, q) : o.target));
-    if (acc.paths.length < MAX_PATHS) acc.paths.push(flatCopy(o.target));
+    if (o.target.length > MAX_POOL_PATH_LENGTH) this.longPaths++;
+    else if (acc.paths.length < MAX_PATHS) acc.paths.push(flatCopy(o.target));
     else {
       const j = Math.floor(this.random() * acc.seenPaths);
       if (j < MAX_PATHS) acc.paths[j] = flatCopy(o.target);
@@ -293,7 +305,7 @@ export class ModelBuilder {
    * templates are left as they are).
    */
   private finalRoutes(): CollapsedRoute[] {
-    const current = this.accs.map((acc) => this.inference.remap(acc.key.slice(acc.key.indexOf(' ') + 1)));
+    const current = this.accs.map((acc) => (acc.fixed ? acc.key.slice(acc.key.indexOf(' ') + 1) : this.inference.remap(acc.key.slice(acc.key.indexOf(' ') + 1))));
     const fixed = this.accs.map((acc, i) => acc.fixed || this.inference.isTableTemplate(current[i]!));
     const counts = new Map<string, number>();
     this.accs.forEach((acc, i) => { if (!fixed[i]) counts.set(current[i]!, (counts.get(current[i]!) ?? 0) + acc.requests); });
@@ -354,6 +366,7 @@ export class ModelBuilder {
         window: { start: Number.isFinite(this.minTs) ? this.minTs : 0, end: Number.isFinite(this.maxTs) ? this.maxTs : 0 },
         records: this.records,
         skipped: { total: this.skippedTotal, byReason: this.skippedByReason },
+        ...(this.longPaths ? { longPaths: this.longPaths } : {}),
         tool: `shadowtwin/${VERSION}`,
       },
       routes,

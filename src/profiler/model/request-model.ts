@@ -116,6 +116,8 @@ export interface RequestModel {
     window: { start: number; end: number };
     records: number;
     skipped: { total: number; byReason: Record<string, number> };
+    /** Requests counted in their route but whose path (over `MAX_POOL_PATH_LENGTH`) was not kept in its path pool. */
+    longPaths?: number;
     tool: string;
   };
   routes: RouteModel[];

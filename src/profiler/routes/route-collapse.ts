@@ -141,9 +141,9 @@ class Collapser {
   }
 
   /** Pass 2, children first: light tails fold into wildcards. */
-  fold(node: TNode): void {
-    for (const child of [...node.children.values()]) this.fold(child);
-    this.lightTail(node);
+  fold(node: TNode, root = true): void {
+    for (const child of [...node.children.values()]) this.fold(child, false);
+    this.lightTail(node, root);
   }
 
   /** Merges instance siblings into this level's parameter; true if any moved. */
@@ -189,15 +189,44 @@ class Collapser {
     return true;
   }
 
-  private lightTail(node: TNode): void {
-    const light = [...node.children.values()].filter((c) => c.key !== '' && c.key !== STAR && c.count < this.floor && !isCollection(c));
-    const star = node.children.get(STAR);
-    if (light.length === 0 || (!star && light.length < this.minSiblings)) return;
-    const s = star ?? newNode(STAR);
-    node.children.set(STAR, s);
+  /**
+   * Folds light children into `*`. A route table matches a one-segment
+   * path to a parameter before `*` (see `TemplateTable`), so folding must
+   * agree with it, or `--routes-from` the model regroups its own traffic:
+   * - below a named level, a light leaf joins a parameter there
+   *   (`/tags/rare` into `/tags/:tag`), not the wildcard;
+   * - at the root, which names nothing (pages, sections and scanner probes
+   *   are not values of one parameter), the other way round: next to a
+   *   root wildcard, the root parameter's own requests (`/:param`, the
+   *   probes online inference merged) fold into `/*` too.
+   */
+  private lightTail(node: TNode, root: boolean): void {
+    let light = [...node.children.values()].filter((c) => c.key !== '' && c.key !== STAR && c.count < this.floor && !isCollection(c));
+    const param = paramChild(node);
+    if (param && param.count >= this.floor && !root) {
+      const leaves = light.filter((c) => c.children.size === 0);
+      for (const c of leaves) {
+        node.children.delete(c.key);
+        mergeInto(param, c);
+      }
+      light = light.filter((c) => c.children.size > 0);
+    }
+    let star = node.children.get(STAR);
+    if (!star && light.length < this.minSiblings) return;
+    star ??= newNode(STAR);
+    node.children.set(STAR, star);
     for (const c of light) {
       node.children.delete(c.key);
-      swallow(s, c);
+      swallow(star, c);
+    }
+    if (root && param && node.children.get(param.key) === param && param.own > 0) {
+      star.count += param.own;
+      star.own += param.own;
+      for (const s of param.sources) star.sources.push(s);
+      param.count -= param.own;
+      param.own = 0;
+      param.sources = [];
+      if (param.children.size === 0) node.children.delete(param.key);
     }
   }
 }

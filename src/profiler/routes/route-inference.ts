@@ -1,5 +1,6 @@
-import { classifySegment, compileTemplate } from '../../common/route-normalizer.js';
+import { classifySegment } from '../../common/route-normalizer.js';
 import { flatCopy } from '../flat-copy.js';
+import { TemplateTable } from './template-table.js';
 
 interface Node {
   children: Map<string, Node>;
@@ -93,27 +94,19 @@ export class RouteInference {
   /** Paths matched by the route table (the rest were inferred). */
   tableHits = 0;
   private readonly maxSiblings: number;
-  private readonly table: ReturnType<typeof compileTemplate>[];
+  private readonly table: TemplateTable;
 
   constructor(opts: RouteInferenceOptions = {}) {
     this.maxSiblings = opts.maxSiblings ?? 40;
-    this.table = (opts.routes ?? []).map(compileTemplate).sort((a, b) => b.statics - a.statics);
-  }
-
-  private tableMatch(segments: string[]): string | undefined {
-    for (const t of this.table) {
-      if (t.segments.length !== segments.length) continue;
-      if (t.segments.every((s, i) => ('param' in s ? segments[i] !== '' : s.literal === segments[i]))) return t.template;
-    }
-    return undefined;
+    this.table = new TemplateTable(opts.routes ?? []);
   }
 
   /** The template for a path (query string ignored), learning from it. */
   observe(target: string): string {
     const q = target.indexOf('?');
     const end = q >= 0 ? q : target.length;
-    if (this.table.length) {
-      const fromTable = this.tableMatch(target.slice(0, end).split('/').slice(1));
+    if (this.table.size) {
+      const fromTable = this.table.match(target.slice(0, end).split('/').slice(1));
       if (fromTable) { this.tableHits++; return fromTable; }
     }
     let node = this.root;
@@ -133,7 +126,7 @@ export class RouteInference {
         label = kindLabel(kind);
       } else if (last && seg.includes('.') && (staticExt = STATIC.exec(seg))) {
         label = `:file.${staticExt[2]!.toLowerCase()}`;
-      } else if (node.param) {
+      } else if (node.param && seg !== '') {
         // A heavy value kept at the collapse (`/blog` among scanner probes at the root) stays itself.
         label = node.children.has(seg) ? seg : node.paramLabel;
       } else {
@@ -144,7 +137,7 @@ export class RouteInference {
       } else {
         let child = node.children.get(label);
         if (!child) {
-          if (label.charCodeAt(0) !== 58 && this.literalCount(node) >= this.maxSiblings) {
+          if (label !== '' && label.charCodeAt(0) !== 58 && this.literalCount(node) >= this.maxSiblings) {
             this.collapse(node, parent);
             label = node.paramLabel;
             child = node.param!;
@@ -182,7 +175,8 @@ export class RouteInference {
     node.paramLabel = `:${paramNameFor(parent)}`;
     const keep = Math.max(3, node.count / (4 * this.maxSiblings));
     for (const [k, child] of [...node.children]) {
-      if (k.startsWith(':') || child.count >= keep) continue;
+      // An empty segment (`/`, `/a/`) is the directory itself, not one of its values.
+      if (k.startsWith(':') || k === '' || child.count >= keep) continue;
       mergeInto(node.param, child);
       node.children.delete(k);
     }
@@ -191,7 +185,7 @@ export class RouteInference {
 
   /** Whether `template` is one of the route table's (those are never generalised). */
   isTableTemplate(template: string): boolean {
-    return this.table.some((t) => t.template === template);
+    return this.table.has(template);
   }
 
   /** Maps a template handed out earlier to its current form (after later collapses). */
@@ -202,7 +196,7 @@ export class RouteInference {
     let out = '';
     for (const seg of segments) {
       let label = seg;
-      if (node && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = node.paramLabel;
+      if (node && seg !== '' && !seg.startsWith(':') && node.param && !node.children.has(seg)) label = node.paramLabel;
       out += '/' + label;
       node = node ? (label.startsWith(':') && !node.children.has(label) ? node.param : node.children.get(label)) : undefined;
     }

@@ -84,9 +84,60 @@ describe('the model records how sessions were seen and their user agents', () =>
     expect(diffModels(tpl, alignRoutes(m, routeTemplatesOf(tpl))).routeMix.added).toEqual(['GET /about']);
   });
 
-  it('route templates of a model, for --routes-from: static-file groups are left to inference', () => {
+  it('route templates of a model, for --routes-from: every template, file groups and wildcards included', () => {
     const m = model({ sessions: 5, length: () => 2 });
-    m.routes.push({ ...m.routes[0]!, route: '/img/:file.png' });
-    expect(routeTemplatesOf(m).sort()).toEqual(['/', '/items/:id']);
+    m.routes.push({ ...m.routes[0]!, route: '/img/:file.png' }, { ...m.routes[0]!, route: '/blog/*' }, { ...m.routes[0]!, method: 'OPTIONS', route: '*' });
+    expect(routeTemplatesOf(m).sort()).toEqual(['/', '/blog/*', '/img/:file.png', '/items/:id']);
+  });
+});
+
+describe('per-route checks and sample size', () => {
+  /** 60 API routes with Zipf traffic, each with its own size distribution and error rate; `change` alters the traffic. */
+  function traffic(n: number, seed: number, change?: { sizeFactor?: number; errors?: number }): Observation[] {
+    const random = seededRandom(seed);
+    const out: Observation[] = [];
+    const weights = Array.from({ length: 60 }, (_, i) => 1 / (i + 1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < n; i++) {
+      let u = random() * total;
+      let k = 0;
+      while (u > weights[k]!) u -= weights[k++]!;
+      const base = 200 + 150 * k;
+      const size = Math.round(base * (0.5 + random()) * (k === 0 ? change?.sizeFactor ?? 1 : 1));
+      const status = random() < (k === 1 ? change?.errors ?? 0.02 : 0.02) ? 500 : random() < 0.1 ? 404 : 200;
+      out.push({ ts: t0 + i * 50, method: 'GET', target: `/api/r${k}/${1000 + Math.floor(random() * 500)}`, status, resBytes: size, client: `10.1.${i % 200}.${i % 3}` });
+    }
+    return out;
+  }
+  const t0 = Date.UTC(2026, 11, 1);
+  const modelOf = (obs: Observation[]): RequestModel => {
+    const b = new ModelBuilder({ random: seededRandom(1) });
+    for (const o of obs) b.add(o);
+    return b.build();
+  };
+
+  it('a log against its own first 3,000 lines: no size or status drift (rare routes do not count)', () => {
+    const obs = traffic(20_000, 7);
+    const d = diffModels(modelOf(obs), modelOf(obs.slice(0, 3000)));
+    // The rare routes do differ by chance, as KS and JS values…
+    expect(Math.max(...d.routes.map((r) => Math.max(r.resBytesKs, r.statusJsd)))).toBeGreaterThan(0.1);
+    // …but none of them is significant with enough requests on both sides.
+    expect(d.checks.sizes).toBeLessThan(0.1);
+    expect(d.checks.status).toBeLessThan(0.1);
+    expect(divergenceOf(d, ['sizes', 'status'])).toBeLessThan(0.1);
+  });
+  it('a genuinely changed log drifts: larger responses on the main route, errors on another', () => {
+    const before = modelOf(traffic(20_000, 7));
+    const bigger = diffModels(before, modelOf(traffic(3000, 8, { sizeFactor: 1.6 })));
+    expect(bigger.checks.sizes).toBeGreaterThan(0.2);
+    expect(bigger.routes.find((r) => r.route === '/api/r0/:id')!.counted.sizes).toBe(true);
+    const errors = diffModels(before, modelOf(traffic(3000, 8, { errors: 0.5 })));
+    expect(errors.checks.status).toBeGreaterThan(0.1);
+    expect(errors.checks.sizes).toBeLessThan(0.1);
+  });
+  it('the KS critical value shrinks with sample size', async () => {
+    const { ksCritical } = await import('../../../src/profiler/model/model-diff.js');
+    expect(ksCritical(5, 5)).toBeGreaterThan(1);
+    expect(ksCritical(10_000, 10_000)).toBeLessThan(0.03);
   });
 });

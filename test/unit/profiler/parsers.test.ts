@@ -51,3 +51,59 @@ describe('route inference', () => {
     expect(ri.observe('/repos/acme/widgets')).toBe('/repos/:owner/:repo');
   });
 });
+
+describe('request methods and targets (RFC 9110)', () => {
+  const line = (req: string): string => `10.0.0.1 - - [20/Nov/2026:11:00:00 +0000] "${req}" 200 5 "-" "curl/8"`;
+  it.each([
+    ['GET http://evil.example.com/api/v1/users/1 HTTP/1.1', 'GET', '/api/v1/users/1'],
+    ['GET https://h.example:8443/a/b?x=1&y=2 HTTP/1.1', 'GET', '/a/b?x=1&y=2'],
+    ['GET http://h.example HTTP/1.1', 'GET', '/'],
+    ['GET http://h.example?q=1 HTTP/1.1', 'GET', '/?q=1'],
+    ['OPTIONS * HTTP/1.1', 'OPTIONS', '*'],
+    ['get /lower HTTP/1.1', 'get', '/lower'],
+    ['M-SEARCH * HTTP/1.1', 'M-SEARCH', '*'],
+    ['PROPFIND /dav/ HTTP/1.1', 'PROPFIND', '/dav/'],
+    ['GET /no-protocol', 'GET', '/no-protocol'],
+  ])('access log keeps %s', (req, method, target) => {
+    expect(parseAccessLogLine(line(req))).toMatchObject({ method, target });
+  });
+  it.each([
+    ['GET /a b HTTP/1.1', 'bad_target'],
+    ['GET /a\tb HTTP/1.1', 'bad_target'],
+    ['GET /a\u0000b HTTP/1.1', 'bad_target'],
+    ['CONNECT example.com:443 HTTP/1.1', 'bad_target'],
+    ['GET  HTTP/1.1', 'bad_target'],
+    ['G(T / HTTP/1.1', 'bad_request_line'],
+    [`${'X'.repeat(100)} / HTTP/1.1`, 'bad_request_line'],
+  ])('access log skips %j as %s', (req, reason) => {
+    try { parseAccessLogLine(line(req)); expect.unreachable(); } catch (e) { expect((e as LineError).reason).toBe(reason); }
+  });
+  const nj = (method: string, uri: string): string => JSON.stringify({ time_iso8601: '2026-11-20T10:00:00+00:00', request_method: method, request_uri: uri, status: 200, body_bytes_sent: 1 });
+  it('nginx JSON: absolute-form, `*`, extension methods kept; control characters are bad_target', () => {
+    expect(parseNginxJsonLine(nj('GET', 'http://evil.example.com/api/v1/users/1?x=1'))).toMatchObject({ method: 'GET', target: '/api/v1/users/1?x=1' });
+    expect(parseNginxJsonLine(nj('OPTIONS', '*'))).toMatchObject({ target: '*' });
+    expect(parseNginxJsonLine(nj('M-SEARCH', '*'))).toMatchObject({ method: 'M-SEARCH' });
+    for (const uri of ['/r\r\nX-Smuggled: 1', '/a\u0000', '/a b', '/a\u007f']) {
+      try { parseNginxJsonLine(nj('GET', uri)); expect.unreachable(); } catch (e) { expect((e as LineError).reason).toBe('bad_target'); }
+    }
+    try { parseNginxJsonLine(nj('GET\r\nX: 1', '/')); expect.unreachable(); } catch (e) { expect((e as LineError).reason).toBe('bad_method'); }
+  });
+  it('GoReplay: absolute-form and extension methods kept; a control character is bad_target', () => {
+    const gor = (reqLine: string): string => `1 abc 1700000000123456789 0\n${reqLine}\r\nHost: a\r\n\r\n`;
+    expect(parseGorPayload(gor('get http://h.example/x?y=1 HTTP/1.1'))).toMatchObject({ method: 'get', target: '/x?y=1' });
+    expect(parseGorPayload(gor('M-SEARCH * HTTP/1.1'))).toMatchObject({ method: 'M-SEARCH', target: '*' });
+    try { parseGorPayload(gor('GET /a\u0001b HTTP/1.1')); expect.unreachable(); } catch (e) { expect((e as LineError).reason).toBe('bad_target'); }
+  });
+});
+
+describe('route inference: empty segments', () => {
+  it('`/` and a trailing `/` are never folded into a collapsed parameter', () => {
+    const ri = new RouteInference({ maxSiblings: 5 });
+    for (let i = 0; i < 5; i++) ri.observe('/gallery/a/');
+    for (let i = 0; i < 20; i++) ri.observe(`/p${'abcdefghijklmnopqrst'[i]}x`);
+    expect(ri.observe('/')).toBe('/');
+    for (let i = 0; i < 20; i++) ri.observe(`/gallery/a/${'abcdefghijklmnopqrst'[i]}y`);
+    expect(ri.observe('/gallery/a/')).toBe('/gallery/a/');
+    expect(ri.remap('/gallery/a/')).toBe('/gallery/a/');
+  });
+});
