@@ -70,7 +70,7 @@ function longest(ranges: Array<{ start: number; end: number }>): string {
 
 /** A score to 3 decimals, or `n/a` when it is not a number (a zero denominator). */
 function fixed(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(3) : 'n/a';
+  return !Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toFixed(3);
 }
 
 /** Why a score reads n/a, or why a relative score says little. */
@@ -92,7 +92,7 @@ export function renderForecast(r: ForecastResult): string {
     ...metricNotes(r),
     '',
     `model              backtest MAE   MASE    sMAPE   vs ${r.baseline.padEnd(7)} fit`,
-    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(!Number.isFinite(m.mae) ? 'n/a' : m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${fixed(m.mase).padStart(7)}${fixed(m.smape).padStart(9)}${fixed(m.relMae).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
+    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(!Number.isFinite(m.mae) ? 'n/a' : m.mae >= 1e7 ? m.mae.toExponential(3) : m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${` ${fixed(m.mase)}`.padStart(7)}${` ${fixed(m.smape)}`.padStart(9)}${` ${fixed(m.relMae)}`.padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
     ...(r.anomalies ? ['', `anomaly-aware training: ${r.anomalies.replaced} points replaced in ${r.anomalies.ranges.length} stretches${r.anomalies.ranges.length ? `, longest ${longest(r.anomalies.ranges)}` : ''}`] : []),
     '',
     `point   ${sparklineOf(r.points.map((p) => p.point))}`,
