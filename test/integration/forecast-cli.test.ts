@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ModelBuilder } from '../../src/profiler/index.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('shadowtwin forecast (CLI)', () => {
@@ -131,5 +132,16 @@ describe('shadowtwin forecast: hostile inputs and flags', () => {
     const r = runCli(['forecast', '--input', csv, '--horizon', '2']);
     expect(await r.exit).toBe(2);
     expect(r.stderr()).toMatch(/the history has 5 point\(s\) of 300s; a forecast needs at least 12 \(1\.0 h at this step\): give a longer history/);
+  });
+
+  it('a request model from a few minutes of capture: says to build it with a smaller step', async () => {
+    const b = new ModelBuilder({ stepMs: 60_000 });
+    for (let s = 0; s < 150; s++) b.add({ ts: t0 + s * 1000, method: 'GET', target: '/a', status: 200, resBytes: 10, client: 'c' });
+    const model = join(dir, 'model.json');
+    writeFileSync(model, JSON.stringify(b.build()));
+    const r = runCli(['forecast', '--input', model, '--horizon', '1h']);
+    expect(await r.exit).toBe(2);
+    expect(r.stderr()).toMatch(/the history has 3 point\(s\) of 60s; a forecast needs at least 12 \(12 min at this step\)/);
+    expect(r.stderr()).toMatch(/profile build <capture> --step 10s/);
   });
 });
