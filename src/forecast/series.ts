@@ -128,7 +128,8 @@ function columnsOf(file: string, first: string, second: string | undefined): Col
  * forecast from), `duplicate_time` (a second row with the very same time:
  * the first is kept). Negative values are clamped to 0 and counted as
  * `negative` (a rate is never below 0; skipping them and interpolating would
- * bias the series upward). Rows at different times within one step are
+ * bias the series upward); when most values are negative the file is not a
+ * rate and is refused. Rows at different times within one step are
  * aggregated: summed for `per-step` counts, averaged for `req/s`. More than
  * 5% unusable rows is a warning (`skips.warnings`); more than half is
  * refused. Memory is bounded by the rows, never by the time span.
@@ -161,6 +162,9 @@ export function readSeriesCsv(file: string, opts: ReadSeriesOptions = {}): { ser
   }
   if (unusable > dataRows * WARN_SHARE) skips.warn(`${unusable} of ${dataRows} rows (${Math.round((100 * unusable) / dataRows)}%) are unusable and were skipped; the gaps they leave are interpolated`);
   const negatives = skips.byReason.negative ?? 0;
+  if (negatives > dataRows / 2) {
+    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: ${negatives} of ${dataRows} values are negative: this is not a request rate (a difference of counters, or the wrong column?); give requests per second or per step, e.g. Prometheus rate()`);
+  }
   if (negatives) skips.warn(`${negatives} negative value(s) clamped to 0 (a rate is never negative: check the source, e.g. a counter reset)`);
   rows.sort((x, y) => x.ts - y.ts || x.line - y.line);
   const step = inferStep(rows);

@@ -79,7 +79,7 @@ describe('hostile rate CSVs', () => {
     const { series, skips } = readSeriesCsv(file('neg.csv', ['timestamp,value', ...block(10, T0, (i) => (i === 5 ? -50 : 100))].join('\n')));
     expect(series.values[5]).toBe(0);
     expect(skips.byReason).toEqual({ negative: 1 });
-    expect(skips.warnings.join(' ')).toMatch(/1 negative value\(s\) clamped to 0/);
+    expect(skips.warnings.join(' ')).toMatch(/1 negative value\(s\) clamped to 0/);    expect(() => readSeriesCsv(file('allneg.csv', ['timestamp,value', ...block(10, T0, (i) => (i < 6 ? -50 : 100))].join('\n')))).toThrow(/6 of 10 values are negative: this is not a request rate/);
   });
 
   it('infers a round step from irregular times and aggregates rows within a step (sum per-step, mean req/s); identical times stay duplicates', () => {
