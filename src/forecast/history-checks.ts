@@ -37,6 +37,6 @@ export function staleHistoryWarning(series: Series, now: number): string | undef
 export function shortHistoryMessage(series: Series, minPoints: number, input: string): string {
   const need = (minPoints * series.stepMs) / 1000;
   const needText = need >= 3600 ? `${(need / 3600).toFixed(1)} h` : need >= 60 ? `${Math.round(need / 60)} min` : `${need} s`;
-  const fromModel = !/\.(csv|tsv|txt)(\.gz)?$/i.test(input);
+  const fromModel = !/\.(csv|tsv)(\.gz)?$/i.test(input);
   return `${input}: the history has ${series.values.length} point(s) of ${series.stepMs / 1000}s; a forecast needs at least ${minPoints} (${needText} at this step)${fromModel ? ': a request model carries one point per step of its capture: build it with a smaller step (shadowtwin profile build <capture> --step 10s), or forecast from the capture itself (shadowtwin forecast --input <capture> --step 10s)' : ': give a longer history'}`;
 }

@@ -12,7 +12,7 @@ import { seriesFromCapture, seriesFromModel } from './series-from.js';
  * rows and records come back with their reasons.
  */
 export async function seriesFromFile(file: string, o: { csvUnit?: SeriesUnit; stepMs?: number } = {}): Promise<{ series: Series; skips?: SkipReport }> {
-  if (/\.(csv|tsv|txt)(\.gz)?$/i.test(file)) {
+  if (/\.(csv|tsv)(\.gz)?$/i.test(file)) {
     const { series, skips } = readSeriesCsv(file, { unit: o.csvUnit });
     return { series, skips };
   }
