@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import type { SkipReport } from '../common/index.js';
-import { describeSkips, forecastSeries, seriesFromFile, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
+import { checkHorizon, describeSkips, forecastSeries, MIN_HISTORY, shortHistoryMessage, seriesFromFile, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
 import { runCommand } from './run-command.js';
 
 interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; unit: string; json?: boolean }
@@ -35,6 +35,7 @@ export function csvUnit(flag: string): 'req/s' | 'per-step' {
 }
 
 async function loadSeries(f: ForecastFlags): Promise<{ series: Series; skips?: SkipReport }> {
+  if (f.prometheus && f.input) throw new ShadowtwinError('ST_ERR_USAGE', 'give either --input or --prometheus, not both');
   if (f.prometheus) {
     const since = parseDuration(f.since);
     const step = parseDuration(f.step ?? '5m');
@@ -55,8 +56,10 @@ const CLEANABLE = ['holt-winters', 'mstl-day', 'mstl-day-week', 'prophet'];
  * models (a list names exactly what competes, so the flags must not vanish).
  */
 export function modelList(f: Pick<ForecastFlags, 'models' | 'lstm' | 'prophet' | 'cleanAnomalies'>): 'auto' | string[] {
-  if (f.models === 'auto') return 'auto';
-  const names = f.models.split(',').map((s) => s.trim()).filter(Boolean);
+  if (f.models.trim() === 'auto') return 'auto';
+  const names = [...new Set(f.models.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (names.length === 0) throw new ShadowtwinError('ST_ERR_USAGE', `--models ${JSON.stringify(f.models)}: give auto or a comma list of model names, e.g. snaive,ets`);
+  if (names.every((m) => m === 'ensemble')) throw new ShadowtwinError('ST_ERR_USAGE', '--models ensemble: the ensemble combines other models; name them too, e.g. --models snaive,ets,ensemble (or auto)');
   if (f.lstm && !names.includes('lstm')) names.push('lstm');
   if (f.prophet && !names.includes('prophet')) names.push('prophet');
   if (f.cleanAnomalies) {
@@ -78,15 +81,31 @@ function longest(ranges: Array<{ start: number; end: number }>): string {
   return `${new Date(r.start).toISOString().slice(0, 16).replace('T', ' ')} for ${Math.round((r.end - r.start) / 60_000)} min`;
 }
 
+/** A score to 3 decimals, or `n/a` when it is not a number (a zero denominator). */
+function fixed(x: number): string {
+  return !Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toFixed(3);
+}
+
+/** Why a score reads n/a, or why a relative score says little. */
+function metricNotes(r: ForecastResult): string[] {
+  const notes: string[] = [];
+  const base = r.baseline === 'snaive' ? 'seasonal naive' : r.baseline;
+  if (!Number.isFinite(r.backtest.mase)) notes.push('MASE n/a: the history does not change from step to step (its in-sample error, the scale, is 0)');
+  if (!Number.isFinite(r.backtest.relMae)) notes.push(`MAE vs ${base} n/a: ${base} made no error in the backtest (a constant or all-zero series), so no ratio`);
+  else if (r.backtest.relMae < 0.05 || r.backtest.relMae > 20) notes.push(`MAE vs ${base} ${fixed(r.backtest.relMae)} is extreme: ${base}'s backtest error is dominated by a few points (a spike copied a season ahead, or a near-zero error); judge by the MAE column instead`);
+  return notes;
+}
+
 export function renderForecast(r: ForecastResult): string {
   const lines = [
     `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
     `unit ${r.unit === 'req/s' ? 'requests per second' : `as given, per ${humanSteps(1, r.stepMs)} step`}`,
     `season ${humanSteps(r.season.period, r.stepMs)}${r.season.week ? ` and ${humanSteps(r.season.week, r.stepMs)}` : ''} (${r.season.source === 'none' ? 'the history is too short for any calendar cycle' : r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
-    `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${r.backtest.mase.toFixed(3)}  sMAPE ${r.backtest.smape.toFixed(3)}  MAE vs ${r.baseline === 'snaive' ? 'seasonal naive' : r.baseline} ${r.backtest.relMae.toFixed(3)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
+    `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${fixed(r.backtest.mase)}  sMAPE ${fixed(r.backtest.smape)}  MAE vs ${r.baseline === 'snaive' ? 'seasonal naive' : r.baseline} ${fixed(r.backtest.relMae)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
+    ...metricNotes(r),
     '',
     `model              backtest MAE   MASE    sMAPE   vs ${r.baseline.padEnd(7)} fit`,
-    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${m.mase.toFixed(3).padStart(7)}${m.smape.toFixed(3).padStart(9)}${m.relMae.toFixed(3).padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
+    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(!Number.isFinite(m.mae) ? 'n/a' : m.mae >= 1e7 ? m.mae.toExponential(3) : m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${` ${fixed(m.mase)}`.padStart(7)}${` ${fixed(m.smape)}`.padStart(9)}${` ${fixed(m.relMae)}`.padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
     ...(r.anomalies ? ['', `anomaly-aware training: ${r.anomalies.replaced} points replaced in ${r.anomalies.ranges.length} stretches${r.anomalies.ranges.length ? `, longest ${longest(r.anomalies.ranges)}` : ''}`] : []),
     '',
     `point   ${sparklineOf(r.points.map((p) => p.point))}`,
@@ -124,9 +143,13 @@ export function registerForecastCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((f: ForecastFlags) => runCommand(async () => {
       const { series, skips } = await loadSeries(f);
+      const models = modelList(f);
       if (skips?.total && !f.json) process.stderr.write(`skipped ${skips.total} row(s): ${describeSkips(skips)}\n`);
+      for (const w of skips?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+      if (series.values.length < MIN_HISTORY) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', shortHistoryMessage(series, MIN_HISTORY, f.input ?? 'Prometheus'));
       const horizon = /^\d+$/.test(f.horizon) ? Number(f.horizon) : Math.round((parseDuration(f.horizon) ?? NaN) / series.stepMs);
       if (!Number.isFinite(horizon) || horizon < 1) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration (1d, 90m) or a number of steps`);
+      checkHorizon(horizon, series, f.horizon);
       const levels = f.level.split(',').map(Number);
       if (levels.some((l) => !(l > 0 && l < 1))) throw new ShadowtwinError('ST_ERR_USAGE', `--level ${f.level}: levels are between 0 and 1, e.g. 0.8,0.95`);
       let period: number | undefined;
@@ -135,12 +158,13 @@ export function registerForecastCommand(program: Command): void {
         period = ms ? Math.round(ms / series.stepMs) : NaN;
         if (!(period! >= 1) || Math.abs(period! * series.stepMs - ms!) > series.stepMs / 100) throw new ShadowtwinError('ST_ERR_USAGE', `--season ${f.season}: give auto or a duration that is a whole number of ${series.stepMs / 1000}s steps (1h, 1d, 1w)`);
       }
-      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models: modelList(f), events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
+      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models, events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
         process.stdout.write(JSON.stringify({
           unit: result.unit, stepMs: result.stepMs, points: result.points, model: result.model, baseline: result.baseline,
           backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, horizon: result.backtest.horizon, models: result.backtest.models },
           ...(skips?.total ? { skipped: skips.toJSON() } : {}),
+          ...(skips?.warnings.length ? { warnings: skips.warnings } : {}),
           ...(result.note ? { note: result.note } : {}),
           season: result.season,
           ...(result.anomalies ? { anomalies: result.anomalies } : {}),

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
-import { describeSkips, forecastSeries, pointsPerSecond, seriesFromFile } from '../forecast/index.js';
+import { checkHorizon, describeSkips, forecastSeries, pointsPerSecond, seriesFromFile, staleHistoryWarning } from '../forecast/index.js';
 import { csvUnit } from './forecast-command.js';
 import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type CapacityTrial } from '../scaler/index.js';
 import { FlagCheck } from './flag-check.js';
@@ -81,13 +81,25 @@ export function registerScaleCommands(program: Command): void {
       const stepMs = parseDuration(f.step ?? '1m');
       if (!stepMs) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 1m`);
       const actuator = actuatorFrom(f);
+      const warned = new Set<string>();
       const loop = new ScaleLoop({
         target: f.target, capacityPerReplica: Number(f.capacity), actuator, validation, intervalMs: parseDuration(f.watch ?? '1m') ?? 60_000,
         policy: { leadTimeMs: parseDuration(f.leadTime) ?? 60_000, targetUtilization: Number(f.utilization), minReplicas: Number(f.min), maxReplicas: Number(f.max), headroom: Number(f.headroom), scaleInOnForecast: f.scaleIn === true },
         forecast: async () => {
           const { series, skips } = await seriesFromFile(f.input, { csvUnit: unit, stepMs });
           if (skips?.total) process.stderr.write(`skipped ${skips.total} row(s) of ${f.input}: ${describeSkips(skips)}\n`);
-          const r = await forecastSeries(series, { horizon: Math.max(1, Math.round(horizonMs / series.stepMs)) });
+          const warnings = [...(skips?.warnings ?? [])];
+          const stale = staleHistoryWarning(series, Date.now());
+          if (stale) warnings.push(stale);
+          // Said once (a --watch loop re-reads the file every round).
+          for (const w of warnings.filter((x) => !warned.has(x))) {
+            warned.add(w);
+            process.stderr.write(`warning: ${w}\n`);
+            if (f.json) process.stdout.write(JSON.stringify({ warning: { input: f.input, message: w } }) + '\n');
+          }
+          const steps = Math.max(1, Math.round(horizonMs / series.stepMs));
+          checkHorizon(steps, series, f.horizon);
+          const r = await forecastSeries(series, { horizon: steps });
           // Plan on the forecast's own clock: its first point is "the next step" after the history.
           const shift = Date.now() - r.points[0]!.ts + series.stepMs;
           // Capacity is per second: so is what the policy sees.

@@ -16,3 +16,4 @@ export { calibrate, type Calibration } from './intervals.js';
 export { seriesFromFile } from './load-input.js';
 export { pointsPerSecond } from './per-second.js';
 export { coarsened, coarseFactor } from './models/coarsened.js';
+export { checkHorizon, maxHorizon, staleHistoryWarning, shortHistoryMessage, MAX_HORIZON_STEPS } from './history-checks.js';

@@ -4,7 +4,8 @@
  * two of them and every backtest fold trains on at least one. The weekly
  * cycle comes with the daily one, from two full weeks of history (models
  * that need two weeks to fit are backfilled in the shorter backtest folds).
- * Nothing here decides between cycles: the backtest does.
+ * With daily steps the week (7 steps) is the primary cycle. Any cycle of at
+ * least 2 steps counts. Nothing here decides between cycles: the backtest does.
  */
 export interface SeasonPlan {
   /** The primary cycle in steps (the day; the given season; the hour when only it fits). */
@@ -20,10 +21,10 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 
-/** Steps of a calendar cycle, when the step divides it (and it spans at least 4 steps). */
+/** Steps of a calendar cycle, when the step divides it (and it spans at least 2 steps: the week of daily data is 7). */
 export function cycleSteps(ms: number, stepMs: number): number | undefined {
   const steps = Math.round(ms / stepMs);
-  return steps >= 4 && Math.abs(steps * stepMs - ms) <= stepMs / 100 ? steps : undefined;
+  return steps >= 2 && Math.abs(steps * stepMs - ms) <= stepMs / 100 ? steps : undefined;
 }
 
 export function nameOfCycle(steps: number, stepMs: number): string {
@@ -59,6 +60,10 @@ export function planSeasons(n: number, minTrain: number, stepMs: number, given?:
     plan.primary = day;
     plan.primaryName = 'day';
     if (week !== undefined && fits(week)) plan.week = week;
+  } else if (day === undefined && week !== undefined && fits(week)) {
+    // Daily (or coarser-than-half-day) steps: the week is the calendar cycle there is.
+    plan.primary = week;
+    plan.primaryName = 'week';
   } else if (hour !== undefined && fits(hour) && minTrain >= 2 * hour) {
     // Proposed on its own (minutes of history), the hour must show twice in every fold: with one hour
     // to copy, seasonal naive copied an hour-old burst into the forecast (30× naive's error once).

@@ -7,6 +7,9 @@ import { DryRunActuator, ScaleLoop } from '../../src/scaler/index.js';
 import { ModelBuilder } from '../../src/profiler/index.js';
 import { runCli } from '../helpers/cli.js';
 
+/** The round line of `scale --json` (warning lines may come first). */
+const roundOf = (stdout: string): { round: any } => stdout.trim().split('\n').map((l) => JSON.parse(l)).find((o) => 'round' in o);
+
 describe('scale (CLI and loop)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-scale-'));
   const csv = join(dir, 'rate.csv');
@@ -17,7 +20,7 @@ describe('scale (CLI and loop)', () => {
   it('one dry-run round proposes a size from the forecast and the capacity', async () => {
     const r = runCli(['scale', '--input', csv, '--capacity', '50', '--current', '2', '--json', '--lead-time', '5m', '--horizon', '1h']);
     expect(await r.exit).toBe(0);
-    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    const { round } = roundOf(r.stdout());
     expect(round.decision).toBe('applied');
     expect(round.applied).toMatch(/^dry run: would scale 2 → \d+$/);
     expect(round.proposal.replicas).toBeGreaterThan(2);
@@ -64,7 +67,7 @@ describe('scale: units and short histories', () => {
     writeFileSync(model, JSON.stringify(b.build()));
     const r = runCli(['scale', '--input', model, '--capacity', '5', '--current', '1', '--json', '--horizon', '1h']);
     expect(await r.exit).toBe(0);
-    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    const { round } = roundOf(r.stdout());
     expect(round.proposal.expectedRate).toBeLessThan(0.2);
     expect(round.proposal.replicas).toBe(1);
   });
@@ -75,8 +78,28 @@ describe('scale: units and short histories', () => {
     writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 120 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString()},${(40 + i / 4 + ((i * 7919) % 9)).toFixed(1)}`).join('\n') + '\n');
     const r = runCli(['scale', '--input', csv, '--capacity', '20', '--current', '1', '--json', '--horizon', '1h']);
     expect(await r.exit).toBe(0);
-    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    const { round } = roundOf(r.stdout());
     expect(round.proposal.expectedRate).toBeGreaterThan(40);
     expect(round.proposal.replicas).toBeGreaterThan(1);
+  });
+
+  it('warns (stderr and a --json warning line) when the history ended long ago: the forecast is anchored at its end', async () => {
+    const csv = join(dir, 'old.csv');
+    const t0 = Date.UTC(2015, 0, 1);
+    writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 2 * 288 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString()},100`).join('\n') + '\n');
+    const r = runCli(['scale', '--input', csv, '--capacity', '50', '--current', '2', '--json', '--horizon', '1h']);
+    expect(await r.exit).toBe(0);
+    expect(r.stderr()).toMatch(/warning: the history ends 2015-01-02 23:55 UTC, \d+ days ago: the forecast is anchored at the history's end/);
+    const lines = r.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].warning.message).toMatch(/anchored at the history's end/);
+    expect(lines.some((l) => 'round' in l)).toBe(true);
+  });
+
+  it('refuses a horizon far beyond the history with exit 2', async () => {
+    const csv = join(dir, 'short.csv');
+    writeFileSync(csv, 'timestamp,value\n' + Array.from({ length: 50 }, (_, i) => `${new Date(Date.now() - (50 - i) * 60_000).toISOString()},10`).join('\n') + '\n');
+    const r = runCli(['scale', '--input', csv, '--capacity', '5', '--current', '1', '--horizon', '30d']);
+    expect(await r.exit).toBe(2);
+    expect(r.stderr()).toMatch(/--horizon 30d is 43200 steps of 60s; at most 10080 \(the larger of 10× the 50-point history and a week/);
   });
 });

@@ -67,7 +67,9 @@ export function prophet(startMs: number, stepMs: number, events: readonly Prophe
         const model = make(nChangepoints);
         try {
           model.fit({ ds, y: [...y] });
-          return model.predict(model.makeFutureDataframe(h, { includeHistory: false })).yhat.point.map((v) => Math.max(0, v));
+          const all = model.predict(model.makeFutureDataframe(h, { includeHistory: true })).yhat.point;
+          checkFit(y, all.slice(0, y.length));
+          return all.slice(y.length).map((v) => Math.max(0, v));
         } finally {
           model.free();
         }
@@ -75,10 +77,30 @@ export function prophet(startMs: number, stepMs: number, events: readonly Prophe
       try {
         return fitted(5);
       } catch {
+        // (A failed fit also shows as an in-sample fit worse than a flat line: checkFit throws.)
         // With few changepoints L-BFGS gives up on some histories (Stan prints "optimization failed: 70" on
         // stderr); Prophet's default of 25 converged on every one we tried, at five times the cost.
         return fitted(25);
       }
     },
   };
+}
+
+/**
+ * Throws when the optimiser gave up without saying so (Stan prints
+ * "optimization failed" and returns its starting point): the in-sample fit
+ * is then worse than the history's own mean, and its forecast (all zeros,
+ * once) must not compete. The error leaves Prophet out of the contest.
+ */
+export function checkFit(y: readonly number[], fit: readonly number[]): void {
+  const n = Math.min(y.length, fit.length);
+  if (n === 0) return;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += y[i]! / n;
+  let errFit = 0;
+  let errMean = 0;
+  for (let i = 0; i < n; i++) { errFit += Math.abs(y[i]! - fit[i]!); errMean += Math.abs(y[i]! - mean); }
+  if (!Number.isFinite(errFit) || errFit > errMean * 1.05 + 1e-9) {
+    throw new Error(`Prophet's fit failed (optimisation did not converge: in-sample MAE ${(errFit / n).toPrecision(3)} vs ${(errMean / n).toPrecision(3)} for a flat line)`);
+  }
 }

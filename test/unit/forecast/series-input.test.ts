@@ -21,9 +21,9 @@ describe('rate CSV input', () => {
     expect(skips.examples[0]!.line).toBe(5);
   });
 
-  it('skips negative values, 1e300 and unparsable values, counted with line numbers', () => {
+  it('clamps negative values to 0 and skips 1e300 and unparsable values, counted with line numbers', () => {
     const { series, skips } = readSeriesCsv(csv('bad.csv', rows(4) + `${new Date(Date.UTC(2026, 0, 1) + 4 * 300_000).toISOString()},-5\n${new Date(Date.UTC(2026, 0, 1) + 5 * 300_000).toISOString()},1e300\n2026-01-01 00:30:00,lots\n`));
-    expect(series.values.every((v) => v === 100)).toBe(true);
+    expect(series.values).toEqual([100, 100, 100, 100, 0]);
     expect(skips.byReason).toEqual({ negative: 1, bad_value: 2 });
     expect(describeSkips(skips)).toBe('1 negative (line 6), 2 bad_value (lines 7, 8)');
   });
