@@ -6,6 +6,9 @@ import { runCli } from '../helpers/cli.js';
 import { deadUrl, useCleanup } from '../helpers/servers.js';
 import { SMALL_LOG_PATH, writeSmallAccessLog } from '../helpers/small-model.js';
 
+
+/** The round line of `scale --json` (warning lines, e.g. about old history, may come first). */
+const roundOf = (stdout: string): { round: any } => stdout.trim().split('\n').map((l) => JSON.parse(l)).find((o) => 'round' in o);
 describe('capacity and scale --validate-target (CLI): target URL, model, exit codes, progress', () => {
   const { server } = useCleanup();
   const dir = mkdtempSync(join(tmpdir(), 'st-capcli-'));
@@ -81,7 +84,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const a = await recording();
     const r = scale('--validate-target', `${a.url}/api/items?x=1`);
     expect(await r.exit).toBe(0);
-    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    const { round } = roundOf(r.stdout());
     expect(round.attempts).toHaveLength(1);
     expect(round.attempts[0].pass).toBe(true);
     // The validation load is the proposal's expected rate for --validate-duration, all of it received.
@@ -107,7 +110,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const c = await recording();
     const r = scale('--validate-target', c.url, '--validate-model', model);
     expect(await r.exit).toBe(0);
-    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    const { round } = roundOf(r.stdout());
     expect(round.attempts[0].summary.requests).toBeGreaterThan(5);
     expect(c.seen.length).toBe(round.attempts[0].summary.requests);
     for (const p of c.seen) expect(p).toMatch(SMALL_LOG_PATH);
@@ -119,7 +122,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const webhook = await server(async (req, res) => { let b = ''; for await (const c of req) b += c; hooks.push(b); res.end('{}'); });
     const r = scale('--validate-target', failing.url, '--attempts', '2', '--actuator', 'webhook', '--webhook', webhook.url);
     expect(await r.exit).toBe(4);
-    const { round } = JSON.parse(r.stdout().trim().split('\n')[0]!);
+    const { round } = roundOf(r.stdout());
     expect(round.decision).toBe('rejected');
     expect(round.applied).toBeUndefined();
     expect(round.proposal.current).toBe(1);
@@ -136,7 +139,7 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     const ok = await recording();
     const applied = scale('--validate-target', ok.url, '--attempts', '2', '--actuator', 'webhook', '--webhook', webhook.url);
     expect(await applied.exit).toBe(0);
-    expect(JSON.parse(applied.stdout().trim().split('\n')[0]!).round.decision).toBe('applied');
+    expect(roundOf(applied.stdout()).round.decision).toBe('applied');
     expect(hooks).toHaveLength(1);
     expect(JSON.parse(hooks[0]!)).toMatchObject({ replicas: round.attempts[0].replicas });
   });

@@ -12,7 +12,8 @@ import { sidecarConfigSchema } from '../../../src/common/index.js';
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SOURCES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'src/common/error-codes.ts'];
-const KEY = /\b(upstream|server|capture|mirror|faults|admin)\.([a-zA-Z]+(?:\/[a-zA-Z]+)*)(?:\.([a-zA-Z]+))?/g;
+// Not after a slash: `/admin.php` is a path, not the admin section.
+const KEY = /(?<![/\w.-])(upstream|server|capture|mirror|faults|admin)\.([a-zA-Z]+(?:\/[a-zA-Z]+)*)(?:\.([a-zA-Z]+))?/g;
 const FILE_SUFFIX = /^(ndjson|ts|js|json|gz|yaml)$/;
 
 function namedKeys(text: string): string[] {
@@ -39,8 +40,9 @@ describe('config keys named in the docs and error messages exist', () => {
     expect(keysOf('admin')).toEqual(expect.arrayContaining(['listen', 'token']));
   });
 
-  it('finds the keys (upstream.connectTimeout/responseTimeout is two)', () => {
+  it('finds the keys (upstream.connectTimeout/responseTimeout is two), not paths or file names', () => {
     expect(namedKeys('raise upstream.connectTimeout/responseTimeout; see capture.ndjson')).toEqual(['upstream.connectTimeout', 'upstream.responseTimeout']);
+    expect(namedKeys('probes such as /admin.php and /wp-login.php; set admin.token')).toEqual(['admin.token']);
   });
 
   it('every one is a key of the sidecar config', () => {
