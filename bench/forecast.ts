@@ -10,8 +10,8 @@
  * fit and intervals). The same protocol runs on 30-minute resamplings of
  * the shared series (data the development did not tune on).
  *
- * BENCH_FORECAST_SETS (comma list of real-14d, real-28d, real-30m,
- * generated, short; default all), BENCH_FORECAST_ORIGINS (default 7),
+ * BENCH_FORECAST_SETS (comma list of real-14d, real-28d, real-15m,
+ * real-30m, real-60m, generated, short; default all), BENCH_FORECAST_ORIGINS (default 7),
  * BENCH_FORECAST_DATA (the series' directory, default ../shared/data),
  * BENCH_FORECAST_OPTIN=1 adds the opt-in models (LSTM, Prophet, cleaned).
  */
@@ -24,7 +24,7 @@ import { checksTable, median, table, type Check } from './lib/table.js';
 
 const DATA = process.env.BENCH_FORECAST_DATA ? `${process.env.BENCH_FORECAST_DATA.replace(/\/$/, '')}/` : fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const ORIGINS = Number(process.env.BENCH_FORECAST_ORIGINS ?? 7);
-const SETS = new Set((process.env.BENCH_FORECAST_SETS ?? 'real-14d,real-28d,real-30m,generated,short').split(','));
+const SETS = new Set((process.env.BENCH_FORECAST_SETS ?? 'real-14d,real-28d,real-15m,real-30m,real-60m,generated,short').split(','));
 
 interface Scored { name: string; rel: number; relMstl: number; cov80: number; cov95: number; chosen: string; secs: number; cpuSecs: number }
 
@@ -100,7 +100,7 @@ export async function benchForecast(): Promise<{ markdown: string; checks: Check
   const out: string[] = [];
   const checks: Check[] = [];
   const real = files.map((f) => ({ name: f.replace('twitter_volume_', '').replace('_5min.csv', '').toUpperCase(), series: readSeriesCsv(DATA + f).series }));
-  for (const [set, label, histDays, k] of [['real-14d', '5-minute, ≤ 14 days history', 14, 1], ['real-28d', '5-minute, ≤ 28 days history', 28, 1], ['real-30m', '30-minute resampling, ≤ 14 days history', 14, 6]] as const) {
+  for (const [set, label, histDays, k] of [['real-14d', '5-minute, ≤ 14 days history', 14, 1], ['real-28d', '5-minute, ≤ 28 days history', 28, 1], ['real-15m', '15-minute resampling, ≤ 14 days history', 14, 3], ['real-30m', '30-minute resampling, ≤ 14 days history', 14, 6], ['real-60m', '1-hour resampling, ≤ 14 days history', 14, 12]] as const) {
     if (!SETS.has(set)) continue;
     const rows: Scored[] = [];
     for (const r of real) {
@@ -118,6 +118,10 @@ export async function benchForecast(): Promise<{ markdown: string; checks: Check
       ['weekly + anomalies, 15 min', syntheticRate({ days: 21, stepMs: 900_000, weekend: 0.5, anomaliesPerWeek: 2, seed: 3 })],
       ['weekly + level shift ×1.5, 30 min', syntheticRate({ days: 21, stepMs: 1_800_000, weekend: 0.6, shifts: [{ at: 11, factor: 1.5 }], seed: 4 })],
       ['no weekly cycle, 30 min', syntheticRate({ days: 21, stepMs: 1_800_000, weekend: 1, level: 40, seed: 5 })],
+      ['weekly + trend +10%/week, 30 min', syntheticRate({ days: 21, stepMs: 1_800_000, weekend: 0.5, trendPerWeek: 0.1, seed: 6 })],
+      ['weekly + 2-day dip ×0.6, 15 min', syntheticRate({ days: 21, stepMs: 900_000, weekend: 0.5, shifts: [{ at: 12, factor: 0.6, until: 14 }], seed: 7 })],
+      ['weekend higher ×1.6, 1 hour', syntheticRate({ days: 21, stepMs: 3_600_000, weekend: 1.6, level: 100, seed: 8 })],
+      ['weekly + level shift ×0.7, 5 min', syntheticRate({ days: 21, stepMs: 300_000, weekend: 0.4, shifts: [{ at: 12, factor: 0.7 }], seed: 9 })],
     ];
     const rows: Scored[] = [];
     for (const [name, s] of gen) {

@@ -17,8 +17,10 @@ export interface SyntheticOptions {
   weekend?: number;
   /** Depth of the daily cycle (0–1), default 0.7. */
   daily?: number;
-  /** Level shifts: multiply everything from day `at` on by `factor`. */
-  shifts?: Array<{ at: number; factor: number }>;
+  /** Level shifts: multiply everything from day `at` on (until day `until`, exclusive, if given) by `factor`. */
+  shifts?: Array<{ at: number; factor: number; until?: number }>;
+  /** Growth per week (0.1: 10% more each week, compounding smoothly step by step), default 0. */
+  trendPerWeek?: number;
   /** Anomalies per week (bursts ×4 or outages ×0.1, an hour each), default 0. */
   anomaliesPerWeek?: number;
   seed?: number;
@@ -47,7 +49,8 @@ export function syntheticRate(o: SyntheticOptions): Series {
     // Peak mid-afternoon, trough at night; weekends flatter and lower.
     const shape = 1 + (o.daily ?? 0.7) * Math.sin(2 * Math.PI * (phase - 0.35)) * (weekday ? 1 : 0.6);
     let mean = level * shape * (weekday ? 1 : o.weekend ?? 0.35);
-    for (const s of o.shifts ?? []) if (day >= s.at) mean *= s.factor;
+    for (const s of o.shifts ?? []) if (day >= s.at && (s.until === undefined || day < s.until)) mean *= s.factor;
+    if (o.trendPerWeek) mean *= Math.pow(1 + o.trendPerWeek, i / (7 * perDay));
     mean *= anomalyAt.get(i) ?? 1;
     const noise = (r() + r() + r() + r() - 2) * Math.sqrt(3 * mean);
     values.push(Math.max(0, Math.round(mean + noise)));

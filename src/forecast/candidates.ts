@@ -8,6 +8,7 @@ import { mstl } from './models/mstl.js';
 import { prophet } from './models/prophet.js';
 import { weekdayProfile } from './models/weekday-profile.js';
 import { dampedTrend, drift, holtLinear, ses } from './models/trend.js';
+import { releveled } from './models/releveled.js';
 import { cleanOutliers } from './outliers.js';
 
 export interface CandidateEvent { name: string; start: number; end: number; multiplier: number }
@@ -57,8 +58,11 @@ export function candidateModels(o: CandidateOptions): PointModel[] {
       const w = o.week;
       // Smoothing over about an hour (±30 min) of neighbouring steps.
       const half = o.stepMs ? Math.max(1, Math.round(1_800_000 / o.stepMs)) : 1;
+      const smooth = smoothedSeasonalNaive(w, half, 'snaive-week-smooth');
       models.push(
-        seasonalNaive(w, 'snaive-week'), smoothedSeasonalNaive(w, half, 'snaive-week-smooth'), seasonalMedian(w, 4, 'smedian-week'), weekdayProfile(p, 7, 'smedian-7-weekday'),
+        seasonalNaive(w, 'snaive-week'), smooth, seasonalMedian(w, 4, 'smedian-week'), weekdayProfile(p, 7, 'smedian-7-weekday'),
+        // Re-levelled on the last day: after a level shift the weekly models copy the old week.
+        releveled(smooth, p, w, 'snaive-week-relevel'), releveled(weekdayProfile(p, 7), p, w, 'smedian-7-weekday-relevel'),
         backfilled(levelAdjustedMedian(w, 1, 'snaive-week-level'), w, 2 * w),
         backfilled(coarsened(`mstl-${tag}-week`, k, (f) => mstl([p / f, w / f], `mstl-${tag}-week`, (2 * w) / f)), w, 2 * w), backfilled(holtWinters(w, 'holt-winters-week'), w, 2 * w),
       );

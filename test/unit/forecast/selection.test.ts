@@ -28,6 +28,25 @@ describe('forecast model selection', () => {
     expect(chosen).toBeLessThanOrEqual(1.05 * mae(actual, mstl([day, 7 * day]).forecast(history.values, day)));
   });
 
+  it('after a recent level shift (×1.5) a weekly cycle is forecast at the new level, better than plain MSTL [day, week]', async () => {
+    // 30-minute steps, two weeks of history, the shift on day 11; origins 3 to 5 days after it. The weekly
+    // models alone copy the week before the shift.
+    const s = syntheticRate({ days: 17, stepMs: 1_800_000, weekend: 0.6, shifts: [{ at: 11, factor: 1.5 }], seed: 4 });
+    const day = 48;
+    await initMstl();
+    let ours = 0;
+    let plain = 0;
+    for (const origin of [14, 15, 16]) {
+      const history: Series = { ...s, start: s.start + (origin - 14) * day * s.stepMs, values: s.values.slice((origin - 14) * day, origin * day) };
+      const actual = s.values.slice(origin * day, (origin + 1) * day);
+      const fc = await forecastSeries(history, { horizon: day });
+      ours += mae(actual, fc.points.map((p) => p.point));
+      plain += mae(actual, mstl([day, 7 * day]).forecast(history.values, day));
+    }
+    // Measured: 0.35 of plain MSTL's error; 0.75 before the re-levelled models.
+    expect(ours).toBeLessThan(0.5 * plain);
+  });
+
   it('two hours of one-minute rates give a forecast with intervals, with or without a season or a model given', async () => {
     const values = Array.from({ length: 120 }, (_, i) => 3 + 0.01 * i + 0.4 * Math.sin(i * 1.7) + ((i * 7919) % 11) / 20);
     const s: Series = { start: Date.UTC(2026, 0, 1, 10), stepMs: 60_000, values, unit: 'req/s' };
