@@ -61,7 +61,9 @@ export async function benchProxy(): Promise<{ markdown: string; checks: Check[] 
       const port = await freePort();
       const admin = await freePort();
       // Through the bin's shebang, so the sidecar runs with the flags users get.
-      const p = startProcess(CLI, ['sidecar', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--primary', upstream, '--log-level', 'warn', ...extra]);
+      // role secondary: the fixed-rate rounds drive the sidecar with shadowtwin's own generator, whose tagged load a
+      // primary's sidecar refuses (508); the request path is the same but for that check.
+      const p = startProcess(CLI, ['sidecar', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--primary', upstream, '--role', 'secondary', '--log-level', 'warn', ...extra]);
       procs.push(p);
       await waitForPort(port);
       return { name, url: `http://127.0.0.1:${port}/users/42`, proc: p };

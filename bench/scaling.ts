@@ -59,10 +59,11 @@ async function startPool(n: number): Promise<{ urls: string[]; stop(): void }> {
 
 interface RunStats { violationMinutes: number; replicaMinutes: number; leadTimesS: number[]; scaleUps: number; maxReplicas: number; proposals?: number; rejected?: number }
 
+/** The sidecar in front of the workers takes the generator's (tagged) load: role secondary. */
 async function startSidecar(primaries: string[]): Promise<{ proxy: string; admin: string; proc: Proc }> {
   const port = await freePort();
   const adminPort = await freePort();
-  const proc = startProcess(fileURLToPath(new URL('../src/cli/index.js', import.meta.url)), ['sidecar', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--primary', primaries.join(','), '--log-level', 'warn']);
+  const proc = startProcess(fileURLToPath(new URL('../src/cli/index.js', import.meta.url)), ['sidecar', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--primary', primaries.join(','), '--role', 'secondary', '--log-level', 'warn']);
   await waitForPort(port);
   return { proxy: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, proc };
 }

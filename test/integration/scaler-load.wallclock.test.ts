@@ -44,7 +44,8 @@ describe('scaler validate-before-apply (wall-clock)', () => {
     // Secondary: a pool of workers, each 2 × 25 ms = 80 req/s, behind a sidecar whose membership is the "replica count".
     const workers = await Promise.all(Array.from({ length: 5 }, () => worker(2, 25)));
     for (const w of workers) cleanup.push(() => w.close());
-    const secondary = await startSidecar({ primary: [workers[0]!.url] });
+    // The secondary's own sidecar (role secondary): it takes the generator's tagged load; a primary's would refuse it.
+    const secondary = await startSidecar({ primary: [workers[0]!.url], role: 'secondary' });
     cleanup.push(() => secondary.stop());
     const pool = new MembershipActuator(secondary.addresses.admin, workers.map((w) => w.url));
     const now = Date.now();
