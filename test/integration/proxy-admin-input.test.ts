@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSidecarConfig, ShadowtwinError } from '../../src/common/index.js';
 import { createSidecar } from '../../src/proxy/index.js';
 import { useCleanup } from '../helpers/servers.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ShadowtwinError ? err.code : String(err);
-  }
-  return undefined;
-}
+import { codeOf } from '../helpers/error-code.js';
 
 describe('hostile admin and drill input', () => {
   const { server, sidecar } = useCleanup();

@@ -5,18 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { ShadowtwinError, type RequestRecord } from '../../src/common/index.js';
 import { CaptureWriter, rotatedName } from '../../src/proxy/index.js';
 import { startSidecar } from '../helpers/servers.js';
+import { codeOf } from '../helpers/error-code.js';
 
 function record(i: number): RequestRecord {
   return { ts: 1_700_000_000_000 + i, durationMs: 1.5, method: 'GET', path: `/users/${i}`, route: '/users/:id', queryKeys: [], status: 200, reqBytes: 0, resBytes: 100, protocol: 'http1' };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ShadowtwinError ? err.code : String(err);
-  }
-  return undefined;
 }
 
 describe('the capture writer never moves or deletes a file that is not a capture', () => {

@@ -1,18 +1,10 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { parseSidecarConfig, ShadowtwinError } from '../../src/common/index.js';
+import { parseSidecarConfig } from '../../src/common/index.js';
 import { parseScenario, prepareRun } from '../../src/generator/index.js';
 import { createSidecar } from '../../src/proxy/index.js';
 import { deadUrl, readBody, useCleanup } from '../helpers/servers.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ShadowtwinError ? err.code : String(err);
-  }
-  return undefined;
-}
+import { codeOf } from '../helpers/error-code.js';
 
 describe('the sidecar never forwards its own traffic to the primary', () => {
   const { server, sidecar, cleanup } = useCleanup();

@@ -4,17 +4,9 @@ import { parseSidecarConfig, ShadowtwinError } from '../../src/common/index.js';
 import { parseScenario, prepareRun } from '../../src/generator/index.js';
 import { createSidecar } from '../../src/proxy/index.js';
 import { useCleanup } from '../helpers/servers.js';
+import { codeOf } from '../helpers/error-code.js';
 
 const port = (url: string): string => new URL(url).port;
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ShadowtwinError ? err.code : String(err);
-  }
-  return undefined;
-}
 
 describe('never the primary: resolved addresses, not strings', () => {
   const { server, sidecar } = useCleanup();
