@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { childDone } from './child-done.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/index.js', import.meta.url));
 
@@ -22,7 +23,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   let err = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { err += d; });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exit = childDone(child);
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 

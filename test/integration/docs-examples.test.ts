@@ -16,6 +16,7 @@ import type { Sidecar } from '../../src/proxy/index.js';
 import { assertBuilt, CLI } from '../helpers/cli.js';
 import { annotation, commandsOf, expectedExits, extractBlocks, hasKeyPath, isNpmLifecycle, promisedKeys, skipReason, type DocBlock, type DocCommand } from '../helpers/doc-blocks.js';
 import { deadUrl, startSidecar } from '../helpers/servers.js';
+import { childDone } from '../helpers/child-done.js';
 
 /**
  * Every ```sh and ```yaml block of README.md and docs/*.md, run as written
@@ -116,7 +117,7 @@ function runShell(cmd: string, cwd: string, env: Env): Promise<Result> {
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    void childDone(child).then((code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
 
@@ -142,7 +143,7 @@ function runServer(cmd: string, cwd: string, env: Env): Promise<Result & { forwa
       if (ready === 200) forwarded = res.statusCode;
       child.kill('SIGTERM');
     });
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, forwarded }); });
+    void childDone(child).then((code) => { clearTimeout(timer); resolve({ code, stdout, stderr, forwarded }); });
   });
 }
 

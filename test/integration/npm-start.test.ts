@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBuilt, waitForText } from '../helpers/cli.js';
+import { childDone } from '../helpers/child-done.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const curl = promisify(execFile);
@@ -28,7 +29,7 @@ describe('npm start (the demo sidecar)', () => {
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exit = childDone(child);
     const m = await waitForText(() => out, /sidecar +(http:\/\/127\.0\.0\.1:\d+) +admin (http:\/\/127\.0\.0\.1:\d+)/, 60_000); // start-up includes the warm-up: slow on a loaded machine
     const [, proxy, admin] = m;
 

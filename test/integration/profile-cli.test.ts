@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseScenario, prepareRun } from '../../src/generator/index.js';
 import { QuantileTable } from '../../src/profiler/index.js';
 import { assertBuilt, CLI, runCli } from '../helpers/cli.js';
+import { childDone } from '../helpers/child-done.js';
 import { generateAccessLog } from '../helpers/log-fixture.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 
@@ -128,7 +129,7 @@ describe('profile build on hostile inputs', () => {
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    void childDone(child).then((code) => resolve({ code, stdout, stderr }));
   });
 
   it('a capture with one record at ts 0 builds in 200 MB of heap: the record is skipped as bad_time with its line number', async () => {
