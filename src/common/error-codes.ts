@@ -140,6 +140,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'An encoded HDR histogram could not be decoded; it must be compressed base64 from HdrHistogram.',
   },
+  ST_ERR_CONTRACT_VERSION: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'A document (window, histogram dump, run report, request model, forecast, scale record) has a version this shadowtwin does not read; a newer one wrote it: upgrade this shadowtwin.',
+  },
   ST_ERR_SOURCE_UNREACHABLE: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
     summary: 'A network endpoint shadowtwin reads from or acts on (Prometheus, a sidecar admin port, the Kubernetes API, a webhook) could not be reached or answered with an error; check the URL and that it is running.',

@@ -28,3 +28,4 @@ export * from './loopback-sink.js';
 export * from './capture-reader.js';
 export * from './text-table.js';
 export * from './traffic-tags.js';
+export * from './contracts/index.js';

@@ -9,6 +9,8 @@ export class RouteStats {
   reqBytes = 0;
   resBytes = 0;
   readonly status: Record<string, number> = {};
+  /** Counts of ST_* codes (transport errors, proxy errors, faults) by code. */
+  readonly codes: Record<string, number> = {};
   readonly latency: Histogram = createHistogram();
 
   constructor(route: string, method: string) {
@@ -26,12 +28,18 @@ export class RouteStats {
     recordMs(this.latency, durationMs);
   }
 
+  /** Counts one ST_* code (called next to `record` for a request that ended with one). */
+  recordCode(code: string): void {
+    this.codes[code] = (this.codes[code] ?? 0) + 1;
+  }
+
   add(other: RouteStats | EncodedRouteStats): void {
     this.requests += other.requests;
     this.errors += other.errors;
     this.reqBytes += other.reqBytes;
     this.resBytes += other.resBytes;
     for (const [k, v] of Object.entries(other.status)) this.status[k] = (this.status[k] ?? 0) + v;
+    if (other.codes) for (const [k, v] of Object.entries(other.codes)) this.codes[k] = (this.codes[k] ?? 0) + v;
     this.latency.add(other instanceof RouteStats ? other.latency : decodeHistogram(other.histogram));
   }
 }
@@ -45,6 +53,8 @@ export interface EncodedRouteStats {
   reqBytes: number;
   resBytes: number;
   status: Record<string, number>;
+  /** ST_* codes by count (absent in documents written before windows carried them). */
+  codes?: Record<string, number>;
   latencyMs: LatencySummaryMs;
   histogram: string;
 }
@@ -108,6 +118,7 @@ export function encodeRouteStats(s: RouteStats): EncodedRouteStats {
     reqBytes: s.reqBytes,
     resBytes: s.resBytes,
     status: { ...s.status },
+    ...(Object.keys(s.codes).length > 0 ? { codes: { ...s.codes } } : {}),
     latencyMs: summarizeMs(s.latency),
     histogram: encodeHistogram(s.latency),
   };
