@@ -29,3 +29,5 @@ export * from './capture-reader.js';
 export * from './text-table.js';
 export * from './traffic-tags.js';
 export * from './contracts/index.js';
+export * from './transport-error.js';
+export * from './http-endpoint.js';

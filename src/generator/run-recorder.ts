@@ -1,4 +1,4 @@
-import { createHistogram, recordMs, RouteStatsTable, summarizeMs, type Histogram } from '../common/index.js';
+import { createHistogram, recordMs, RouteStatsTable, summarizeMs, transportFailure, type Histogram } from '../common/index.js';
 
 /** How a request ended: a status class or a transport outcome. */
 export type Outcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'timeout' | 'reset' | 'refused' | 'aborted' | 'error';
@@ -8,21 +8,15 @@ export function statusClass(status: number): Outcome {
 }
 
 export function errorOutcome(err: NodeJS.ErrnoException): Outcome {
-  switch (err.code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ST_TIMEOUT':
-    case 'ST_CONNECT_TIMEOUT':
+  switch (transportFailure(err.code)) {
+    case 'timeout':
+    case 'connect_timeout':
       return 'timeout';
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
+    case 'reset':
       return 'reset';
-    case 'ECONNREFUSED':
+    case 'refused':
       return 'refused';
-    case 'UND_ERR_ABORTED':
-    case 'ST_ABORTED':
+    case 'aborted':
       return 'aborted';
     default:
       return 'error';

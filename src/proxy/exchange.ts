@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { errorBody, LOAD_HEADER, SHADOW_HEADER, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
+import { errorBody, LOAD_HEADER, neverSent, transportFailure, SHADOW_HEADER, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
 import type { CaptureFilter } from './filters/capture.js';
 import type { FaultDecision, FaultFilter } from './filters/fault.js';
 import type { MirrorPolicy } from './filters/mirror.js';
@@ -57,21 +57,15 @@ class ClientAbortError extends Error {
 /** Maps an undici/network error to our code, the HTTP status and whether the host failed. */
 function classify(err: NodeJS.ErrnoException): { code: ErrorCode; status: number; hostFailure: boolean } {
   if (err instanceof ShadowtwinError) return { code: err.code, status: err.httpStatus, hostFailure: false };
-  switch (err.code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'ETIMEDOUT':
+  switch (transportFailure(err.code)) {
+    case 'timeout':
+    case 'connect_timeout':
       return { code: 'ST_ERR_PROXY_UPSTREAM_TIMEOUT', status: 504, hostFailure: true };
-    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
     // undici refused to build the request (a header value it will not send:
-    // two Host headers, `Host: a b`): the client's fault, nothing was sent.
-    case 'UND_ERR_INVALID_ARG':
-    case 'UND_ERR_NOT_SUPPORTED':
+    // two Host headers, `Host: a b`, a body shorter than its length): the client's fault, nothing was sent.
+    case 'bad_request':
       return { code: 'ST_ERR_PROXY_BAD_REQUEST', status: 400, hostFailure: false };
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
+    case 'reset':
       return { code: 'ST_ERR_PROXY_UPSTREAM_RESET', status: 502, hostFailure: true };
     default:
       return { code: 'ST_ERR_PROXY_UPSTREAM_UNREACHABLE', status: 502, hostFailure: true };
@@ -80,9 +74,6 @@ function classify(err: NodeJS.ErrnoException): { code: ErrorCode; status: number
 
 /** A character that cannot appear in a Host value (uri-host [":" port], RFC 3986 reg-name / IP-literal). */
 const BAD_HOST = /[^A-Za-z0-9\-._~!$&'()*+,;=%:[\]]/;
-
-/** Errors after which the request provably never reached the upstream, so a retry is safe. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * One client request and its upstream exchange. It is also the undici
@@ -399,7 +390,7 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     const c = classify(err as NodeJS.ErrnoException);
     if (c.hostFailure && this.member) this.ctx.upstreams.reportFailure(this.member);
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (!this.responding && !this.retried && !this.hasBody && NOT_SENT.has(code) && this.ctx.upstreams.size > 1) {
+    if (!this.responding && !this.retried && !this.hasBody && neverSent(transportFailure(code)) && this.ctx.upstreams.size > 1) {
       // Nothing reached the upstream: one retry on another host is safe.
       this.retried = true;
       this.abortUpstream = undefined;

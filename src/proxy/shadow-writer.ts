@@ -1,5 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
-import { Http1Pool, renderRequest } from '../common/index.js';
+import { Http1Pool, renderRequest, transportFailure, unreachable } from '../common/index.js';
 
 export interface ShadowRequest {
   method: string;
@@ -19,9 +19,6 @@ export interface ShadowWriterOptions {
   /** First open period; doubles while probes keep failing, up to 30 s (default 1 s). */
   breakerBaseMs?: number;
 }
-
-/** Errors meaning the secondary could not be reached at all (as opposed to answering badly). */
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ST_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 
 /** What the writer reports; it never reports back to the primary path. */
 export interface ShadowWriterHooks {
@@ -124,7 +121,7 @@ export class ShadowWriter {
       const code = err?.code;
       if (err) this.hooks.failed(code ?? 'ERROR', req);
       else this.hooks.completed(req, status, performance.now() - start, bytes);
-      this.breaker(code !== undefined && CONNECT_FAILURES.has(code) && status === 0);
+      this.breaker(unreachable(transportFailure(code)) && status === 0);
       this.drainQueue();
     };
     if (this.h1) {
