@@ -5,6 +5,8 @@
 #   nginx — the fidelity-loop test generates against it and profiles its log
 #           (and benchmarks use it as the reference upstream);
 #   wrk, goaccess — benchmarks (load, log parsing);
+#   protoc (package protobuf-compiler) — a test regenerates the gRPC code from
+#           proto/ and fails if the committed code drifted;
 #   curl, openssl — the docs-examples test runs the docs' curl lines and makes
 #           a certificate for its HTTPS/HTTP/2 server (prometheus serves it too).
 # Skips anything already present; needs root (or sudo) only when installing.
@@ -16,6 +18,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 if [ "${1:-}" = "--bench" ] || [ "${SHADOWTWIN_BENCH_DEPS:-}" = "1" ]; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v goaccess >/dev/null 2>&1 || need+=(goaccess)
