@@ -17,3 +17,4 @@ export { seriesFromFile } from './load-input.js';
 export { pointsPerSecond } from './per-second.js';
 export { coarsened, coarseFactor } from './models/coarsened.js';
 export { checkHorizon, maxHorizon, staleHistoryWarning, shortHistoryMessage, MAX_HORIZON_STEPS } from './history-checks.js';
+export { intervalDrift, routeMixDrift, jensenShannonDistance, binomialUpperTail, type IntervalDrift, type IntervalObservation, type RouteMixDrift } from './drift-check.js';
