@@ -18,3 +18,4 @@ export { pointsPerSecond } from './per-second.js';
 export { coarsened, coarseFactor } from './models/coarsened.js';
 export { checkHorizon, maxHorizon, staleHistoryWarning, shortHistoryMessage, MAX_HORIZON_STEPS } from './history-checks.js';
 export { intervalDrift, routeMixDrift, jensenShannonDistance, binomialUpperTail, type IntervalDrift, type IntervalObservation, type RouteMixDrift } from './drift-check.js';
+export { ForecastTracker, type ForecastTrackerOptions, type ForecastTrackerState, type TrackerEvent, type RefitReason } from './forecast-tracker.js';
