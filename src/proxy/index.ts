@@ -1,4 +1,6 @@
-export { Sidecar, createSidecar, redactedConfig, type SidecarAddresses, type SidecarOptions, type HistogramDump } from './sidecar.js';
+export { Sidecar, createSidecar, redactedConfig, type SidecarAddresses, type SidecarOptions } from './sidecar.js';
+/** What the admin /histograms serves: the histograms contract (src/common/contracts/histograms.ts). */
+export type { HistogramDump } from '../common/index.js';
 export { METRIC, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 export { UpstreamSet, type MembershipView } from './upstream-set.js';
 export { ShadowWriter, type ShadowRequest } from './shadow-writer.js';

@@ -3,7 +3,7 @@ import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
-  type ErrorCode, type Logger, type SidecarConfig,
+  type ErrorCode, type HistogramDump, type Logger, type SidecarConfig,
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
 import { CaptureWriter, ShortWriteError } from './capture-writer.js';
@@ -35,16 +35,6 @@ export interface SidecarAddresses {
   /** `http://host:port` of the data port. */
   proxy: string;
   admin: string;
-}
-
-/** Histograms of both sides, for `shadowtwin compare` and the control plane. */
-export interface HistogramDump {
-  kind: 'shadowtwin.histograms';
-  version: 1;
-  start: number;
-  end: number;
-  primary: ReturnType<RouteStatsTable['encode']>;
-  secondary: ReturnType<RouteStatsTable['encode']>;
 }
 
 /**

@@ -1,6 +1,8 @@
 // Every document that crosses a process boundary, declared once: versioned
 // types, zod validators and one reader (`readDocument`). The controller's
-// gRPC protos mirror this module field for field.
-export { readDocument, type Contract } from './contract.js';
+// gRPC protos mirror this module field for field. docs/contracts.md lists them.
+export { readDocument, versionsRead, type Contract, type Refusal, type ShapeProblem } from './contract.js';
 export { encodedRouteStatsSchema } from './route-stats-schema.js';
 export * from './window.js';
+export * from './histograms.js';
+export * from './run-report.js';
