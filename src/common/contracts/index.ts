@@ -6,3 +6,5 @@ export { encodedRouteStatsSchema } from './route-stats-schema.js';
 export * from './window.js';
 export * from './histograms.js';
 export * from './run-report.js';
+export * from './encoded-counts.js';
+export * from './request-model.js';
