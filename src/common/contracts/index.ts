@@ -8,3 +8,4 @@ export * from './histograms.js';
 export * from './run-report.js';
 export * from './encoded-counts.js';
 export * from './request-model.js';
+export * from './forecast.js';
