@@ -77,7 +77,7 @@ function genericRefusal<T>(contract: Contract<T>, why: Refusal, where: string): 
     case 'shape': {
       const problems = why.problems.slice(0, 10).map((i) => `${pathText(i.path)}: ${i.message}`);
       const more = why.problems.length > 10 ? ` (and ${why.problems.length - 10} more)` : '';
-      return `${where} is not a valid ${contract.describe}: ${problems.join('; ')}${more}`;
+      return `${where} is not a valid ${contract.describe.replace(/^an? /, '')}: ${problems.join('; ')}${more}`;
     }
   }
 }
