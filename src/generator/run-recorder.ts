@@ -1,4 +1,5 @@
-import { createHistogram, recordMs, RouteStatsTable, summarizeMs, transportFailure, type Histogram, type TimelinePoint } from '../common/index.js';
+import { createHistogram, recordMs, RouteStatsTable, summarizeMs, transportFailure, type Histogram } from '../common/index.js';
+import type { TimelinePoint } from '../common/index.js';
 
 /** How a request ended: a status class or a transport outcome. */
 export type Outcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'timeout' | 'reset' | 'refused' | 'aborted' | 'error';
