@@ -1,6 +1,4 @@
-export { Sidecar, createSidecar, redactedConfig, type SidecarAddresses, type SidecarOptions } from './sidecar.js';
-/** What the admin /histograms serves: the histograms contract (src/common/contracts/histograms.ts). */
-export type { HistogramDump } from '../common/index.js';
+export { Sidecar, createSidecar, redactedConfig, type SidecarAddresses, type SidecarOptions, type HistogramDump } from './sidecar.js';
 export { METRIC, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 export { UpstreamSet, type MembershipView } from './upstream-set.js';
 export { ShadowWriter, type ShadowRequest } from './shadow-writer.js';

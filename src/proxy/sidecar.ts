@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { HistogramDump } from '../common/index.js';
 import {
   errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
-  type ErrorCode, type HistogramDump, type Logger, type SidecarConfig,
+  type ErrorCode, type Logger, type SidecarConfig,
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
 import { CaptureWriter, ShortWriteError } from './capture-writer.js';
@@ -36,6 +37,9 @@ export interface SidecarAddresses {
   proxy: string;
   admin: string;
 }
+
+/** What the admin /histograms serves: declared by the histograms contract (src/common/contracts/histograms.ts). */
+export type { HistogramDump };
 
 /**
  * The sidecar: a data-port server that forwards to the primary's membership
