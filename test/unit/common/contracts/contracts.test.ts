@@ -24,6 +24,11 @@ describe.each(CASES)('the $name contract', (c) => {
     expect(readDocument(c.contract, JSON.parse(JSON.stringify(doc)), 'doc.json')).toEqual(doc);
   });
 
+  it('reads a document with a field it does not know (a newer minor revision)', async () => {
+    const doc = await built();
+    expect(readDocument(c.contract, { ...doc, addedLater: { any: 1 } }, 'doc.json')).toMatchObject(JSON.parse(JSON.stringify(await c.build())) as object);
+  });
+
   it('refuses another kind and a non-object with ST_ERR_INPUT_FORMAT naming the file', async () => {
     const doc = await built();
     const other = refusal(() => readDocument(c.contract, { ...doc, kind: 'shadowtwin.other' }, 'doc.json'));
