@@ -1,3 +1,4 @@
+export { forecastDocument } from './forecast-document.js';
 export { forecastSeries, candidateModels, MIN_HISTORY, type ForecastOptions, type ForecastResult, type ForecastPoint, type ModelScore, type ForecastEvent } from './forecast.js';
 export { cleanOutliers, type CleanResult } from './outliers.js';
 export { detectSeason, type SeasonDetection, type SeasonCandidate } from './seasonality.js';
