@@ -107,6 +107,16 @@ describe('controller store', () => {
       expect(s.health().ok).toBe(true);
     });
 
+    it('group commit: each batch validated alone, the valid ones stored in one transaction, the result per batch in order', () => {
+      const s = store();
+      const bad = { ...sampleWindow({ start: T0 }), routes: 'none' };
+      const out = s.appendWindowBatches([[sampleWindow({ pod: 'a', start: T0 })], [sampleWindow({ pod: 'b', start: T0 }), bad], [sampleWindow({ pod: 'c', start: T0 }), sampleWindow({ pod: 'c', start: T0 + 1000 })]]);
+      expect(out.map((r) => (r instanceof ShadowtwinError ? r.code : r.windows))).toEqual([1, 'ST_ERR_INPUT_FORMAT', 2]);
+      expect((out[1] as ShadowtwinError).message).toMatch(/^window 1 of the batch is not a valid/);
+      expect(s.pods().map((p) => p.pod)).toEqual(['a', 'c']);
+      expect(s.rawWindows('checkout', { from: 0, to: T0 + HOUR })).toHaveLength(3);
+    });
+
     it('refuses absurd windows: above maxWindowBytes, and beyond the contract\'s bounds', () => {
       const s = store({ maxWindowBytes: 20_000 });
       const big = sampleWindow({ start: T0, routes: 200 });

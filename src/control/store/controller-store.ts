@@ -120,6 +120,17 @@ export class ControllerStore {
     return this.write(`storing ${batch.length} windows`, () => this.windowStore.append(batch, this.clock()));
   }
 
+  /**
+   * Group commit for a telemetry receiver: many sidecars' batches in one
+   * transaction (one fsync). Each batch is validated alone: the result says,
+   * per batch in order, what was stored (ack it) or the ShadowtwinError that
+   * refused it (tell that sidecar). Returns after the commit; if the commit
+   * fails it throws and none is stored.
+   */
+  appendWindowBatches(batches: ReadonlyArray<readonly unknown[]>): Array<AppendedWindows | ShadowtwinError> {
+    return this.write(`storing ${batches.length} window batches`, () => this.windowStore.appendBatches(batches, this.clock()));
+  }
+
   services(): string[] {
     return this.read('listing services', () => this.windowStore.services());
   }

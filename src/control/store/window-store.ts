@@ -77,7 +77,33 @@ export class WindowStore {
    * only after the commit, and a batch with one bad window stores nothing.
    */
   append(batch: readonly unknown[], receivedAt: number): AppendedWindows {
-    const rows = batch.map((raw, i) => {
+    const rows = this.prepareRows(batch);
+    this.appendTx(rows, receivedAt);
+    return { windows: rows.length, requests: rows.reduce((a, r) => a + r.requests, 0) };
+  }
+
+  /**
+   * Group commit: each batch is validated on its own (a bad one is refused
+   * with its error, the others go on), and every valid batch is stored in
+   * one transaction, so many sidecars' batches cost one commit (one fsync).
+   * Returns, in order, what each batch stored or why it was refused; a
+   * failure of the commit itself throws and stores none of them.
+   */
+  appendBatches(batches: ReadonlyArray<readonly unknown[]>, receivedAt: number): Array<AppendedWindows | ShadowtwinError> {
+    const prepared = batches.map((b) => {
+      try {
+        return this.prepareRows(b);
+      } catch (err) {
+        if (err instanceof ShadowtwinError) return err;
+        throw err;
+      }
+    });
+    this.appendTx(prepared.flatMap((p) => (p instanceof ShadowtwinError ? [] : p)), receivedAt);
+    return prepared.map((p) => (p instanceof ShadowtwinError ? p : { windows: p.length, requests: p.reduce((a, r) => a + r.requests, 0) }));
+  }
+
+  private prepareRows(batch: readonly unknown[]): Array<{ doc: WindowDocument; body: Buffer; requests: number; errors: number }> {
+    return batch.map((raw, i) => {
       const doc = readDocument(WINDOW_CONTRACT, raw, `window ${i} of the batch`);
       const json = JSON.stringify(doc);
       if (json.length > this.maxWindowBytes) {
@@ -89,8 +115,6 @@ export class WindowStore {
       for (const r of doc.routes) { requests += r.requests; errors += r.errors; }
       return { doc, body: encodeWindowBody(json), requests, errors };
     });
-    this.appendTx(rows, receivedAt);
-    return { windows: rows.length, requests: rows.reduce((a, r) => a + r.requests, 0) };
   }
 
   /** Services that sent windows (and are still in the pod list), sorted. */
