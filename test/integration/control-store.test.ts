@@ -258,6 +258,37 @@ describe('controller store', () => {
       expect(mergedShape(s.mergedWindow('checkout', { from: T0, to: T0 + 3 * MIN }))).toEqual(exact);
     });
 
+    it('a prune call stops at its time budget after one chunk of rows, and says there is more', () => {
+      const s = store({ retention: { ...retention, batchRows: 2000 } });
+      s.appendWindows(threeMinutes());
+      now = T0 + 5 * MIN;
+      const first = s.prune(now, 0);
+      expect(first.rolled).toBeGreaterThan(0);
+      expect(first.rolled).toBeLessThanOrEqual(16);
+      expect(first.more).toBe(true);
+      let rolled = first.rolled;
+      for (let i = 0; i < 100; i++) { const r = s.prune(now, 0); rolled += r.rolled; if (!r.more) break; }
+      expect(rolled).toBe(36); // every window into its minute; no hour has ended yet
+    });
+
+    it('a window whose HDR payload does not decode cannot block rollups or retention: it is set aside and counted', () => {
+      const s = store({ retention });
+      const ws = threeMinutes();
+      const bad = sampleWindow({ pod: 'bad', start: T0 + 20_000 });
+      bad.routes[1] = { ...bad.routes[1]!, histogram: 'bm90IGFuIEhEUiBoaXN0b2dyYW0=' };
+      s.appendWindows([...ws, bad]); // the contract checks shape, not that each histogram decodes: the receiver does
+      now = T0 + 5 * MIN;
+      expect(codeOfSync(() => s.mergedWindow('checkout', { from: T0, to: T0 + MIN }))).toBe('ST_ERR_HISTOGRAM_DECODE');
+      let skipped = 0;
+      for (let i = 0; i < 100; i++) { const r = s.prune(now); skipped += r.skipped; if (!r.more) break; }
+      expect(skipped).toBe(1);
+      expect(mergedShape(s.mergedWindow('checkout', { from: T0, to: T0 + 3 * MIN }))).toEqual(mergedShape(mergeWindows(ws)));
+      now = T0 + 2 * HOUR;
+      for (let i = 0; i < 100; i++) if (!s.prune(now).more) break;
+      expect(s.stats().rows.windows).toBe(0);
+      expect(mergedShape(s.mergedWindow('checkout', { from: T0, to: T0 + 3 * MIN }))).toEqual(mergedShape(mergeWindows(ws)));
+    });
+
     it('prunes events, pods and documents of listed kinds by age; other documents are kept', () => {
       const s = store({ retention });
       s.appendEvents([{ kind: 'pod.joined', service: 'checkout', payload: { pod: 'a' } }, { kind: 'drift', service: 'checkout' }]);

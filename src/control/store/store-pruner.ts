@@ -5,6 +5,8 @@ import { WindowRollup } from './window-rollup.js';
 /** What one `prune` call did. `more`: it stopped at a batch or time bound with work left; call again (after yielding). */
 export interface PruneResult {
   rolled: number;
+  /** Windows set aside by the rollup because an HDR payload in them does not decode (the receiver should refuse those). */
+  skipped: number;
   deleted: { windows: number; rollups: number; events: number; pods: number; documents: number };
   more: boolean;
 }
@@ -30,11 +32,11 @@ export class StorePruner {
     const pass = this.rollup.pass(now, n, budgetMs);
     const del = (sql: string, ...params: unknown[]): number => this.db.prepare(sql).run(...params, n).changes;
     const deleted = { windows: 0, rollups: 0, events: 0, pods: 0, documents: 0 };
-    deleted.windows = del('DELETE FROM windows WHERE id IN (SELECT id FROM windows WHERE start < ? AND rolled = 1 ORDER BY start LIMIT ?)', now - p.rawMs);
+    deleted.windows = del('DELETE FROM windows WHERE id IN (SELECT id FROM windows WHERE start < ? AND rolled != 0 ORDER BY start LIMIT ?)', now - p.rawMs);
     let more = pass.more || deleted.windows === n;
     p.tiers.forEach((t, i) => {
       const last = i === p.tiers.length - 1;
-      const d = del(`DELETE FROM rollups WHERE id IN (SELECT id FROM rollups WHERE bucket_ms = ? AND start < ? ${last ? '' : 'AND rolled = 1'} ORDER BY start LIMIT ?)`, t.bucketMs, now - t.keepMs);
+      const d = del(`DELETE FROM rollups WHERE id IN (SELECT id FROM rollups WHERE bucket_ms = ? AND start < ? ${last ? '' : 'AND rolled != 0'} ORDER BY start LIMIT ?)`, t.bucketMs, now - t.keepMs);
       deleted.rollups += d;
       if (d === n) more = true;
     });
@@ -46,6 +48,6 @@ export class StorePruner {
       if (d === n) more = true;
     }
     if (deleted.events === n || deleted.pods === n) more = true;
-    return { rolled: pass.rolled, deleted, more };
+    return { rolled: pass.rolled, skipped: pass.skipped, deleted, more };
   }
 }

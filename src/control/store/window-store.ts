@@ -190,7 +190,8 @@ export class WindowStore {
   /** The row sets that hold each request of the range exactly once at `tier`: its rows, plus the rows of finer resolutions not yet rolled into it. */
   private sources(tier: number, service: string, q: WindowQuery, columns: string): SourceSql[] {
     const where = 'service = ? AND role = ? AND run_id = ? AND start >= ? AND start < ?';
-    if (tier < 0) return [{ sql: `SELECT ${columns} FROM windows WHERE ${where}`, params: [service, q.role ?? 'primary', q.runId ?? '', q.from, q.to] }];
+    // Rows the rollup set aside (rolled = 2: an HDR payload that does not decode) are left out of every read.
+    if (tier < 0) return [{ sql: `SELECT ${columns} FROM windows WHERE rolled != 2 AND ${where}`, params: [service, q.role ?? 'primary', q.runId ?? '', q.from, q.to] }];
     // Whole buckets of the tier, so a window counts the same whether or not it has been rolled up yet.
     const b = this.policy.tiers[tier]!.bucketMs;
     const key = [service, q.role ?? 'primary', q.runId ?? '', Math.floor(q.from / b) * b, Math.ceil(q.to / b) * b];
