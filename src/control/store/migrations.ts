@@ -76,6 +76,9 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * database from a newer shadowtwin is refused, never downgraded.
  */
 export function migrate(db: Database.Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new ShadowtwinError('ST_ERR_INTERNAL', `store migrations must be numbered 1, 2, 3 … in order; step ${i} is version ${m.version}`);
+  });
   const found = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations[migrations.length - 1]!.version;
   if (found > latest) {
