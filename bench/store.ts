@@ -86,8 +86,9 @@ export async function benchStore(): Promise<{ markdown: string; checks: Check[] 
     const store = ControllerStore.open({ dataDir: dir, synchronous: sync, now: () => SECONDS * 1000 });
     const v = record(name, cpuMs(() => {
       for (let s = 0; s < SECONDS; s++) {
-        if (perPod) for (const w of fleet) store.appendWindows([at(w, s)]);
-        else for (const r of store.appendWindowBatches(fleet.map((w) => [at(w, s)]))) if (!('windows' in r)) throw r;
+        // Each sidecar batch carries its sender and batch id, as the receiver's will (resends are de-duplicated in the same transaction).
+        if (perPod) for (const w of fleet) store.appendWindows({ windows: [at(w, s)], sender: w.source.pod, batchId: String(s) });
+        else for (const r of store.appendWindowBatches(fleet.map((w) => ({ windows: [at(w, s)], sender: w.source.pod, batchId: String(s) })))) if (!('windows' in r)) throw r;
       }
     }));
     return { v, store, dir };

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeWindows, WINDOW_CONTRACT, type WindowDocument } from '../../src/common/contracts/index.js';
 import { ShadowtwinError } from '../../src/common/index.js';
-import { ControllerStore, SCHEMA_VERSION, STORE_FILE, STORE_OWNER_FILE, type ControllerStoreOptions } from '../../src/control/index.js';
+import { ControllerStore, MIGRATIONS, SCHEMA_VERSION, STORE_FILE, STORE_OWNER_FILE, type ControllerStoreOptions } from '../../src/control/index.js';
 import { mergedShape, sampleWindow } from '../helpers/store-windows.js';
 
 const MIN = 60_000;
@@ -50,6 +50,23 @@ describe('controller store', () => {
       const again = store();
       expect(again.openedAtVersion).toBe(SCHEMA_VERSION);
       expect(again.rawWindows('checkout', { from: 0, to: T0 + HOUR })).toHaveLength(1);
+    });
+
+    it('migrates a database of an older schema in place, keeping its data', () => {
+      // A version-1 database as an older shadowtwin left it.
+      const db = new Database(join(dir, STORE_FILE));
+      db.exec(MIGRATIONS[0]!.sql);
+      db.pragma('user_version = 1');
+      db.prepare("INSERT INTO events (at, kind, service, payload) VALUES (?, 'pod.joined', 'checkout', '{}')").run(T0);
+      db.close();
+      const s = store();
+      expect(s.openedAtVersion).toBe(1);
+      expect(s.eventsSince(0).map((e) => e.kind)).toEqual(['pod.joined']);
+      expect(s.appendWindows({ windows: [sampleWindow({ start: T0 })], sender: 'a', batchId: '1' }).duplicate).toBe(false);
+      s.close();
+      const check = new Database(join(dir, STORE_FILE), { readonly: true });
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      check.close();
     });
 
     it('refuses a database from a newer shadowtwin with ST_ERR_STORE_VERSION and the fix', () => {
@@ -110,11 +127,33 @@ describe('controller store', () => {
     it('group commit: each batch validated alone, the valid ones stored in one transaction, the result per batch in order', () => {
       const s = store();
       const bad = { ...sampleWindow({ start: T0 }), routes: 'none' };
-      const out = s.appendWindowBatches([[sampleWindow({ pod: 'a', start: T0 })], [sampleWindow({ pod: 'b', start: T0 }), bad], [sampleWindow({ pod: 'c', start: T0 }), sampleWindow({ pod: 'c', start: T0 + 1000 })]]);
+      const out = s.appendWindowBatches([
+        { windows: [sampleWindow({ pod: 'a', start: T0 })] },
+        { windows: [sampleWindow({ pod: 'b', start: T0 }), bad] },
+        { windows: [sampleWindow({ pod: 'c', start: T0 }), sampleWindow({ pod: 'c', start: T0 + 1000 })] },
+      ]);
       expect(out.map((r) => (r instanceof ShadowtwinError ? r.code : r.windows))).toEqual([1, 'ST_ERR_INPUT_FORMAT', 2]);
       expect((out[1] as ShadowtwinError).message).toMatch(/^window 1 of the batch is not a valid/);
       expect(s.pods().map((p) => p.pod)).toEqual(['a', 'c']);
       expect(s.rawWindows('checkout', { from: 0, to: T0 + HOUR })).toHaveLength(3);
+    });
+
+    it('a batch resent with the same sender and batch id is stored once: in one group, later, and after a reopen', () => {
+      let s = store();
+      const batch = { windows: [sampleWindow({ pod: 'a', start: T0 })], sender: 'pod-a', batchId: '17' };
+      expect(s.appendWindows(batch)).toEqual({ windows: 1, requests: 15, duplicate: false });
+      expect(s.appendWindows(batch)).toEqual({ windows: 0, requests: 0, duplicate: true });
+      const group = s.appendWindowBatches([{ ...batch, batchId: '18' }, { ...batch, batchId: '18' }, { ...batch, sender: 'pod-b' }]);
+      expect(group.map((r) => (r instanceof ShadowtwinError ? r.code : r.duplicate))).toEqual([false, true, false]);
+      s.close();
+      s = store();
+      expect(s.appendWindows(batch).duplicate).toBe(true);
+      expect(s.rawWindows('checkout', { from: 0, to: T0 + HOUR })).toHaveLength(3);
+      expect(codeOfSync(() => s.appendWindows({ windows: [], sender: 'pod-a' }))).toBe('ST_ERR_INPUT_FORMAT');
+      // Remembered for retention.batchIdsMs (a day by default), then forgotten.
+      now = T0 + 25 * HOUR;
+      expect(s.prune(now).deleted.batchIds).toBe(3);
+      expect(s.appendWindows(batch).duplicate).toBe(false);
     });
 
     it('refuses absurd windows: above maxWindowBytes, and beyond the contract\'s bounds', () => {

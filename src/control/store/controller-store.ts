@@ -10,7 +10,7 @@ import { retentionPolicy, type RetentionPolicy } from './retention-policy.js';
 import { storeFailure } from './store-failure.js';
 import { acquireStoreLock, releaseStoreLock } from './store-lock.js';
 import { StorePruner, type PruneResult } from './store-pruner.js';
-import { WindowStore, type AppendedWindows, type PodInfo, type RatePoint, type Resolution, type WindowQuery } from './window-store.js';
+import { WindowStore, type AppendedWindows, type PodInfo, type RatePoint, type Resolution, type WindowBatch, type WindowQuery } from './window-store.js';
 
 export const STORE_FILE = 'controller.db';
 export const STORE_OWNER_FILE = 'controller.db.owner';
@@ -115,9 +115,14 @@ export class ControllerStore {
   /** The schema version this shadowtwin writes. */
   static readonly schemaVersion = SCHEMA_VERSION;
 
-  /** Stores a batch of windows (validated, all or nothing); returns after the commit. */
-  appendWindows(batch: readonly unknown[]): AppendedWindows {
-    return this.write(`storing ${batch.length} windows`, () => this.windowStore.append(batch, this.clock()));
+  /**
+   * Stores a batch of windows (validated, all or nothing); returns after the
+   * commit. Given `{ windows, sender, batchId }`, a batch id committed before
+   * is a duplicate: nothing is stored again (`duplicate: true`, ack it).
+   */
+  appendWindows(batch: readonly unknown[] | WindowBatch): AppendedWindows {
+    const b: WindowBatch = Array.isArray(batch) ? { windows: batch } : batch as WindowBatch;
+    return this.write(`storing ${b.windows?.length} windows`, () => this.windowStore.append(b, this.clock()));
   }
 
   /**
@@ -127,7 +132,7 @@ export class ControllerStore {
    * refused it (tell that sidecar). Returns after the commit; if the commit
    * fails it throws and none is stored.
    */
-  appendWindowBatches(batches: ReadonlyArray<readonly unknown[]>): Array<AppendedWindows | ShadowtwinError> {
+  appendWindowBatches(batches: readonly WindowBatch[]): Array<AppendedWindows | ShadowtwinError> {
     return this.write(`storing ${batches.length} window batches`, () => this.windowStore.appendBatches(batches, this.clock()));
   }
 
@@ -213,7 +218,7 @@ export class ControllerStore {
       const pages = this.db.pragma('page_count', { simple: true }) as number;
       const free = this.db.pragma('freelist_count', { simple: true }) as number;
       const rows: Record<string, number> = {};
-      for (const t of ['windows', 'rollups', 'pods', 'events', 'documents']) rows[t] = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+      for (const t of ['windows', 'rollups', 'pods', 'events', 'documents', 'batches']) rows[t] = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
       return { bytes: pages * pageSize, freeBytes: free * pageSize, rows };
     });
   }

@@ -7,4 +7,4 @@ export type { EventInput, StoredEvent } from './event-store.js';
 export { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './migrations.js';
 export { DEFAULT_RETENTION, retentionPolicy, type RetentionPolicy, type RollupTier } from './retention-policy.js';
 export type { PruneResult } from './store-pruner.js';
-export type { AppendedWindows, PodInfo, RatePoint, Resolution, WindowQuery } from './window-store.js';
+export type { AppendedWindows, PodInfo, RatePoint, Resolution, WindowBatch, WindowQuery } from './window-store.js';

@@ -65,6 +65,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX documents_by_update ON documents (kind, updated_at);
     `,
   },
+  {
+    version: 2,
+    describe: 'batch ids committed per sender, so a resent batch is stored once (across restarts too)',
+    sql: `
+      CREATE TABLE batches (
+        sender TEXT NOT NULL, batch_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL, windows INTEGER NOT NULL,
+        PRIMARY KEY (sender, batch_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX batches_by_time ON batches (received_at);
+    `,
+  },
 ];
 
 /** The schema version this shadowtwin writes. */

@@ -27,6 +27,8 @@ export interface RetentionPolicy {
   eventsMs: number;
   /** A pod not heard from this long is forgotten by the fleet view's pod list. */
   podsMs: number;
+  /** Committed batch ids (sender + batch id), remembered this long to make resends no-ops. */
+  batchIdsMs: number;
   /** Documents by kind (e.g. `shadowtwin.run-report`), by last update; kinds not listed are kept (state, models). */
   documents: Record<string, number>;
   /** Rows deleted or rolled per table per `prune` call, so one call never holds the database for long. */
@@ -39,6 +41,7 @@ export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({
   rollupGraceMs: 2 * MINUTE,
   eventsMs: 30 * DAY,
   podsMs: 14 * DAY,
+  batchIdsMs: DAY,
   documents: {},
   batchRows: 2_000,
 });
@@ -51,6 +54,7 @@ export function retentionPolicy(partial: Partial<RetentionPolicy> = {}): Retenti
   positive(p.rawMs, 'retention.rawMs');
   positive(p.eventsMs, 'retention.eventsMs');
   positive(p.podsMs, 'retention.podsMs');
+  positive(p.batchIdsMs, 'retention.batchIdsMs');
   if (!(Number.isFinite(p.rollupGraceMs) && p.rollupGraceMs >= 0)) problems.push(`retention.rollupGraceMs: must be ≥ 0 ms, got ${p.rollupGraceMs}`);
   if (!(Number.isInteger(p.batchRows) && p.batchRows >= 1)) problems.push(`retention.batchRows: must be an integer ≥ 1, got ${p.batchRows}`);
   if (p.tiers.length === 0) problems.push('retention.tiers: at least one rollup tier is needed (raw windows are rolled up before they are pruned)');

@@ -7,7 +7,7 @@ export interface PruneResult {
   rolled: number;
   /** Windows set aside by the rollup because an HDR payload in them does not decode (the receiver should refuse those). */
   skipped: number;
-  deleted: { windows: number; rollups: number; events: number; pods: number; documents: number };
+  deleted: { windows: number; rollups: number; events: number; pods: number; documents: number; batchIds: number };
   more: boolean;
 }
 
@@ -31,7 +31,7 @@ export class StorePruner {
     const n = p.batchRows;
     const pass = this.rollup.pass(now, n, budgetMs);
     const del = (sql: string, ...params: unknown[]): number => this.db.prepare(sql).run(...params, n).changes;
-    const deleted = { windows: 0, rollups: 0, events: 0, pods: 0, documents: 0 };
+    const deleted = { windows: 0, rollups: 0, events: 0, pods: 0, documents: 0, batchIds: 0 };
     deleted.windows = del('DELETE FROM windows WHERE id IN (SELECT id FROM windows WHERE start < ? AND rolled != 0 ORDER BY start LIMIT ?)', now - p.rawMs);
     let more = pass.more || deleted.windows === n;
     p.tiers.forEach((t, i) => {
@@ -42,12 +42,13 @@ export class StorePruner {
     });
     deleted.events = del('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? ORDER BY at LIMIT ?)', now - p.eventsMs);
     deleted.pods = del('DELETE FROM pods WHERE (service, pod, role) IN (SELECT service, pod, role FROM pods WHERE last_seen < ? LIMIT ?)', now - p.podsMs);
+    deleted.batchIds = del('DELETE FROM batches WHERE (sender, batch_id) IN (SELECT sender, batch_id FROM batches WHERE received_at < ? ORDER BY received_at LIMIT ?)', now - p.batchIdsMs);
     for (const [kind, keepMs] of Object.entries(p.documents)) {
       const d = del('DELETE FROM documents WHERE (kind, key) IN (SELECT kind, key FROM documents WHERE kind = ? AND updated_at < ? LIMIT ?)', kind, now - keepMs);
       deleted.documents += d;
       if (d === n) more = true;
     }
-    if (deleted.events === n || deleted.pods === n) more = true;
+    if (deleted.events === n || deleted.pods === n || deleted.batchIds === n) more = true;
     return { rolled: pass.rolled, skipped: pass.skipped, deleted, more };
   }
 }

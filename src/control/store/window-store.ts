@@ -37,10 +37,27 @@ export interface Resolution {
   bucketMs: number | undefined;
 }
 
-/** What an append stored. */
+/** What an append stored: `duplicate` when the batch's id was committed before (nothing stored again; ack it). */
 export interface AppendedWindows {
   windows: number;
   requests: number;
+  duplicate: boolean;
+}
+
+/** Windows to store together; `sender` + `batchId` (both or neither) make a resend of a committed batch a no-op. */
+export interface WindowBatch {
+  windows: readonly unknown[];
+  sender?: string;
+  batchId?: string;
+}
+
+interface PreparedRow { doc: WindowDocument; body: Buffer; requests: number; errors: number }
+interface PreparedBatch { ids?: { sender: string; batchId: string }; rows: PreparedRow[] }
+
+function outcome(p: PreparedBatch, duplicate: boolean): AppendedWindows {
+  return duplicate
+    ? { windows: 0, requests: 0, duplicate: true }
+    : { windows: p.rows.length, requests: p.rows.reduce((a, r) => a + r.requests, 0), duplicate: false };
 }
 
 interface SourceSql { sql: string; params: unknown[] }
@@ -55,31 +72,39 @@ interface SourceSql { sql: string; params: unknown[] }
 export class WindowStore {
   private readonly insertWindow: Database.Statement;
   private readonly upsertPod: Database.Statement;
-  private readonly appendTx: (rows: Array<{ doc: WindowDocument; body: Buffer; requests: number; errors: number }>, receivedAt: number) => void;
+  private readonly insertBatchId: Database.Statement;
+  private readonly appendTx: (batches: PreparedBatch[], receivedAt: number) => boolean[];
 
   constructor(private readonly db: Database.Database, private readonly policy: RetentionPolicy, private readonly maxWindowBytes: number) {
     this.insertWindow = db.prepare(`INSERT INTO windows (service, pod, role, run_id, start, end, requests, errors, received_at, body)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.upsertPod = db.prepare(`INSERT INTO pods (service, pod, role, first_seen, last_seen, last_window_end) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, pod, role) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), last_window_end = max(last_window_end, excluded.last_window_end)`);
-    this.appendTx = db.transaction((rows, receivedAt: number) => {
+    this.insertBatchId = db.prepare('INSERT INTO batches (sender, batch_id, received_at, windows) VALUES (?, ?, ?, ?) ON CONFLICT (sender, batch_id) DO NOTHING');
+    // Returns, per batch, whether it was a duplicate (its id already committed: nothing stored again).
+    this.appendTx = db.transaction((batches: PreparedBatch[], receivedAt: number) => batches.map(({ ids, rows }) => {
+      if (ids && this.insertBatchId.run(ids.sender, ids.batchId, receivedAt, rows.length).changes === 0) return true;
       for (const { doc, body, requests, errors } of rows) {
         const s = doc.source;
         this.insertWindow.run(s.service, s.pod, s.role, s.runId ?? '', doc.start, doc.end, requests, errors, receivedAt, body);
         this.upsertPod.run(s.service, s.pod, s.role, receivedAt, receivedAt, doc.end);
       }
-    });
+      return false;
+    }));
   }
 
   /**
    * Validates every window (the window contract; at most maxWindowBytes of
    * JSON each), then stores the whole batch in one transaction: it returns
    * only after the commit, and a batch with one bad window stores nothing.
+   * With a sender and batch id, a batch whose id was committed before is a
+   * duplicate: nothing is stored again (a resend after a lost ack, even
+   * across a controller restart).
    */
-  append(batch: readonly unknown[], receivedAt: number): AppendedWindows {
-    const rows = this.prepareRows(batch);
-    this.appendTx(rows, receivedAt);
-    return { windows: rows.length, requests: rows.reduce((a, r) => a + r.requests, 0) };
+  append(batch: WindowBatch, receivedAt: number): AppendedWindows {
+    const prepared = this.prepareBatch(batch);
+    const [duplicate] = this.appendTx([prepared], receivedAt);
+    return outcome(prepared, duplicate!);
   }
 
   /**
@@ -89,20 +114,35 @@ export class WindowStore {
    * Returns, in order, what each batch stored or why it was refused; a
    * failure of the commit itself throws and stores none of them.
    */
-  appendBatches(batches: ReadonlyArray<readonly unknown[]>, receivedAt: number): Array<AppendedWindows | ShadowtwinError> {
+  appendBatches(batches: readonly WindowBatch[], receivedAt: number): Array<AppendedWindows | ShadowtwinError> {
     const prepared = batches.map((b) => {
       try {
-        return this.prepareRows(b);
+        return this.prepareBatch(b);
       } catch (err) {
         if (err instanceof ShadowtwinError) return err;
         throw err;
       }
     });
-    this.appendTx(prepared.flatMap((p) => (p instanceof ShadowtwinError ? [] : p)), receivedAt);
-    return prepared.map((p) => (p instanceof ShadowtwinError ? p : { windows: p.length, requests: p.reduce((a, r) => a + r.requests, 0) }));
+    const valid = prepared.filter((p): p is PreparedBatch => !(p instanceof ShadowtwinError));
+    const duplicates = this.appendTx(valid, receivedAt);
+    let i = 0;
+    return prepared.map((p) => (p instanceof ShadowtwinError ? p : outcome(p, duplicates[i++]!)));
   }
 
-  private prepareRows(batch: readonly unknown[]): Array<{ doc: WindowDocument; body: Buffer; requests: number; errors: number }> {
+  private prepareBatch(batch: WindowBatch): PreparedBatch {
+    const { sender, batchId } = batch;
+    if (sender !== undefined || batchId !== undefined) {
+      for (const [name, v] of [['sender', sender], ['batchId', batchId]] as const) {
+        if (typeof v !== 'string' || v.length === 0 || v.length > 256) {
+          throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `a window batch's ${name} must be a non-empty string of at most 256 characters (both or neither), got ${JSON.stringify(v)}`);
+        }
+      }
+      return { ids: { sender: sender!, batchId: batchId! }, rows: this.prepareRows(batch.windows) };
+    }
+    return { rows: this.prepareRows(batch.windows) };
+  }
+
+  private prepareRows(batch: readonly unknown[]): PreparedRow[] {
     return batch.map((raw, i) => {
       const doc = readDocument(WINDOW_CONTRACT, raw, `window ${i} of the batch`);
       const json = JSON.stringify(doc);
