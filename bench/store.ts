@@ -129,7 +129,7 @@ export async function benchStore(): Promise<{ markdown: string; checks: Check[] 
       ['raw windows per hour of this traffic (200 pods × 1/s)', gb(rawPerHour)],
       [`minute rollup bucket (per service, ${PODS / services} pods)`, `${Math.round(minuteBucketBytes)} B`],
       ['minute rollups per hour (4 services)', mb(minutePerHour)],
-      ['rollup CPU per raw window (mergeWindows into minute buckets)', `${Math.round(rollupCpuPerWindowUs)} µs`],
+      ['rollup CPU per raw window (folded as mergeWindows does, into minute buckets)', `${Math.round(rollupCpuPerWindowUs)} µs`],
       ['core needed to roll up 200 windows/s', (rollupCpuPerWindowUs * 200 / 1e6).toFixed(2)],
       [`steady-state size with the default retention (raw ${hours(r.rawMs)} h, 1-min ${hours(r.tiers[0]!.keepMs) / 24} d, 1-h ${hours(r.tiers[1]!.keepMs) / 24} d)`, gb(steady)],
     ]);

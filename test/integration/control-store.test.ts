@@ -230,7 +230,7 @@ describe('controller store', () => {
       for (;;) {
         const r = s.prune(now);
         total.calls++; total.rolled += r.rolled; total.windows += r.deleted.windows; total.rollups += r.deleted.rollups;
-        expect(r.rolled).toBeLessThanOrEqual(7);
+        expect(r.folded).toBeLessThanOrEqual(7);
         expect(r.deleted.windows).toBeLessThanOrEqual(7);
         if (!r.more) return total;
         if (total.calls > 1000) throw new Error('prune never finished');
@@ -297,17 +297,26 @@ describe('controller store', () => {
       expect(mergedShape(s.mergedWindow('checkout', { from: T0, to: T0 + 3 * MIN }))).toEqual(exact);
     });
 
-    it('a prune call stops at its time budget after one chunk of rows, and says there is more', () => {
+    it('a prune call stops at its time budget (here 0: one row a call) and says there is more; the buckets come out whole', () => {
       const s = store({ retention: { ...retention, batchRows: 2000 } });
-      s.appendWindows(threeMinutes());
+      const ws = threeMinutes();
+      s.appendWindows(ws);
       now = T0 + 5 * MIN;
-      const first = s.prune(now, 0);
-      expect(first.rolled).toBeGreaterThan(0);
-      expect(first.rolled).toBeLessThanOrEqual(16);
-      expect(first.more).toBe(true);
-      let rolled = first.rolled;
-      for (let i = 0; i < 100; i++) { const r = s.prune(now, 0); rolled += r.rolled; if (!r.more) break; }
+      let calls = 0;
+      let rolled = 0;
+      for (;;) {
+        const r = s.prune(now, 0);
+        calls++;
+        expect(r.folded).toBeLessThanOrEqual(1);
+        rolled += r.rolled;
+        if (!r.more) break;
+        if (calls > 1000) throw new Error('prune never finished');
+      }
+      expect(calls).toBeGreaterThanOrEqual(36);
       expect(rolled).toBe(36); // every window into its minute; no hour has ended yet
+      expect(s.stats().rows.rollups).toBe(3);
+      now = T0 + 2 * HOUR;
+      expect(mergedShape(s.mergedWindow('checkout', { from: T0, to: T0 + 3 * MIN }))).toEqual(mergedShape(mergeWindows(ws)));
     });
 
     it('a window whose HDR payload does not decode cannot block rollups or retention: it is set aside and counted', () => {

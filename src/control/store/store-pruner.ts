@@ -4,6 +4,9 @@ import { WindowRollup } from './window-rollup.js';
 
 /** What one `prune` call did. `more`: it stopped at a batch or time bound with work left; call again (after yielding). */
 export interface PruneResult {
+  /** Source rows folded into rollups by this call (bounded by batchRows and the time budget). */
+  folded: number;
+  /** Source rows marked rolled (their bucket written) by this call. */
   rolled: number;
   /** Windows set aside by the rollup because an HDR payload in them does not decode (the receiver should refuse those). */
   skipped: number;
@@ -49,6 +52,6 @@ export class StorePruner {
       if (d === n) more = true;
     }
     if (deleted.events === n || deleted.pods === n || deleted.batchIds === n) more = true;
-    return { rolled: pass.rolled, skipped: pass.skipped, deleted, more };
+    return { folded: pass.folded, rolled: pass.rolled, skipped: pass.skipped, deleted, more };
   }
 }
