@@ -99,6 +99,8 @@ export class ControllerStore {
       acquireStoreLock(db, options.dataDir, ownerFile, file);
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = ON');
+      // The WAL is checkpointed every 1,000 pages (SQLite's default); after a large transaction its file is cut back to 64 MiB.
+      db.pragma('journal_size_limit = 67108864');
       db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5_000))}`);
       if (options.maxBytes !== undefined) {
         const pageSize = db.pragma('page_size', { simple: true }) as number;
