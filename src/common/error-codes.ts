@@ -136,6 +136,26 @@ export const ERROR_CODES = {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
     summary: 'The capture file could not be written (disk full, permissions); records are dropped and counted, traffic is unaffected.',
   },
+  ST_ERR_STORE_LOCKED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'Another controller holds the data directory (the database\'s exclusive lock; the message names its pid and host when known): stop it or give this one another --data directory. The operating system releases the lock when that process exits, even on kill -9.',
+  },
+  ST_ERR_STORE_VERSION: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The data directory\'s database was written by a newer shadowtwin (its schema version is above the ones this shadowtwin knows); upgrade this shadowtwin or point --data at another directory.',
+  },
+  ST_ERR_STORE_CORRUPT: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.INTERNAL,
+    summary: 'The data directory\'s controller.db is not a readable SQLite database (damaged, or another file); move it aside and start again, or restore it from a copy.',
+  },
+  ST_ERR_STORE_UNWRITABLE: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'The controller\'s database could not be written (disk full, the configured size limit, a read-only file or directory, an I/O error); nothing of that write was stored or acknowledged. Free space or fix permissions; /healthz says so until a write succeeds.',
+  },
+  ST_ERR_STORE_DOCUMENT_TOO_LARGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED,
+    summary: 'A window or document is larger than the store accepts (windows 4 MiB, documents 16 MiB by default); it was refused, not stored: send smaller windows (fewer routes per window) or raise the limit.',
+  },
   ST_ERR_HISTOGRAM_DECODE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'An encoded HDR histogram could not be decoded; it must be compressed base64 from HdrHistogram.',
