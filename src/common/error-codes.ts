@@ -196,10 +196,6 @@ export const ERROR_CODES = {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'A telemetry window ends in the future (beyond the allowed clock skew) or further in the past than the controller keeps; fix the sender\'s clock. The window is rejected and counted, the rest of its batch is stored.',
   },
-  ST_ERR_CONTROL_RATE_LIMITED: {
-    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.RESOURCE_EXHAUSTED,
-    summary: 'A telemetry stream sent more windows per second, or kept more batches un-acknowledged, than the controller allows one stream; the stream is ended and the sender reconnects after a backoff.',
-  },
   ST_ERR_CONTROL_COMMIT_FAILED: {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
     summary: 'The controller could not commit a telemetry batch to its store; the batch is not acknowledged and the sender resends it after a backoff. The controller\'s log and /healthz say why.',
