@@ -137,8 +137,9 @@ export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promi
     stats.streams++;
     if (!metadataAllowed(call.metadata, o.token)) {
       stats.unauthenticated++;
-      call.emit('error', statusOf(new ShadowtwinError('ST_ERR_CONTROL_UNAUTHENTICATED',
-        'the controller\'s TelemetryService needs metadata "authorization: Bearer <token>"; give the sidecar --controller-token or --controller-token-file')));
+      const err = statusOf(new ShadowtwinError('ST_ERR_CONTROL_UNAUTHENTICATED',
+        'the controller\'s TelemetryService needs metadata "authorization: Bearer <token>"; give the sidecar --controller-token or --controller-token-file'));
+      call.emit('error', err);
       return;
     }
     stats.activeStreams++;
