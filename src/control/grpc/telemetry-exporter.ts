@@ -58,6 +58,7 @@ export interface TelemetryExporterStats {
   buffered: number;
   /** Batches sent or waiting to be sent, not yet acknowledged. */
   unacked: number;
+  /** A stream is open and the controller has answered on it. */
   connected: boolean;
   /** The last stream failure ("UNAVAILABLE: …"), if any. */
   lastError?: string;
@@ -95,6 +96,8 @@ export class TelemetryExporter {
   private unackedWindows = 0;
   private stream: ClientDuplexStream<WindowBatch, ReportAck> | undefined;
   private streams = 0;
+  /** The current stream has heard from the controller (headers or an ack). */
+  private answered = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly flushTimer: NodeJS.Timeout;
@@ -153,7 +156,7 @@ export class TelemetryExporter {
       dropped: { ...this.s.dropped },
       buffered: this.pending.length + this.unackedWindows,
       unacked: this.unacked.size,
-      connected: this.stream !== undefined,
+      connected: this.stream !== undefined && this.answered,
     };
   }
 
@@ -205,7 +208,9 @@ export class TelemetryExporter {
     this.streams++;
     const stream = this.client.report(bearerMetadata(this.options.token));
     this.stream = stream;
-    stream.on('data', (ack: ReportAck) => this.onAck(ack));
+    this.answered = false;
+    stream.on('metadata', () => { if (this.stream === stream) this.answered = true; });
+    stream.on('data', (ack: ReportAck) => { if (this.stream === stream) this.answered = true; this.onAck(ack); });
     stream.on('error', (err: ServiceError) => this.onStreamEnd(stream, `${Status[err.code] ?? err.code}: ${err.details || err.message}`));
     stream.on('status', (st: { code: number; details: string }) => {
       if (st.code === Status.OK) this.onStreamEnd(stream, 'OK: the controller ended the stream');
