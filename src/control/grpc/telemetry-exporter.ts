@@ -132,6 +132,10 @@ export class TelemetryExporter {
       : credentials.createInsecure();
     this.client = new TelemetryServiceClient(options.target, creds, {
       'grpc.max_send_message_length': this.o.maxBatchBytes + 64 * 1024,
+      // The channel's own reconnect backoff (default 1 s growing to 120 s) would
+      // otherwise hold every new stream long after the controller is back.
+      'grpc.initial_reconnect_backoff_ms': Math.max(1, options.backoff?.initialMs ?? 200),
+      'grpc.max_reconnect_backoff_ms': Math.max(1, options.backoff?.maxMs ?? 30_000),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
     });
