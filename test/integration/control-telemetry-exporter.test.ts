@@ -49,7 +49,7 @@ describe('TelemetryExporter', () => {
     expect(ids(got)).toEqual(range(0, 50));
     expect(got.every((b) => b.windows.length <= 7 && b.sender === 'shop/shop-1')).toBe(true);
     expect(got[0]!.windows[0]).toEqual(win(0));
-    expect(e.stats()).toMatchObject({ windows: 50, buffered: 0, unacked: 0, resent: 0, reconnects: 0, connected: true, dropped: { buffer_full: 0, too_large: 0, closed: 0 } });
+    expect(e.stats()).toMatchObject({ windows: 50, buffered: 0, unacked: 0, resent: 0, reconnects: 0, connected: true, dropped: { buffer_full: 0, too_large: 0, invalid: 0, closed: 0 } });
   });
 
   it('buffers while the receiver is down, drops beyond the bound, reconnects with backoff and delivers after a restart', async () => {
@@ -63,7 +63,7 @@ describe('TelemetryExporter', () => {
     for (let i = 0; i < 30; i++) sidecar.emit('window', win(i));
     await waitUntil(() => e.stats().reconnects >= 3, 'three reconnect attempts while the receiver is down');
     const down = e.stats();
-    expect(down).toMatchObject({ windows: 30, buffered: 20, windowsAcked: 0, connected: false, dropped: { buffer_full: 10, too_large: 0, closed: 0 } });
+    expect(down).toMatchObject({ windows: 30, buffered: 20, windowsAcked: 0, connected: false, dropped: { buffer_full: 10, too_large: 0, invalid: 0, closed: 0 } });
     expect(down.lastError).toMatch(/^UNAVAILABLE/);
     const got: TelemetryBatch[] = [];
     await receiver(async (b) => { got.push(b); }, address);
@@ -98,7 +98,7 @@ describe('TelemetryExporter', () => {
     expect(started.size).toBe(1);
   });
 
-  it('counts a window larger than a batch may be as dropped (too_large) and sends the rest', async () => {
+  it('counts a window larger than a batch may be (too_large) and a non-window (invalid) as dropped, and sends the rest', async () => {
     const got: TelemetryBatch[] = [];
     const r = await receiver(async (b) => { got.push(b); });
     const e = exporter(r.address, { maxBatchBytes: 8 * 1024 });
@@ -106,10 +106,11 @@ describe('TelemetryExporter', () => {
     big.routes[0]!.route = '/' + 'x'.repeat(9000);
     e.add(win(0));
     e.add(big);
+    e.add({ kind: 'shadowtwin.window' } as unknown as WindowDocument);
     e.add(win(2));
     await waitUntil(() => e.stats().windowsAcked === 2, 'the two small windows acked');
     expect(ids(got)).toEqual([0, 2]);
-    expect(e.stats().dropped.too_large).toBe(1);
+    expect(e.stats().dropped).toMatchObject({ too_large: 1, invalid: 1 });
   });
 
   it('sends over TLS with a private CA', async () => {

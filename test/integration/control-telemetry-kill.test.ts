@@ -63,7 +63,7 @@ describe('TelemetryExporter against a receiver killed mid-stream', () => {
 
     const s = exporter.stats();
     expect(s.windows).toBe(emitted);
-    expect(s.dropped).toEqual({ buffer_full: 0, too_large: 0, closed: 0 });
+    expect(s.dropped).toEqual({ buffer_full: 0, too_large: 0, invalid: 0, closed: 0 });
     expect(s.windowsAcked).toBe(emitted);
     expect(s.resent).toBeGreaterThan(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { batch: string; end: number });

@@ -38,7 +38,7 @@ export interface TelemetryExporterOptions {
 }
 
 /** Why windows were dropped instead of sent. */
-export type TelemetryDropReason = 'buffer_full' | 'too_large' | 'closed';
+export type TelemetryDropReason = 'buffer_full' | 'too_large' | 'invalid' | 'closed';
 
 export interface TelemetryExporterStats {
   /** Windows handed to the exporter. */
@@ -106,7 +106,7 @@ export class TelemetryExporter {
   private readonly drained = new Set<() => void>();
   private readonly s: TelemetryExporterStats = {
     windows: 0, batchesSent: 0, resent: 0, batchesAcked: 0, windowsAcked: 0, windowsRejected: 0,
-    dropped: { buffer_full: 0, too_large: 0, closed: 0 }, reconnects: 0, buffered: 0, unacked: 0, connected: false,
+    dropped: { buffer_full: 0, too_large: 0, invalid: 0, closed: 0 }, reconnects: 0, buffered: 0, unacked: 0, connected: false,
   };
 
   /** Adds one window (the `window` listener). Never throws, never waits. */
@@ -171,7 +171,14 @@ export class TelemetryExporter {
       if (this.pending.length > 0) {
         const docs = this.pending;
         this.pending = [];
-        const messages = docs.map(windowToProto);
+        const messages: WindowMessage[] = [];
+        for (const doc of docs) {
+          try {
+            messages.push(windowToProto(doc));
+          } catch {
+            this.s.dropped.invalid++; // not a window document (an emitter's bug): it cannot be encoded
+          }
+        }
         const { batches, tooLarge } = cutBatches(messages, (m) => WindowMessage.encode(m).finish().length + 8, this.o.maxBatchWindows, this.o.maxBatchBytes - 1024);
         this.s.dropped.too_large += tooLarge.length;
         for (const windows of batches) {
