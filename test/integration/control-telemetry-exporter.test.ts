@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WindowDocument } from '../../src/common/index.js';
+import { ShadowtwinError, type WindowDocument } from '../../src/common/index.js';
 import { startTelemetryReceiver, TelemetryExporter, type TelemetryBatch, type TelemetryExporterOptions, type TelemetryReceiver } from '../../src/control/index.js';
 import { waitUntil } from '../helpers/wait.js';
 import { makeWindow } from '../helpers/windows.js';
@@ -143,5 +143,22 @@ describe('TelemetryExporter', () => {
     sidecar.emit('window', win(9));
     expect(sidecar.listenerCount('window')).toBe(0);
     expect(e.stats()).toMatchObject({ windowsAcked: 5, dropped: { closed: 0 } });
+  });
+
+  it('keeps retrying with the reason visible when the controller refuses its token', async () => {
+    let commits = 0;
+    const r = await receiver(async () => { commits++; });
+    const e = exporter(r.address, { token: 'not-the-token' });
+    e.add(win(0));
+    await waitUntil(() => e.stats().reconnects >= 2, 'two retries after UNAUTHENTICATED');
+    expect(e.stats()).toMatchObject({ windowsAcked: 0, buffered: 1, connected: false });
+    expect(e.stats().lastError).toMatch(/^UNAUTHENTICATED: ST_ERR_CONTROL_UNAUTHENTICATED/);
+    expect(commits).toBe(0);
+  });
+
+  it('refuses a target that is not host:port and an empty sender before anything starts', () => {
+    const usage = (f: () => unknown): string | undefined => { try { f(); } catch (err) { return err instanceof ShadowtwinError ? `${err.code}: ${err.message}` : String(err); } return undefined; };
+    expect(usage(() => new TelemetryExporter({ target: 'controller.local', sender: 'shop/p' }))).toMatch(/^ST_ERR_USAGE: --controller controller\.local: give the controller's gRPC address as host:port/);
+    expect(usage(() => new TelemetryExporter({ target: '127.0.0.1:1', sender: '' }))).toMatch(/^ST_ERR_USAGE: the telemetry sender "" must be/);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { credentials, status as Status, type ChannelCredentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import type { WindowDocument } from '../../common/index.js';
+import { formatHostPort, parseHostPort, ShadowtwinError, type WindowDocument } from '../../common/index.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import { cutBatches } from './cut-batches.js';
 import { TelemetryServiceClient, WindowBatch, type ReportAck } from './generated/shadowtwin/v1/telemetry.pb.js';
@@ -118,6 +118,9 @@ export class TelemetryExporter {
   };
 
   constructor(readonly options: TelemetryExporterOptions) {
+    const hp = parseHostPort(options.target);
+    if (!hp) throw new ShadowtwinError('ST_ERR_USAGE', `--controller ${options.target}: give the controller's gRPC address as host:port, e.g. 127.0.0.1:7464`);
+    if (!/^\S{1,253}$/.test(options.sender)) throw new ShadowtwinError('ST_ERR_USAGE', `the telemetry sender ${JSON.stringify(options.sender)} must be 1-253 characters without spaces, e.g. "shop/shop-7d9f"`);
     this.o = {
       flushIntervalMs: options.flushIntervalMs ?? 1000,
       maxBatchWindows: options.maxBatchWindows ?? 100,
@@ -130,7 +133,7 @@ export class TelemetryExporter {
     const creds: ChannelCredentials = options.tls
       ? credentials.createSsl(options.tls.caFile ? readFileSync(options.tls.caFile) : null)
       : credentials.createInsecure();
-    this.client = new TelemetryServiceClient(options.target, creds, {
+    this.client = new TelemetryServiceClient(formatHostPort(hp), creds, {
       'grpc.max_send_message_length': this.o.maxBatchBytes + 64 * 1024,
       // The channel's own reconnect backoff (default 1 s growing to 120 s) would
       // otherwise hold every new stream long after the controller is back.
