@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDocument, WINDOW_CONTRACT, type WindowDocument } from '../../../src/common/index.js';
+import { encodedRouteStatsSchema, readDocument, WINDOW_CONTRACT, windowSchema, type WindowDocument } from '../../../src/common/index.js';
 import { checkWindow, windowFromProto, windowPb, windowToProto } from '../../../src/control/index.js';
 import { makeWindow } from '../../helpers/windows.js';
 
@@ -12,6 +12,14 @@ function viaWire(doc: WindowDocument): unknown {
 }
 
 describe('window ↔ proto', () => {
+  it('has a proto field for every contract field and no other (contracts/window.ts ↔ window.proto)', () => {
+    const keys = (o: object): string[] => Object.keys(o).sort();
+    expect(keys(windowPb.WindowDocument.fromPartial({}))).toEqual(keys(windowSchema.shape));
+    expect(keys(windowPb.WindowSource.fromPartial({}))).toEqual(keys(windowSchema.shape.source.shape));
+    expect(keys(windowPb.RouteStats.fromPartial({}))).toEqual(keys(encodedRouteStatsSchema.shape));
+    expect(keys(windowPb.LatencySummaryMs.fromPartial({}))).toEqual(keys(encodedRouteStatsSchema.shape.latencyMs.shape));
+  });
+
   it('round-trips a recorded window field for field through the encoded message', () => {
     const doc = makeWindow(NOW, 3, 4);
     expect(doc.routes[0]!.codes).toEqual({ ST_ERR_PROXY_UPSTREAM_RESET: 1 });
