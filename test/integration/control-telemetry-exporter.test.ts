@@ -98,7 +98,7 @@ describe('TelemetryExporter', () => {
     expect(started.size).toBe(1);
   });
 
-  it('counts a window larger than a batch may be (too_large) and a non-window (invalid) as dropped, and sends the rest', async () => {
+  it('counts a window larger than a batch may be (too_large) and a non-window (invalid) as dropped, and sends the rest; a rejected window is counted with its reason', async () => {
     const got: TelemetryBatch[] = [];
     const r = await receiver(async (b) => { got.push(b); });
     const e = exporter(r.address, { maxBatchBytes: 8 * 1024 });
@@ -111,6 +111,11 @@ describe('TelemetryExporter', () => {
     await waitUntil(() => e.stats().windowsAcked === 2, 'the two small windows acked');
     expect(ids(got)).toEqual([0, 2]);
     expect(e.stats().dropped).toMatchObject({ too_large: 1, invalid: 1 });
+    const future = makeWindow(Date.now() + 3_600_000, 3, 1);
+    e.add(future);
+    await waitUntil(() => e.stats().windowsRejected === 1, 'the window from the future rejected');
+    expect(e.stats().lastRejection).toMatch(/^ST_ERR_CONTROL_WINDOW_TIME: window 0 of batch \S+ ends 60 min in the future/);
+    expect(e.stats().windowsAcked).toBe(3);
   });
 
   it('sends over TLS with a private CA', async () => {

@@ -17,7 +17,9 @@ export type WindowCheck =
   | { ok: false; code: ErrorCode; reason: string };
 
 function fmt(ms: number): string {
-  return ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+  if (ms >= 7_200_000) return `${+(ms / 3_600_000).toFixed(1)} h`;
+  if (ms >= 120_000) return `${+(ms / 60_000).toFixed(1)} min`;
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
 }
 
 /**

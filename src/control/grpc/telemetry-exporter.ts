@@ -62,6 +62,8 @@ export interface TelemetryExporterStats {
   connected: boolean;
   /** The last stream failure ("UNAVAILABLE: …"), if any. */
   lastError?: string;
+  /** The controller's reason for the last window it rejected ("ST_ERR_…: …"), if any. */
+  lastRejection?: string;
 }
 
 interface Batch {
@@ -239,6 +241,8 @@ export class TelemetryExporter {
     this.s.batchesAcked++;
     this.s.windowsAcked += b.windows;
     this.s.windowsRejected += ack.rejected;
+    const last = ack.rejections[ack.rejections.length - 1];
+    if (last !== undefined) this.s.lastRejection = `${last.code}: ${last.reason}`;
     this.attempt = 0;
     if (this.unacked.size === 0) for (const f of this.drained) f();
     this.send();
