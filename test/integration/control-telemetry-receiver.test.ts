@@ -111,7 +111,10 @@ describe('TelemetryReceiver', () => {
     a.send('', windows(1));
     const e1 = await a.failed();
     expect(e1.code).toBe(Status.INVALID_ARGUMENT);
-    expect(e1.details).toMatch(/^ST_ERR_CONTROL_BATCH_INVALID: a telemetry batch needs a batch_id and a sender/);
+    expect(e1.details).toMatch(/^ST_ERR_CONTROL_BATCH_INVALID: a telemetry batch needs a batch_id \(1-128 characters\) and a sender/);
+    const long = open();
+    long.send('x'.repeat(129), windows(1));
+    expect((await long.failed()).code).toBe(Status.INVALID_ARGUMENT);
     const b = open();
     b.send('big', windows(6));
     const e2 = await b.failed();

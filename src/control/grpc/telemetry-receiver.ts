@@ -7,6 +7,9 @@ import { metadataAllowed, statusOf } from './grpc-status.js';
 import { RecentBatches } from './recent-batches.js';
 import { TokenBucket } from './token-bucket.js';
 
+const ID = /^\S{1,128}$/;
+const SENDER = /^\S{1,253}$/;
+
 /** A batch whose windows passed every check, handed to `commit`. */
 export interface TelemetryBatch {
   batchId: string;
@@ -150,14 +153,15 @@ export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promi
     let pumping = false;
     let halfClosed = false;
     let closed = false;
-    let wait: NodeJS.Timeout | undefined;
+    let wait: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
 
     const close = (): void => {
       if (closed) return;
       closed = true;
       stats.activeStreams--;
       open.delete(call);
-      if (wait) clearTimeout(wait);
+      // A throttled pump ends now rather than holding its queue until the timer fires.
+      if (wait) { clearTimeout(wait.timer); wait.resolve(); wait = undefined; }
     };
     const fail = (err: unknown): void => {
       if (closed) return;
@@ -173,7 +177,8 @@ export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promi
           const waitMs = bucket.take(b.windows.length);
           if (waitMs > 0) {
             stats.throttled++;
-            await new Promise<void>((resolve) => { wait = setTimeout(resolve, waitMs); });
+            await new Promise<void>((resolve) => { wait = { timer: setTimeout(resolve, waitMs), resolve }; });
+            wait = undefined;
             if (closed) return;
           }
           const ack = await handle(b, peer);
@@ -192,9 +197,9 @@ export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promi
 
     call.on('data', (b: WindowBatch) => {
       if (closed) return;
-      if (b.batchId === '' || b.sender === '') {
+      if (!ID.test(b.batchId) || !SENDER.test(b.sender)) {
         stats.invalidBatches++;
-        fail(new ShadowtwinError('ST_ERR_CONTROL_BATCH_INVALID', `a telemetry batch needs a batch_id and a sender (got batch_id ${JSON.stringify(b.batchId)}, sender ${JSON.stringify(b.sender)})`));
+        fail(new ShadowtwinError('ST_ERR_CONTROL_BATCH_INVALID', `a telemetry batch needs a batch_id (1-128 characters) and a sender (1-253), without spaces (got batch_id ${JSON.stringify(b.batchId.slice(0, 140))}, sender ${JSON.stringify(b.sender.slice(0, 260))})`));
         return;
       }
       if (b.windows.length > maxWindowsPerBatch) {
