@@ -95,6 +95,7 @@ describe('TelemetryExporter', () => {
     // Batches of a stream commit one at a time, and resends after each ack
     // timeout were de-duplicated while the first commit hangs: one commit.
     expect(s.unacked).toBe(5);
+    expect(s.lastError).toMatch(/^ACK_TIMEOUT: batch \S+ was not acknowledged within 200 ms/);
     expect(started.size).toBe(1);
   });
 

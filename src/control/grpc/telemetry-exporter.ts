@@ -267,7 +267,9 @@ export class TelemetryExporter {
     const now = Date.now();
     for (const b of this.unacked.values()) {
       if (b.inFlight && now - b.sentAt > this.o.ackTimeoutMs) {
-        this.stream.cancel();
+        const stream = this.stream;
+        this.onStreamEnd(stream, `ACK_TIMEOUT: batch ${b.id} was not acknowledged within ${this.o.ackTimeoutMs} ms; resending on a new stream`);
+        stream.cancel();
         return;
       }
     }
