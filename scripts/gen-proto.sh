@@ -29,7 +29,7 @@ opts=(
   fileSuffix=.pb
   annotateFilesWithVersion=false
 )
-rm -rf "$out"
+rm -rf "$out/shadowtwin"
 mkdir -p "$out"
 cd "$root/proto"
 protoc --plugin="protoc-gen-ts_proto=$plugin" \
