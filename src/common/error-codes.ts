@@ -190,7 +190,7 @@ export const ERROR_CODES = {
   },
   ST_ERR_CONTROL_BATCH_INVALID: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
-    summary: 'A telemetry batch has no batch_id or sender, or more windows than the controller takes in one batch; the stream is ended, nothing of the batch is stored.',
+    summary: 'A telemetry batch has no (or an over-long) batch_id or sender, or more windows than the controller takes in one batch; the stream is ended, nothing of the batch is stored.',
   },
   ST_ERR_CONTROL_WINDOW_TIME: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
