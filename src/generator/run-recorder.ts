@@ -1,4 +1,5 @@
 import { createHistogram, recordMs, RouteStatsTable, summarizeMs, transportFailure, type Histogram } from '../common/index.js';
+import type { TimelinePoint } from '../common/index.js';
 
 /** How a request ended: a status class or a transport outcome. */
 export type Outcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'timeout' | 'reset' | 'refused' | 'aborted' | 'error';
@@ -23,19 +24,8 @@ export function errorOutcome(err: NodeJS.ErrnoException): Outcome {
   }
 }
 
-export interface TimelinePoint {
-  /** Seconds since start. */
-  t: number;
-  intended: number;
-  sent: number;
-  completed: number;
-  errors: number;
-  dropped: number;
-  p50: number;
-  p99: number;
-  /** The pacer's worst lateness in this second (ms): shows when and how far the generator itself fell behind. */
-  lagMax: number;
-}
+/** One second of the run (declared with the run report: src/common/contracts/run-report.ts). */
+export type { TimelinePoint };
 
 interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram | undefined; p50: number; p99: number; lagMax: number }
 
