@@ -15,6 +15,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Document } from "./document.pb.js";
 
 export const protobufPackage = "shadowtwin.v1";
 
@@ -24,41 +25,29 @@ export const protobufFileName = "shadowtwin/v1/forecast.proto";
 
 export interface GetForecastRequest {
   service: string;
-  /** How far ahead (0: the controller's configured horizon). */
-  horizonMs: number;
 }
 
-/** Forecast (docs/DESIGN "Key types"): point and interval per step, in req/s. */
-export interface Forecast {
+export interface GetForecastResponse {
   service: string;
-  /** Epoch ms of the first step. */
-  start: number;
-  stepMs: number;
-  point: number[];
-  lower: number[];
-  upper: number[];
-  /** Interval level, e.g. 0.9. */
-  level: number;
-  /** The model that won the backtest. */
-  model: string;
-  /** Backtest accuracy: MASE against seasonal naive, and interval coverage. */
-  mase: number;
-  coverage: number;
+  /**
+   * The forecast document (kind "shadowtwin.forecast", src/common/contracts/forecast.ts),
+   * read with FORECAST_CONTRACT on receipt.
+   */
+  forecast?:
+    | Document
+    | undefined;
   /** Epoch ms of the refit that produced it. */
   fittedAt: number;
 }
 
 function createBaseGetForecastRequest(): GetForecastRequest {
-  return { service: "", horizonMs: 0 };
+  return { service: "" };
 }
 
 export const GetForecastRequest: MessageFns<GetForecastRequest> = {
   encode(message: GetForecastRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.service !== "") {
       writer.uint32(10).string(message.service);
-    }
-    if (message.horizonMs !== 0) {
-      writer.uint32(16).int64(message.horizonMs);
     }
     return writer;
   },
@@ -84,14 +73,6 @@ export const GetForecastRequest: MessageFns<GetForecastRequest> = {
             message.service = reader.string();
             continue;
           }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.horizonMs = longToNumber(reader.int64());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -110,78 +91,29 @@ export const GetForecastRequest: MessageFns<GetForecastRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetForecastRequest>, I>>(object: I): GetForecastRequest {
     const message = createBaseGetForecastRequest();
     message.service = object.service ?? "";
-    message.horizonMs = object.horizonMs ?? 0;
     return message;
   },
 };
 
-function createBaseForecast(): Forecast {
-  return {
-    service: "",
-    start: 0,
-    stepMs: 0,
-    point: [],
-    lower: [],
-    upper: [],
-    level: 0,
-    model: "",
-    mase: 0,
-    coverage: 0,
-    fittedAt: 0,
-  };
+function createBaseGetForecastResponse(): GetForecastResponse {
+  return { service: "", forecast: undefined, fittedAt: 0 };
 }
 
-export const Forecast: MessageFns<Forecast> = {
-  encode(message: Forecast, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const GetForecastResponse: MessageFns<GetForecastResponse> = {
+  encode(message: GetForecastResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.service !== "") {
       writer.uint32(10).string(message.service);
     }
-    if (message.start !== 0) {
-      writer.uint32(16).int64(message.start);
-    }
-    if (message.stepMs !== 0) {
-      writer.uint32(24).int64(message.stepMs);
-    }
-    if (message.point.length !== 0) {
-      writer.uint32(34).fork();
-      for (const v of message.point) {
-        writer.double(v);
-      }
-      writer.join();
-    }
-    if (message.lower.length !== 0) {
-      writer.uint32(42).fork();
-      for (const v of message.lower) {
-        writer.double(v);
-      }
-      writer.join();
-    }
-    if (message.upper.length !== 0) {
-      writer.uint32(50).fork();
-      for (const v of message.upper) {
-        writer.double(v);
-      }
-      writer.join();
-    }
-    if (message.level !== 0) {
-      writer.uint32(57).double(message.level);
-    }
-    if (message.model !== "") {
-      writer.uint32(66).string(message.model);
-    }
-    if (message.mase !== 0) {
-      writer.uint32(73).double(message.mase);
-    }
-    if (message.coverage !== 0) {
-      writer.uint32(81).double(message.coverage);
+    if (message.forecast !== undefined) {
+      Document.encode(message.forecast, writer.uint32(18).fork()).join();
     }
     if (message.fittedAt !== 0) {
-      writer.uint32(88).int64(message.fittedAt);
+      writer.uint32(24).int64(message.fittedAt);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): Forecast {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetForecastResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -190,7 +122,7 @@ export const Forecast: MessageFns<Forecast> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseForecast();
+      const message = createBaseGetForecastResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -203,109 +135,15 @@ export const Forecast: MessageFns<Forecast> = {
             continue;
           }
           case 2: {
-            if (tag !== 16) {
+            if (tag !== 18) {
               break;
             }
 
-            message.start = longToNumber(reader.int64());
+            message.forecast = Document.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
             if (tag !== 24) {
-              break;
-            }
-
-            message.stepMs = longToNumber(reader.int64());
-            continue;
-          }
-          case 4: {
-            if (tag === 33) {
-              message.point.push(reader.double());
-
-              continue;
-            }
-
-            if (tag === 34) {
-              const end2 = reader.uint32() + reader.pos;
-              while (reader.pos < end2) {
-                message.point.push(reader.double());
-              }
-
-              continue;
-            }
-
-            break;
-          }
-          case 5: {
-            if (tag === 41) {
-              message.lower.push(reader.double());
-
-              continue;
-            }
-
-            if (tag === 42) {
-              const end2 = reader.uint32() + reader.pos;
-              while (reader.pos < end2) {
-                message.lower.push(reader.double());
-              }
-
-              continue;
-            }
-
-            break;
-          }
-          case 6: {
-            if (tag === 49) {
-              message.upper.push(reader.double());
-
-              continue;
-            }
-
-            if (tag === 50) {
-              const end2 = reader.uint32() + reader.pos;
-              while (reader.pos < end2) {
-                message.upper.push(reader.double());
-              }
-
-              continue;
-            }
-
-            break;
-          }
-          case 7: {
-            if (tag !== 57) {
-              break;
-            }
-
-            message.level = reader.double();
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.model = reader.string();
-            continue;
-          }
-          case 9: {
-            if (tag !== 73) {
-              break;
-            }
-
-            message.mase = reader.double();
-            continue;
-          }
-          case 10: {
-            if (tag !== 81) {
-              break;
-            }
-
-            message.coverage = reader.double();
-            continue;
-          }
-          case 11: {
-            if (tag !== 88) {
               break;
             }
 
@@ -324,21 +162,15 @@ export const Forecast: MessageFns<Forecast> = {
     }
   },
 
-  create<I extends Exact<DeepPartial<Forecast>, I>>(base?: I): Forecast {
-    return Forecast.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<GetForecastResponse>, I>>(base?: I): GetForecastResponse {
+    return GetForecastResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<Forecast>, I>>(object: I): Forecast {
-    const message = createBaseForecast();
+  fromPartial<I extends Exact<DeepPartial<GetForecastResponse>, I>>(object: I): GetForecastResponse {
+    const message = createBaseGetForecastResponse();
     message.service = object.service ?? "";
-    message.start = object.start ?? 0;
-    message.stepMs = object.stepMs ?? 0;
-    message.point = object.point?.map((e) => e) || [];
-    message.lower = object.lower?.map((e) => e) || [];
-    message.upper = object.upper?.map((e) => e) || [];
-    message.level = object.level ?? 0;
-    message.model = object.model ?? "";
-    message.mase = object.mase ?? 0;
-    message.coverage = object.coverage ?? 0;
+    message.forecast = (object.forecast !== undefined && object.forecast !== null)
+      ? Document.fromPartial(object.forecast)
+      : undefined;
     message.fittedAt = object.fittedAt ?? 0;
     return message;
   },
@@ -352,27 +184,30 @@ export const ForecastServiceService = {
     responseStream: false as const,
     requestSerialize: (value: GetForecastRequest): Buffer => Buffer.from(GetForecastRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): GetForecastRequest => GetForecastRequest.decode(value),
-    responseSerialize: (value: Forecast): Buffer => Buffer.from(Forecast.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Forecast => Forecast.decode(value),
+    responseSerialize: (value: GetForecastResponse): Buffer => Buffer.from(GetForecastResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetForecastResponse => GetForecastResponse.decode(value),
   },
 } as const;
 
 export interface ForecastServiceServer extends UntypedServiceImplementation {
-  get: handleUnaryCall<GetForecastRequest, Forecast>;
+  get: handleUnaryCall<GetForecastRequest, GetForecastResponse>;
 }
 
 export interface ForecastServiceClient extends Client {
-  get(request: GetForecastRequest, callback: (error: ServiceError | null, response: Forecast) => void): ClientUnaryCall;
+  get(
+    request: GetForecastRequest,
+    callback: (error: ServiceError | null, response: GetForecastResponse) => void,
+  ): ClientUnaryCall;
   get(
     request: GetForecastRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: Forecast) => void,
+    callback: (error: ServiceError | null, response: GetForecastResponse) => void,
   ): ClientUnaryCall;
   get(
     request: GetForecastRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Forecast) => void,
+    callback: (error: ServiceError | null, response: GetForecastResponse) => void,
   ): ClientUnaryCall;
 }
 
