@@ -204,6 +204,22 @@ export const ERROR_CODES = {
     exitCode: EXIT.THRESHOLD_FAILED, grpcStatus: GRPC.FAILED_PRECONDITION,
     summary: 'The run finished but at least one threshold failed; the report lists which.',
   },
+  ST_ERR_CONTROL_UNAUTHENTICATED: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.UNAUTHENTICATED, httpStatus: 401,
+    summary: 'A controller call had no or the wrong bearer token; send metadata "authorization: Bearer <token>" (the sidecar: --controller-token or --controller-token-file).',
+  },
+  ST_ERR_CONTROL_BATCH_INVALID: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'A telemetry batch has no (or an over-long) batch_id or sender, or more windows than the controller takes in one batch; the stream is ended, nothing of the batch is stored.',
+  },
+  ST_ERR_CONTROL_WINDOW_TIME: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'A telemetry window ends in the future (beyond the allowed clock skew) or further in the past than the controller keeps; fix the sender\'s clock. The window is rejected and counted, the rest of its batch is stored.',
+  },
+  ST_ERR_CONTROL_COMMIT_FAILED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'The controller could not commit a telemetry batch to its store; the batch is not acknowledged and the sender resends it after a backoff. The controller\'s log and /healthz say why.',
+  },
   ST_ERR_INTERNAL: {
     exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,
     summary: 'An unexpected internal error; please report it with the log line.',

@@ -1,4 +1,6 @@
-// The controller (issue 16): telemetry in, fleet view, hosted loops, API.
+// The controller (issue 16): telemetry in (gRPC), store, fleet view, events, hosted loops, API (see docs/controller.md).
 export * from './store/index.js';
 export * from './fleet/index.js';
 export * from './events/index.js';
+export * from './grpc/index.js';
+export * from './ingest/group-commit.js';
