@@ -16,8 +16,9 @@ export { RecentBatches } from './recent-batches.js';
 export { TokenBucket } from './token-bucket.js';
 export { bearerMetadata, metadataAllowed, statusOf } from './grpc-status.js';
 export {
-  startTelemetryReceiver, type TelemetryBatch, type TelemetryReceiver, type TelemetryReceiverOptions, type TelemetryReceiverStats,
+  startTelemetryReceiver, createTelemetryService, type TelemetryService, type TelemetryBatch, type TelemetryReceiver, type TelemetryReceiverOptions, type TelemetryReceiverStats,
 } from './telemetry-receiver.js';
 export {
   TelemetryExporter, type TelemetryDropReason, type TelemetryExporterOptions, type TelemetryExporterStats,
 } from './telemetry-exporter.js';
+export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { Server, ServerCredentials, status as Status, type ServerDuplexStream } from '@grpc/grpc-js';
-import { checkEndpointAddress, formatHostPort, ShadowtwinError, type WindowDocument } from '../../common/index.js';
+import { status as Status, type ServerDuplexStream } from '@grpc/grpc-js';
+import { ShadowtwinError, type WindowDocument } from '../../common/index.js';
+import { startGrpcServer } from './grpc-server.js';
 import { checkWindow } from './check-window.js';
 import { TelemetryServiceService, type ReportAck, type WindowBatch, type WindowRejection } from './generated/shadowtwin/v1/telemetry.pb.js';
 import { metadataAllowed, statusOf } from './grpc-status.js';
@@ -71,6 +71,15 @@ export interface TelemetryReceiverStats {
   throttled: number;
 }
 
+/** The TelemetryService as an implementation to add to the controller's gRPC server. */
+export interface TelemetryService {
+  definition: typeof TelemetryServiceService;
+  implementation: { report(call: ServerDuplexStream<WindowBatch, ReportAck>): void };
+  /** Ends every open stream (UNAVAILABLE: the senders resend what was not acknowledged). */
+  closeStreams(): void;
+  stats(): TelemetryReceiverStats;
+}
+
 export interface TelemetryReceiver {
   /** host:port actually bound. */
   address: string;
@@ -89,12 +98,8 @@ export interface TelemetryReceiver {
  * pending-batch bound a stream's reads pause, so gRPC flow control pushes
  * back to the sender.
  */
-export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promise<TelemetryReceiver> {
-  const listen = o.listen ?? '127.0.0.1:0';
-  const setting = o.setting ?? '--grpc';
-  const hp = checkEndpointAddress({ setting, listen, token: o.token, tokenHint: o.tokenHint ?? '--token or --token-file' });
+export function createTelemetryService(o: TelemetryReceiverOptions): TelemetryService {
   const now = o.now ?? Date.now;
-  const maxMessageBytes = o.maxMessageBytes ?? 4 * 1024 * 1024;
   const maxWindowsPerBatch = o.maxWindowsPerBatch ?? 1000;
   const rate = o.maxWindowsPerSecond ?? 1000;
   const burst = Math.max(o.burstWindows ?? Math.max(maxWindowsPerBatch, 2 * rate), maxWindowsPerBatch);
@@ -220,30 +225,20 @@ export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promi
     call.on('error', close);
   }
 
-  const server = new Server({
-    'grpc.max_receive_message_length': maxMessageBytes,
-    'grpc.max_send_message_length': 4 * 1024 * 1024,
-  });
-  server.addService(TelemetryServiceService, { report });
-  const creds = o.tls
-    ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(o.tls.certFile), private_key: readFileSync(o.tls.keyFile) }], false)
-    : ServerCredentials.createInsecure();
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(formatHostPort(hp), creds, (err, bound) => {
-      if (err) {
-        reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `${setting} ${listen}: cannot listen (${err.message}); choose a free port on a local address`, { cause: err }));
-      } else resolve(bound);
-    });
-  });
-  return {
-    address: formatHostPort({ host: hp.host, port }),
-    port,
-    stats: () => ({ ...stats, windowsRejected: { ...stats.windowsRejected } }),
-    close: () => new Promise<void>((resolve) => {
+  const service = {
+    definition: TelemetryServiceService,
+    implementation: { report },
+    closeStreams: (): void => {
       for (const call of open) call.emit('error', { code: Status.UNAVAILABLE, details: 'the controller is shutting down; un-acknowledged batches are to be resent' });
-      server.tryShutdown(() => resolve());
-      // Streams that do not end on their own (a hung commit) must not hold the shutdown.
-      setTimeout(() => server.forceShutdown(), 1000).unref();
-    }),
+    },
+    stats: (): TelemetryReceiverStats => ({ ...stats, windowsRejected: { ...stats.windowsRejected } }),
   };
+  return service;
+}
+
+/** The TelemetryService alone on its own gRPC server (tests, a telemetry-only process). */
+export async function startTelemetryReceiver(o: TelemetryReceiverOptions): Promise<TelemetryReceiver> {
+  const service = createTelemetryService(o);
+  const server = await startGrpcServer({ listen: o.listen, setting: o.setting, token: o.token, tokenHint: o.tokenHint, tls: o.tls, maxMessageBytes: o.maxMessageBytes, services: [service] });
+  return { address: server.address, port: server.port, stats: service.stats, close: () => server.close() };
 }
