@@ -4,3 +4,4 @@
 export { readDocument, type Contract } from './contract.js';
 export { encodedRouteStatsSchema } from './route-stats-schema.js';
 export * from './window.js';
+export * from './scale-record.js';
