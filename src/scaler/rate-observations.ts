@@ -27,6 +27,8 @@ export function windowBreaches(w: WindowDocument, slo: SloLimits): boolean {
 export class RateObservations {
   readonly rates: RatePoint[] = [];
   sloBreached = false;
+  /** Length of the last primary window: the series' step. */
+  private windowMs: number | undefined;
 
   constructor(private readonly maxPoints: number, private readonly slo: SloLimits) {}
 
@@ -36,6 +38,7 @@ export class RateObservations {
       return;
     }
     const rate = windowRate(w);
+    if (w.end > w.start) this.windowMs = w.end - w.start;
     const last = this.rates.at(-1);
     if (last && last.t === w.start) last.rate += rate;
     else if (!last || w.start > last.t) this.rates.push({ t: w.start, rate });
@@ -51,8 +54,9 @@ export class RateObservations {
   /** The most recent observed rate (undefined before the first primary window). */
   get lastRate(): number | undefined { return this.rates.at(-1)?.rate; }
 
-  /** Spacing of the series (the window length), from its last two points. */
+  /** Spacing of the series: the window length (undefined before the first primary window). */
   get stepMs(): number | undefined {
+    if (this.windowMs !== undefined) return this.windowMs;
     const n = this.rates.length;
     return n >= 2 ? this.rates[n - 1]!.t - this.rates[n - 2]!.t : undefined;
   }
@@ -64,8 +68,12 @@ export class RateObservations {
     return b;
   }
 
-  restore(rates: readonly RatePoint[], sloBreached: boolean): void {
+  /** The window length a restored state recorded. */
+  get windowLength(): number | undefined { return this.windowMs; }
+
+  restore(rates: readonly RatePoint[], sloBreached: boolean, windowMs: number | undefined): void {
     this.rates.splice(0, this.rates.length, ...rates.slice(-this.maxPoints).map((p) => ({ ...p })));
     this.sloBreached = sloBreached;
+    this.windowMs = windowMs;
   }
 }

@@ -132,7 +132,7 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
     }
     if (short) return { at: now, source: 'short-term', points: short };
     if (planning) return { at: now, source: 'history', points: planning };
-    throw new ShadowtwinError('ST_ERR_INPUT_EMPTY', `scale loop ${this.o.target}: nothing to forecast from yet; feed it windows of role primary (two at least), or give it a history (a file or Prometheus)`);
+    throw new ShadowtwinError('ST_ERR_INPUT_EMPTY', `scale loop ${this.o.target}: nothing to forecast from yet; feed it windows of role primary, or give it a history (a file or Prometheus)`);
   }
 
   /** One round at `now` (default: the loop's clock). */
@@ -179,7 +179,9 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
   exportState(): ScaleLoopStateDocument {
     return structuredClone({
       kind: SCALE_LOOP_STATE_KIND, version: 1 as const, target: this.o.target, savedAt: this.clock(),
-      rates: this.observations.rates, sloBreachedSinceRound: this.observations.sloBreached,
+      rates: this.observations.rates,
+      ...(this.observations.windowLength !== undefined ? { rateStepMs: this.observations.windowLength } : {}),
+      sloBreachedSinceRound: this.observations.sloBreached,
       feedback: this.state, recentDesired: this.recent,
       ...(this.lastChangeAt !== undefined ? { lastChangeAt: this.lastChangeAt } : {}),
       ...(this.lastForecast ? { lastForecast: this.lastForecast } : {}),
@@ -192,7 +194,7 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
     const s = readDocument(SCALE_LOOP_STATE_CONTRACT, doc, where);
     if (s.target !== this.o.target) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is the state of target "${s.target}", not "${this.o.target}"; restore each loop from its own state`);
     const c = structuredClone(s);
-    this.observations.restore(c.rates, c.sloBreachedSinceRound);
+    this.observations.restore(c.rates, c.sloBreachedSinceRound, c.rateStepMs);
     this.state = c.feedback;
     this.recent = c.recentDesired;
     this.lastChangeAt = c.lastChangeAt;

@@ -52,6 +52,8 @@ export interface ScaleLoopStateDocument {
   savedAt: number;
   /** The observed rate series (most recent window of it), req/s at each window's start. */
   rates: Array<{ t: number; rate: number }>;
+  /** The windows' length (the series' step), once a primary window was fed. */
+  rateStepMs?: number;
   /** Whether a secondary/generator window fed since the last round breached the SLO. */
   sloBreachedSinceRound: boolean;
   feedback: { headroom: number; breaches: number; forecastErrors: Array<{ horizonMs: number; error: number }> };
@@ -112,6 +114,7 @@ export const scaleLoopStateSchema = z.object({
   target: z.string().min(1).max(253),
   savedAt: epochMs,
   rates: z.array(z.object({ t: finite, rate: z.number().min(0) })).max(100_000),
+  rateStepMs: z.number().positive().optional(),
   sloBreachedSinceRound: z.boolean(),
   feedback: z.object({
     headroom: z.number().min(0),
