@@ -16,6 +16,7 @@ export { feedback, type FeedbackState } from './feedback.js';
 export { ScaleLoop, SCALER_METRIC, type ScaleLoopOptions } from './scale-loop.js';
 export { SCALE_LOOP_EVENTS, type ScaleLoopEvents, type ScaleForecastEvent, type ForecastSource } from './scale-loop-events.js';
 export { RateObservations, windowRate, windowBreaches, type SloLimits } from './rate-observations.js';
+export { scoreLeadTime, notePrediction, useShortTerm, MIN_COMPARISONS, type LeadTimeScores } from './lead-time-choice.js';
 export { loadHistory, planningForecast, type HistorySource } from './history-forecast.js';
 export { dampedTrendForecast, type RatePoint, type ShortForecastPoint, type DampedTrendOptions } from './short-term-forecast.js';
 export { HpaReference, type HpaOptions } from './hpa-reference.js';

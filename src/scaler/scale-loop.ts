@@ -5,6 +5,7 @@ import type { Actuator } from './actuator.js';
 import { createActuator } from './actuator-registry.js';
 import { feedback, type FeedbackState } from './feedback.js';
 import { loadHistory, planningForecast, type HistorySource } from './history-forecast.js';
+import { EMPTY_SCORES, notePrediction, scoreLeadTime, useShortTerm, type LeadTimeScores } from './lead-time-choice.js';
 import { DEFAULT_POLICY, type ForecastPointLike, type ScalePolicy } from './policy.js';
 import { RateObservations, type SloLimits } from './rate-observations.js';
 import { scaleRecordDocument } from './scale-record-document.js';
@@ -73,6 +74,7 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
   private lastChangeAt: number | undefined;
   private lastForecast: { rate: number; at: number } | undefined;
   private decisions: ScaleRecordDocument[] = [];
+  private leadScores: LeadTimeScores = EMPTY_SCORES;
   private readonly observations: RateObservations;
   private readonly warned = new Set<string>();
   private readonly policy: ScalePolicy;
@@ -126,7 +128,10 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
     const short = step !== undefined ? dampedTrendForecast(this.observations.rates, now, aheadMs, step, this.o.shortTerm) : undefined;
     const planning = this.o.history ? await planningForecast(await loadHistory(this.o.history, now, (m) => this.warn(m)), now, this.o.horizonMs ?? HOUR, this.o.horizonText) : undefined;
     if (short && planning) {
-      // The trend of what is being served covers the lead-time horizon; the history's forecast the rest.
+      // The trend of what is being served covers the lead-time horizon while it predicts it at least as
+      // well as the history's forecast (measured at the lead time, round by round); the history the rest.
+      this.leadScores = notePrediction(scoreLeadTime(this.leadScores, this.observations.rates), now + this.policy.leadTimeMs, short, planning);
+      if (!useShortTerm(this.leadScores)) return { at: now, source: 'history', points: planning };
       const end = short.at(-1)!.ts;
       return { at: now, source: 'history+short-term' as ForecastSource, points: [...short, ...planning.filter((p) => p.ts > end)] };
     }
@@ -186,6 +191,7 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
       ...(this.lastChangeAt !== undefined ? { lastChangeAt: this.lastChangeAt } : {}),
       ...(this.lastForecast ? { lastForecast: this.lastForecast } : {}),
       decisions: this.decisions,
+      ...(this.leadScores.n > 0 || this.leadScores.pending.length > 0 ? { leadTimeScores: this.leadScores } : {}),
     });
   }
 
@@ -200,6 +206,7 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
     this.lastChangeAt = c.lastChangeAt;
     this.lastForecast = c.lastForecast;
     this.decisions = c.decisions;
+    this.leadScores = c.leadTimeScores ?? EMPTY_SCORES;
   }
 
   start(): void {

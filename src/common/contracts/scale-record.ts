@@ -62,6 +62,8 @@ export interface ScaleLoopStateDocument {
   lastForecast?: { rate: number; at: number };
   /** The most recent rounds' records, oldest first. */
   decisions: ScaleRecordDocument[];
+  /** With a history and fed windows: how each forecast did at the lead time (which one covers it). */
+  leadTimeScores?: { pending: Array<{ dueAt: number; short: number; history: number }>; shortError: number; historyError: number; n: number };
 }
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -125,6 +127,12 @@ export const scaleLoopStateSchema = z.object({
   lastChangeAt: finite.optional(),
   lastForecast: z.object({ rate: z.number().min(0), at: finite }).optional(),
   decisions: z.array(scaleRecordSchema).max(1000),
+  leadTimeScores: z.object({
+    pending: z.array(z.object({ dueAt: finite, short: z.number().min(0), history: z.number().min(0) })).max(1000),
+    shortError: z.number().min(0),
+    historyError: z.number().min(0),
+    n: count,
+  }).optional(),
 });
 
 export const SCALE_LOOP_STATE_CONTRACT: Contract<ScaleLoopStateDocument> = {
