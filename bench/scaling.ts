@@ -96,17 +96,24 @@ async function runOnce(mode: 'predictive' | 'reactive', recording?: ScalingRecor
   const readyAt: Array<{ t: number; replicas: number }> = [];
   const records: ScaleRecord[] = [];
   const failures: unknown[] = [];
+  // Start-ups still pending when the run ends are cancelled: their sidecar is gone (one firing after
+  // it stopped crashed a run with an unhandled ECONNREFUSED).
+  const startUps = new Set<NodeJS.Timeout>();
+  const membershipFailures: unknown[] = [];
+  let ended = false;
   /** Scale-up as the cluster does it: billed from the request, in rotation after the lead time. */
   const requestUp = (want: number): void => {
     requested = want;
     replicaTimeline.push({ t: Date.now() - t0, replicas: want });
-    setTimeout(() => { // the new replicas become ready after the lead time
+    const startUp = setTimeout(() => { // the new replicas become ready after the lead time
+      startUps.delete(startUp);
       if (want > ready) {
         ready = want;
         readyAt.push({ t: Date.now() - t0, replicas: want });
-        void act.apply(want, mode);
+        act.apply(want, mode).catch((err: unknown) => { if (!ended) membershipFailures.push(err); });
       }
     }, LEAD_MS);
+    startUps.add(startUp);
   };
   const cluster: Actuator = {
     name: 'bench-cluster',
@@ -162,11 +169,14 @@ async function runOnce(mode: 'predictive' | 'reactive', recording?: ScalingRecor
   const report = await prepared.execute();
   clearInterval(timer);
   while (deciding) await new Promise((r) => setTimeout(r, 50));
+  ended = true;
+  for (const t of startUps) clearTimeout(t);
   if (process.env.BENCH_SCALING_DEBUG) process.stderr.write(`${mode}: ${report.timeline.map((p) => `${p.t}:${p.intended}/${Math.round(p.p99)}`).join(' ')}\nready at ${JSON.stringify(readyAt)}\n`);
   await sidecar.proc.stop();
   await stagingSidecar?.proc.stop();
   pool.stop();
   staging?.stop();
+  if (membershipFailures.length) throw new Error(`${mode} run: ${membershipFailures.length} membership change(s) failed: ${membershipFailures.map(String).join('; ')}`);
   if (failures.length) throw new Error(`predictive run: ${failures.length} scale round(s) failed: ${failures.map(String).join('; ')}`);
   // Violations per second of the run.
   const bad = report.timeline.filter((p) => p.completed > 0 && (p.p99 > SLO_P99_MS || p.errors / p.completed > 0.01)).length;
