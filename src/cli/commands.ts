@@ -31,7 +31,7 @@ Environment (flags win over these; docs/sidecar.md):
                                SHADOWTWIN_ADMIN_TOKEN is sent to admin ports
   SHADOWTWIN_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent
   SHADOWTWIN_PROMETHEUS_TOKEN  bearer token for --prometheus
-  SHADOWTWIN_METRICS_TOKEN     required for generate --metrics off loopback
+  SHADOWTWIN_METRICS_TOKEN     required for generate --metrics and scale --metrics-listen off loopback
   SHADOWTWIN_K8S_TOKEN         bearer token for scale --k8s-server
 `;
 

@@ -11,3 +11,4 @@ export * from './encoded-counts.js';
 export * from './request-model.js';
 export * from './forecast.js';
 export * from './window.js';
+export * from './scale-record.js';
