@@ -220,6 +220,14 @@ export const ERROR_CODES = {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
     summary: 'The controller could not commit a telemetry batch to its store; the batch is not acknowledged and the sender resends it after a backoff. The controller\'s log and /healthz say why.',
   },
+  ST_ERR_CONTROL_PROPOSAL_NOT_FOUND: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,
+    summary: 'No scaling proposal (or target) with that id; GET /api/v1/proposals (or shadowtwin ctl proposals) lists them with their ids.',
+  },
+  ST_ERR_CONTROL_PROPOSAL_NOT_PENDING: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
+    summary: 'The proposal is not waiting for approval (already applied, rejected, superseded by a newer one, or its target runs in auto mode); only the newest pending proposal of an approve-mode target can be approved or rejected.',
+  },
   ST_ERR_INTERNAL: {
     exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,
     summary: 'An unexpected internal error; please report it with the log line.',

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { boundedDuration, isLoopback, loadConfig, parseHostPort, ShadowtwinError, validateConfig, type ConfigIssue, type PlainObject } from '../common/index.js';
+import { scalingChecks, scalingTargetSchema } from './scaling/scaling-config.js';
 
 const listen = z.string().refine((v) => parseHostPort(v) !== undefined, { message: 'must be HOST:PORT, e.g. 127.0.0.1:7070' });
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be 1-253 letters, digits, ".", "_" or "-"');
 
-/** What the controller knows about a service before its first window (scaling targets come with the scale loop). */
+/** What the controller knows about a service before its first window, and its scaling targets (docs/controller.md, "Scaling"). */
 export const serviceConfigSchema = z.strictObject({
   name,
+  scaling: z.array(scalingTargetSchema).max(100).prefault([]),
 });
 
 export const controllerConfigSchema = z.strictObject({
@@ -73,6 +75,7 @@ export function controllerChecks(raw: PlainObject): ConfigIssue[] {
   names.forEach((n, i) => {
     if (typeof n === 'string' && names.indexOf(n) !== i) issues.push({ path: `services.${i}.name`, message: `"${n}" is listed twice`, fix: 'list each service once' });
   });
+  issues.push(...scalingChecks(raw));
   return issues;
 }
 

@@ -11,6 +11,7 @@ import { FleetView, type FleetEvent } from './fleet/index.js';
 import { createTelemetryService, startGrpcServer, type GrpcServer, type TelemetryBatch, type TelemetryService } from './grpc/index.js';
 import { GroupCommitter } from './ingest/group-commit.js';
 import { ServiceForecasts } from './loops/service-forecasts.js';
+import { createScalingService, ScalingHost } from './scaling/index.js';
 import { ControllerStore, type AppendedWindows, type EventInput } from './store/index.js';
 
 export interface ControllerOptions {
@@ -45,6 +46,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
   readonly events: EventLog;
   readonly metrics: ControllerMetrics;
   readonly forecasts: ServiceForecasts;
+  readonly scaling: ScalingHost;
   readonly startedAt: number;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -78,6 +80,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       stored: (service, from, to, stepMs) => this.store.rateSeries(service, { from, to, stepMs }).points,
       seed: (service) => this.seeds.get(service),
     }, this.log);
+    this.scaling = new ScalingHost({ services: o.config.services, store, forecastOf: (s) => this.forecasts.forecast(s), level: o.config.forecast.level, dataDir: o.config.data, record: (e) => this.record(e), log: this.log, now: this.now });
     this.metrics.storeHealthy.set(1);
   }
 
@@ -96,6 +99,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       await c.seedHistory();
       await c.listen();
       c.startTimers();
+      c.scaling.start();
       c.record([{ kind: 'controller-started', payload: { pid: process.pid, host: hostname(), grpc: c.addresses.grpc, http: c.addresses.http, restoredEvents: store.lastEventId() } }]);
     } catch (err) {
       await c.stop();
@@ -141,7 +145,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
     this.grpc = await startGrpcServer({
       listen: this.config.grpc, setting: '--grpc', token, tokenHint: '--token-file FILE (or --token)',
       tls: this.config.tls ? { certFile: this.config.tls.cert, keyFile: this.config.tls.key } : undefined,
-      services: [this.telemetry],
+      services: [this.telemetry, createScalingService({ scaling: this.scaling, events: this.events, backfill: (after, limit) => this.store.eventsSince(after, limit), token })],
     });
     this.http = await startEndpoint({
       name: 'controller', setting: '--http', listen: this.config.http, token, tokenHint: '--token-file FILE (or --token)',
@@ -192,6 +196,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       for (const k of ['too_many_services', 'too_many_pods'] as const) if (this.fleet.skipped[k] > before[k]) this.metrics.windowsRefused.inc({ reason: k });
     }
     if (fleetEvents.length > 0) this.recordFleet(fleetEvents);
+    this.scaling.feed(windows);
   }
 
   private recordFleet(events: FleetEvent[]): void {
@@ -266,6 +271,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
+      await this.scaling.stop();
       await this.grpc?.close();
       await this.http?.close();
       try { this.store.close(); } catch (err) { this.log.warn({ err }, 'closing the store failed'); }

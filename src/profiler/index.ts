@@ -1,4 +1,5 @@
 export { buildModel, type ModelInput } from './build-model.js';
+export { modelFromWindows, fillTemplate, type ModelFromWindowsOptions } from './model/model-from-windows.js';
 export { ModelBuilder, type BuildOptions } from './model/model-builder.js';
 export { dispersionOf, encodeCounts, decodeCounts, type EncodedCounts, type SparseCounts } from './model/count-runs.js';
 export { rateSeries, stepCounts, secondCounts } from './model/rate-series.js';

@@ -8,7 +8,7 @@ export { KubernetesActuator, type KubernetesTarget } from './kubernetes-actuator
 export { MembershipActuator } from './membership-actuator.js';
 export { WebhookActuator } from './webhook-actuator.js';
 export { ACTUATORS, createActuator } from './actuator-registry.js';
-export { parseScalerConfig, scalerConfigSchema, type ScalerConfig, type ScalerConfigInput, type ActuatorConfig, type ConfigNames } from './scaler-config.js';
+export { parseScalerConfig, scalerChecks, scalerConfigSchema, type ScalerConfig, type ScalerConfigInput, type ActuatorConfig, type ConfigNames } from './scaler-config.js';
 export { scaleRound, type Proposal, type ScaleRecord, type ValidationAttempt, type ValidationConfig, type ScaleRoundInput, type RoundEvents } from './scale-round.js';
 export { scaleRecordDocument } from './scale-record-document.js';
 export { findCapacity, type CapacityOptions, type CapacityResult, type CapacityTrial } from './capacity.js';

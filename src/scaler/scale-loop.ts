@@ -24,6 +24,8 @@ export const SCALER_METRIC = {
 export interface ScaleLoopOptions {
   target: string;
   capacityPerReplica: number;
+  /** Re-derived before each round instead of the fixed `capacityPerReplica` (a cost model over the live route mix). */
+  capacity?(): number;
   actuator: Actuator;
   policy?: Partial<ScalePolicy>;
   /** Validate scale-ups with synthetic load first (nothing is scaled up without a pass). */
@@ -142,12 +144,13 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
 
   /** One round at `now` (default: the loop's clock). */
   async round(now: number = this.clock()): Promise<ScaleRecord> {
+    const capacityPerReplica = this.o.capacity?.() ?? this.o.capacityPerReplica;
     const observed = this.o.observe ? await this.o.observe()
       : this.observations.lastRate !== undefined ? { rate: this.observations.lastRate, sloBreached: this.observations.takeBreach() } : undefined;
     if (observed) {
       const current = await this.o.actuator.current();
       this.state = feedback(this.state, {
-        sloBreached: observed.sloBreached, utilization: observed.rate / Math.max(1e-9, current * this.o.capacityPerReplica), targetUtilization: this.policy.targetUtilization,
+        sloBreached: observed.sloBreached, utilization: observed.rate / Math.max(1e-9, current * capacityPerReplica), targetUtilization: this.policy.targetUtilization,
         forecastRate: this.lastForecast?.rate, observedRate: observed.rate, horizonMs: this.lastForecast ? now - this.lastForecast.at : undefined,
       });
       this.emit('feedback', this.state);
@@ -155,7 +158,7 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
     const fc = await this.forecastAt(now);
     this.emit('forecast', fc);
     const rec = await scaleRound({
-      target: this.o.target, capacityPerReplica: this.o.capacityPerReplica, actuator: this.o.actuator, validation: this.o.validation, dryRun: this.o.dryRun, confidence: this.o.confidence,
+      target: this.o.target, capacityPerReplica, actuator: this.o.actuator, validation: this.o.validation, dryRun: this.o.dryRun, confidence: this.o.confidence,
       forecast: fc.points, now, observedRate: observed?.rate, recentDesired: this.recent, lastChangeAt: this.lastChangeAt,
       policy: { ...this.policy, headroom: this.state.headroom },
     }, this);

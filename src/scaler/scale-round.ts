@@ -30,6 +30,8 @@ export interface ValidationConfig {
   slo: Array<string | Threshold>;
   /** Tries (the proposal, then one size up each time) before giving up. */
   maxAttempts: number;
+  /** More checks over the run's time range (e.g. the secondary's CPU and memory): failures, empty when it passed. */
+  check?(range: { start: number; end: number }, replicas: number): Promise<string[]>;
 }
 
 /** Where a round reports its steps (a scale loop, or any emitter). */
@@ -93,15 +95,18 @@ export async function scaleRound(input: ScaleRoundInput, events: RoundEvents = s
         load: { executor: 'constant-rate', rate: d.expectedRate },
         thresholds: v.slo,
       });
+      const started = Date.now();
       const report = await (await prepareRun(scenario)).execute();
       // No HTTP answer at all says nothing about the size: the target is down or wrong, not too small.
       const unanswered = unansweredRun(report);
       if (unanswered) throw new ShadowtwinError('ST_ERR_TARGET_UNREACHABLE', `validation at ${replicas} replicas: ${unanswered}`);
       const failed = report.thresholds.filter((t) => !t.pass).map((t) => `${t.route ? t.route + ' ' : ''}${t.expr} (actual ${Number.isFinite(t.actual) ? +t.actual.toFixed(4) : t.actual})`);
-      const a: ValidationAttempt = { replicas, pass: report.pass, failed, summary: report.summary };
+      if (v.check) failed.push(...await v.check({ start: started, end: Date.now() }, replicas));
+      const pass = report.pass && failed.length === 0;
+      const a: ValidationAttempt = { replicas, pass, failed, summary: report.summary };
       record.attempts.push(a);
       events.emit('validation', a);
-      if (report.pass) { accepted = true; break; }
+      if (pass) { accepted = true; break; }
     }
     if (!accepted) {
       record.decision = 'rejected';

@@ -111,7 +111,7 @@ export type ActuatorConfig = ScalerConfig['actuator'];
 export type ConfigNames = Readonly<Record<string, string>>;
 
 /** Rules spanning fields; they see the raw input, so they run even when the schema fails. */
-function scalerChecks(raw: PlainObject, n: (path: string) => string): ConfigIssue[] {
+export function scalerChecks(raw: PlainObject, n: (path: string) => string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const policy = (raw.policy ?? {}) as PlainObject;
   const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : NaN);

@@ -42,6 +42,19 @@ export interface ScaleRecordDocument {
   /** Epoch ms the round started (its clock) and the decision was taken. */
   startedAt: number;
   decidedAt: number;
+  /** A controller's record: the service of the target. */
+  service?: string;
+  /** A controller's record: how the target runs (approve: a dry-run decision waits for approve/reject). */
+  mode?: 'auto' | 'approve';
+  /** What a person (or the expiry) decided about a proposal that waited for approval. */
+  review?: ScaleReview;
+}
+
+/** The outcome of a proposal that waited for approval. */
+export interface ScaleReview {
+  action: 'approved' | 'rejected' | 'expired';
+  at: number;
+  reason?: string;
 }
 
 /** A scale loop's state: enough to resume after a restart and decide as if it had never stopped. */
@@ -100,6 +113,9 @@ export const scaleRecordSchema = z.object({
   applied: z.string().max(4096).optional(),
   startedAt: epochMs,
   decidedAt: epochMs,
+  service: z.string().min(1).max(253).optional(),
+  mode: z.enum(['auto', 'approve']).optional(),
+  review: z.object({ action: z.enum(['approved', 'rejected', 'expired']), at: epochMs, reason: z.string().max(4096).optional() }).optional(),
 });
 
 export const SCALE_RECORD_CONTRACT: Contract<ScaleRecordDocument> = {

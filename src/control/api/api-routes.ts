@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ShadowtwinError, type EndpointHandler } from '../../common/index.js';
 import { serveEventStream } from '../events/index.js';
 import type { Controller } from '../controller.js';
+import { scalingRoutes } from '../scaling/index.js';
 import { stateDocument } from './state-document.js';
 
 function query(req: IncomingMessage): URLSearchParams {
@@ -28,6 +29,7 @@ function int(req: IncomingMessage, key: string, def: number, min: number, max: n
 /** The controller's HTTP API: health, metrics, and a JSON read API under /api/v1/ with a server-sent event stream. */
 export function controllerApiRoutes(c: Controller): Record<string, EndpointHandler> {
   return {
+    ...scalingRoutes(c.scaling),
     'GET /healthz': () => {
       const h = c.store.health();
       return h.ok ? { body: { status: 'ok' } } : { status: 503, body: { status: 'store failing', code: h.code, message: h.message, since: h.since } };

@@ -1,4 +1,5 @@
 import type { Controller } from '../controller.js';
+import type { ScalingSummary } from '../scaling/index.js';
 
 export interface ServiceState {
   name: string;
@@ -7,8 +8,8 @@ export interface ServiceState {
     current: number | null;
     forecast: { horizonMs: number; point: number; lower: number; upper: number; level: number; model: string; at: number } | null;
   };
-  /** Scaling targets of the service (the scale loop per target comes with the controller's scaling). */
-  scaling: { replicas: number | null; lastDecision: unknown };
+  /** The service's scaling targets: replicas (summed over targets), the last decision, each target. */
+  scaling: ScalingSummary;
 }
 
 /** `GET /api/v1/state`: everything a dashboard or `ctl status` shows first, in one document. */
@@ -27,7 +28,7 @@ export function stateDocument(c: Controller, o: { events?: number } = {}): { kin
         current: c.fleet.currentRate(name, now) ?? null,
         forecast: f && last ? { horizonMs: last.ts - (f.points[0]!.ts - f.stepMs), point: last.point, lower: iv?.lower ?? last.lower, upper: iv?.upper ?? last.upper, level, model: f.model, at: last.ts } : null,
       },
-      scaling: { replicas: null, lastDecision: null },
+      scaling: c.scaling.summary(name),
     };
   });
   const events = c.events.since(Math.max(0, c.events.latestId - (o.events ?? 50)), o.events ?? 50).events;
