@@ -68,7 +68,7 @@ export function scalingChecks(raw: PlainObject): ConfigIssue[] {
     const seen: unknown[] = [];
     targets.forEach((t, j) => {
       if (!t || typeof t !== 'object') return;
-      const at = `services.${i}.scaling.${j}`;
+      const at = `services[${i}].scaling[${j}]`;
       if (seen.includes(t.target)) issues.push({ path: `${at}.target`, message: `"${String(t.target)}" is listed twice in this service`, fix: 'name each target once' });
       seen.push(t.target);
       if ((t.capacityPerReplica === undefined) === (t.costModel === undefined)) {

@@ -60,7 +60,7 @@ export function modelFromWindows(windows: readonly WindowDocument[], o: ModelFro
       paths: hasParam ? Array.from({ length: ids }, (_, i) => fillTemplate(r.route, i + 1)) : [r.route],
       exemplars: [],
     };
-  }).sort((a, b) => b.requests - a.requests);
+  }).sort((a, b) => b.requests - a.requests || `${a.method} ${a.route}`.localeCompare(`${b.method} ${b.route}`));
   const steps = new Map<number, number>();
   const seconds = new Map<number, number>();
   let start = Infinity;
