@@ -64,7 +64,8 @@ export function createScalingService(o: { scaling: ScalingHost; events: EventLog
       propose: unary<ProposeRequest, Proposal>(async (req) => {
         const target = required(req.target, 'target');
         const rec = await o.scaling.propose(target);
-        if (rec) return proposalMessage(recordId(rec.service!, target, rec.startedAt), rec);
+        // A round that kept the size is not stored: no id.
+        if (rec) return proposalMessage(rec.decision === 'unchanged' ? '' : recordId(rec.service!, target, rec.startedAt), rec);
         const waiting = o.scaling.list({ target, limit: 50 }).find((l) => l.pending);
         if (!waiting) throw new ShadowtwinError('ST_ERR_INTERNAL', `the round of ${target} returned no record`);
         return proposalMessage(waiting.id, waiting.record);

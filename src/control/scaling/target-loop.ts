@@ -93,7 +93,8 @@ export class TargetLoop {
         p.confidence = this.planning.confidence;
         if (this.planning.note) p.reason = `${p.reason}; ${this.planning.note}`;
       }
-      this.d.record([{ kind: 'proposal', service: this.service, payload: { id: this.roundId, ...p, conservative: this.planning?.conservative ?? false } }]);
+      // A round that keeps the size is in the loop's state, not in the records and events (one per interval would drown them).
+      if (p.replicas !== p.current) this.d.record([{ kind: 'proposal', service: this.service, payload: { id: this.roundId, ...p, conservative: this.planning?.conservative ?? false } }]);
     });
     this.loop.on('validation', (a) => {
       this.d.record([{ kind: 'validation', service: this.service, payload: { id: this.roundId, target: this.target, replicas: a.replicas, pass: a.pass, failed: a.failed, requests: a.summary.requests, errors: a.summary.errors, achievedRate: a.summary.achievedRate, p99Ms: a.summary.latencyMs.p99 } }]);
@@ -143,8 +144,9 @@ export class TargetLoop {
   /**
    * One round now (the schedule's or `Propose`'s): expires an old pending
    * proposal; while one waits, nothing else is proposed (returns undefined).
-   * Otherwise proposal → validation → decision, stored with its events,
-   * then the loop's state.
+   * Otherwise proposal → validation → decision, stored with its events
+   * (a round that kept the size is returned, not stored), then the loop's
+   * state.
    */
   round(now = this.d.now()): Promise<ScaleRecordDocument | undefined> {
     this.busy ??= this.runRound(now).finally(() => { this.busy = undefined; });
@@ -175,9 +177,10 @@ export class TargetLoop {
       }
       this.saveState();
     }
-    const stored: ScaleRecordDocument = { ...doc!, service: this.service, mode: this.config.mode };
-    const id = this.d.records.put(this.service, stored);
     this.replicas = rec.decision === 'applied' ? rec.proposal.replicas : rec.proposal.current;
+    const stored: ScaleRecordDocument = { ...doc!, service: this.service, mode: this.config.mode };
+    if (rec.decision === 'unchanged') return stored;
+    const id = this.d.records.put(this.service, stored);
     this.d.record([{ kind: 'decision', service: this.service, payload: { id, target: this.target, decision: stored.decision, pending: stored.mode === 'approve' && stored.decision === 'dry-run', replicas: stored.proposal.replicas, current: stored.proposal.current, ...(stored.applied ? { applied: stored.applied } : {}) } }]);
     return stored;
   }
@@ -226,6 +229,11 @@ export class TargetLoop {
   /** Reads the target's size (for the state document); keeps the last known on failure. */
   async refreshReplicas(): Promise<void> {
     try { this.replicas = await this.actuator.current(); } catch { /* the last known size stays */ }
+  }
+
+  /** The loop's state as stored after each round (`shadowtwin.scale-loop-state`). */
+  state(): ScaleLoopStateDocument {
+    return this.loop.exportState();
   }
 
   /** Waits for a running round (shutdown). */
