@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSidecarConfig } from '../../src/common/index.js';
+import { loadControllerConfig } from '../../src/control/controller-config.js';
 import { createSampleUpstream, listenOn } from '../../src/demo/sample-upstream.js';
 import { loadScenario } from '../../src/generator/index.js';
 import type { Sidecar } from '../../src/proxy/index.js';
@@ -303,7 +304,7 @@ describe('every example in README.md and docs/*.md runs as written', () => {
   for (const b of blocks.filter((x) => x.lang === 'yaml' && skipReason(x) === undefined)) {
     it(`${b.doc}:${b.line}: the YAML is valid for the schema it documents`, () => {
       const schema = annotation(b, 'schema');
-      expect(schema, `${b.doc}:${b.line}: say which schema the block documents (<!-- doc-test: schema sidecar|scenario|scenario fragment -->)`).toMatch(/^(sidecar|scenario|scenario fragment)$/);
+      expect(schema, `${b.doc}:${b.line}: say which schema the block documents (<!-- doc-test: schema sidecar|scenario|scenario fragment|controller -->)`).toMatch(/^(sidecar|scenario|scenario fragment|controller)$/);
       const file = annotation(b, 'file');
       if (file) expect(b.text, `${b.doc}:${b.line} must be ${file} as it is`).toBe(readFileSync(join(ROOT, file), 'utf8'));
       const dir = mkdtempSync(join(tmpdir(), 'st-docs-yaml-'));
@@ -318,6 +319,7 @@ describe('every example in README.md and docs/*.md runs as written', () => {
           writeFileSync(path, rewriteHosts(b.text, env));
         }
         if (schema === 'sidecar') expect(() => loadSidecarConfig({ file: path })).not.toThrow();
+        else if (schema === 'controller') expect(() => loadControllerConfig({ file: path })).not.toThrow();
         else expect(() => loadScenario(path)).not.toThrow();
       } finally {
         rmSync(dir, { recursive: true, force: true });
