@@ -40,14 +40,4 @@ export class ScaleRecords {
       .sort((a, b) => b.doc.startedAt - a.doc.startedAt);
     return rows.slice(0, o.limit ?? 100).map((d) => ({ id: d.key, pending: awaitsApproval(d.doc), record: d.doc }));
   }
-
-  /** The target's proposal waiting for approval, if any (at most one: rounds pause while it waits). */
-  pending(service: string, target: string): ListedRecord | undefined {
-    return this.list({ service, target, limit: 50 }).find((r) => r.pending);
-  }
-
-  /** The target's newest record (the last decision). */
-  latest(service: string, target: string): ListedRecord | undefined {
-    return this.list({ service, target, limit: 1 })[0];
-  }
 }

@@ -109,7 +109,7 @@ export class ScalingHost {
 
   summary(service: string): ScalingSummary {
     const loops = this.loops.filter((l) => l.service === service);
-    const last = loops.length ? this.records.list({ service, limit: 1 })[0] : undefined;
+    const last = loops.map((l) => l.lastRecord).filter((r): r is ListedRecord => r !== undefined).sort((a, b) => b.record.startedAt - a.record.startedAt)[0];
     const known = loops.map((l) => l.replicas).filter((r): r is number => r !== null);
     return {
       replicas: known.length ? known.reduce((a, b) => a + b, 0) : null,

@@ -8,7 +8,7 @@ import type { EventInput } from '../store/index.js';
 import type { ControllerStore } from '../store/index.js';
 import { planningForecast, type PlanningForecast } from './forecast-confidence.js';
 import { resourceFailures } from './resource-check.js';
-import { recordId, type ScaleRecords } from './scale-records.js';
+import { awaitsApproval, recordId, type ListedRecord, type ScaleRecords } from './scale-records.js';
 import type { ScalingTargetConfig } from './scaling-config.js';
 
 export interface TargetLoopDeps {
@@ -54,6 +54,9 @@ export class TargetLoop {
   private lastRoundAt = 0;
   /** The replicas the target runs, as last read from its actuator. */
   replicas: number | null = null;
+  /** The newest stored record and the one waiting for approval (kept in memory: the state document asks often). */
+  private last: ListedRecord | undefined;
+  private pendingId: string | undefined;
 
   constructor(private readonly d: TargetLoopDeps) {
     const c = d.config;
@@ -87,6 +90,9 @@ export class TargetLoop {
       clock: d.now,
     });
     this.restore();
+    const recent = d.records.list({ service: d.service, target: c.target, limit: 50 });
+    this.last = recent[0];
+    this.pendingId = recent.find((r) => r.pending)?.id;
     this.loop.on('proposal', (p) => {
       // The loop records its own fixed confidence; the controller's comes from the forecast's backtest.
       if (this.planning) {
@@ -155,10 +161,10 @@ export class TargetLoop {
 
   private async runRound(now: number): Promise<ScaleRecordDocument | undefined> {
     this.lastRoundAt = now;
-    const waiting = this.d.records.pending(this.service, this.target);
-    if (waiting) {
-      if (now - waiting.record.startedAt < this.config.approveWithin) return undefined;
-      this.review(waiting.id, { action: 'expired', at: now, reason: `not approved within ${this.config.approveWithin / 1000}s` });
+    if (this.pendingId !== undefined) {
+      const waiting = this.d.records.get(this.pendingId);
+      if (now - waiting.startedAt < this.config.approveWithin) return undefined;
+      this.review(this.pendingId, { action: 'expired', at: now, reason: `not approved within ${this.config.approveWithin / 1000}s` });
     }
     const before = this.validationActuator ? await this.validationActuator.current() : undefined;
     this.roundId = recordId(this.service, this.target, now);
@@ -181,6 +187,8 @@ export class TargetLoop {
     const stored: ScaleRecordDocument = { ...doc!, service: this.service, mode: this.config.mode };
     if (rec.decision === 'unchanged') return stored;
     const id = this.d.records.put(this.service, stored);
+    this.last = { id, pending: awaitsApproval(stored), record: stored };
+    if (this.last.pending) this.pendingId = id;
     this.d.record([{ kind: 'decision', service: this.service, payload: { id, target: this.target, decision: stored.decision, pending: stored.mode === 'approve' && stored.decision === 'dry-run', replicas: stored.proposal.replicas, current: stored.proposal.current, ...(stored.applied ? { applied: stored.applied } : {}) } }]);
     return stored;
   }
@@ -196,14 +204,15 @@ export class TargetLoop {
   private review(id: string, review: NonNullable<ScaleRecordDocument['review']>, update: Partial<ScaleRecordDocument> = {}): ScaleRecordDocument {
     const rec = { ...this.d.records.get(id), ...update, review };
     this.d.records.put(this.service, rec);
+    if (this.pendingId === id) this.pendingId = undefined;
+    if (this.last?.id === id) this.last = { id, pending: false, record: rec };
     this.d.record([{ kind: 'decision', service: this.service, payload: { id, target: this.target, decision: rec.decision, review: review.action, ...(review.reason ? { reason: review.reason } : {}), replicas: rec.proposal.replicas, ...(rec.applied ? { applied: rec.applied } : {}) } }]);
     return rec;
   }
 
   private pendingOrThrow(id: string): ScaleRecordDocument {
     const rec = this.d.records.get(id);
-    const waiting = this.d.records.pending(this.service, this.target);
-    if (waiting?.id !== id) {
+    if (this.pendingId !== id) {
       const why = rec.review ? `it was ${rec.review.action}` : rec.mode !== 'approve' ? `${this.target} runs in ${rec.mode ?? 'auto'} mode` : rec.decision !== 'dry-run' ? `its decision was ${rec.decision}` : 'a newer proposal superseded it';
       throw new ShadowtwinError('ST_ERR_CONTROL_PROPOSAL_NOT_PENDING', `proposal ${id} is not waiting for approval: ${why}`);
     }
@@ -230,6 +239,9 @@ export class TargetLoop {
   async refreshReplicas(): Promise<void> {
     try { this.replicas = await this.actuator.current(); } catch { /* the last known size stays */ }
   }
+
+  /** The target's newest stored record (its last decision). */
+  get lastRecord(): ListedRecord | undefined { return this.last; }
 
   /** The loop's state as stored after each round (`shadowtwin.scale-loop-state`). */
   state(): ScaleLoopStateDocument {
