@@ -53,7 +53,7 @@ export interface ScalingRig {
   /** The membership the secondary routes to (GET /membership). */
   members(): Promise<string[]>;
   config(o: { mode: 'auto' | 'approve'; validation?: Record<string, unknown>; interval?: string }): ReturnType<typeof parseControllerConfig>;
-  start(config: ReturnType<typeof parseControllerConfig>, forecastRate: () => number): Promise<Controller>;
+  start(config: ReturnType<typeof parseControllerConfig>, forecastRate: () => number, backtest?: { relMae?: number; coverage?: number }): Promise<Controller>;
   close(): Promise<void>;
 }
 
@@ -82,10 +82,10 @@ export async function scalingRig(): Promise<ScalingRig> {
         }],
       }],
     }),
-    async start(config, forecastRate) {
+    async start(config, forecastRate, backtest) {
       const c = await Controller.start({ config, defaultMetrics: false });
       controllers.push(c);
-      vi.spyOn(c.forecasts, 'forecast').mockImplementation(() => seededForecast(forecastRate()));
+      vi.spyOn(c.forecasts, 'forecast').mockImplementation(() => seededForecast(forecastRate(), backtest));
       return c;
     },
     async close() {

@@ -57,6 +57,23 @@ describe('controller scaling: auto mode', () => {
     expect((await api('GET', `${c.addresses.http}/api/v1/proposals`, null)).status).toBe(401);
   });
 
+  it('makes a conservative proposal when the forecast\'s backtest says it cannot be trusted: sized for the widest interval\'s upper bound', async () => {
+    rig = await scalingRig();
+    // Same forecast as above (35 req/s, 95% interval up to 45.5), but a backtest worse than naive with poor coverage.
+    const c = await rig.start(rig.config({ mode: 'auto' }), () => 35, { relMae: 1.3, coverage: 0.5 });
+    await feedRisingRate(c);
+    await waitUntil(() => c.scaling.list({ service: 'shop' }).some((r) => r.record.decision === 'applied'), 'a proposal applied', 30_000);
+    const rec = c.scaling.list({ service: 'shop' }).find((r) => r.record.decision === 'applied')!.record;
+    // confidence = min(1, 0.5 / 0.8) × (1.5 − 1.3) = 0.125: 45.5 req/s planned → 3 replicas instead of 2.
+    expect(rec.proposal.confidence).toBe(0.125);
+    expect(rec.proposal.expectedRate).toBeGreaterThanOrEqual(45.5);
+    expect(rec.proposal.replicas).toBe(3);
+    expect(rec.proposal.reason).toMatch(/low forecast confidence 0\.125 \(< 0\.5\): planned on the 95% interval's upper bound/);
+    const proposal = c.store.eventsSince(0, 1_000, { kind: 'proposal' })[0]!.payload as { conservative: boolean };
+    expect(proposal.conservative).toBe(true);
+    expect(await rig.members()).toEqual(rig.pool.urls);
+  });
+
   it('fails validation when the secondary\'s CPU (read from a Prometheus query_range API) is above maxCpu, gives up after maxAttempts and puts the secondary back', async () => {
     // A local HTTP server speaking Prometheus's /api/v1/query_range JSON (not a real Prometheus).
     const queries: Array<{ query: string; start: number; end: number }> = [];
