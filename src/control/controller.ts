@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { silentLogger, type HttpEndpoint, type Logger, type WindowDocument } from '../common/index.js';
+import { SCALE_RECORD_KIND, silentLogger, type HttpEndpoint, type Logger, type WindowDocument } from '../common/index.js';
 import { seriesFromPrometheus, type Series } from '../forecast/index.js';
 import { controllerApiRoutes } from './api/api-routes.js';
 import { startEndpoint } from '../common/index.js';
@@ -12,7 +12,7 @@ import { createTelemetryService, startGrpcServer, type GrpcServer, type Telemetr
 import { GroupCommitter } from './ingest/group-commit.js';
 import { ServiceForecasts } from './loops/service-forecasts.js';
 import { createScalingService, ScalingHost } from './scaling/index.js';
-import { ControllerStore, type AppendedWindows, type EventInput } from './store/index.js';
+import { ControllerStore, DEFAULT_RETENTION, type AppendedWindows, type EventInput } from './store/index.js';
 
 export interface ControllerOptions {
   config: ControllerConfig;
@@ -91,6 +91,8 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       retention: {
         ...(o.config.retention.raw !== undefined ? { rawMs: o.config.retention.raw } : {}),
         ...(o.config.retention.events !== undefined ? { eventsMs: o.config.retention.events } : {}),
+        // Scale records (proposals, validations, decisions) are kept as long as the events that tell of them.
+        documents: { [SCALE_RECORD_KIND]: o.config.retention.events ?? DEFAULT_RETENTION.eventsMs },
       },
     });
     const c = new Controller(o, store);

@@ -52,7 +52,7 @@ export interface ScalingRig {
   secondary: Sidecar;
   /** The membership the secondary routes to (GET /membership). */
   members(): Promise<string[]>;
-  config(o: { mode: 'auto' | 'approve'; validation?: Record<string, unknown>; interval?: string }): ReturnType<typeof parseControllerConfig>;
+  config(o: { mode: 'auto' | 'approve'; validation?: Record<string, unknown>; interval?: string; approveWithin?: string }): ReturnType<typeof parseControllerConfig>;
   start(config: ReturnType<typeof parseControllerConfig>, forecastRate: () => number, backtest?: { relMae?: number; coverage?: number }): Promise<Controller>;
   close(): Promise<void>;
 }
@@ -75,7 +75,7 @@ export async function scalingRig(): Promise<ScalingRig> {
       services: [{
         name: 'shop',
         scaling: [{
-          target: 'web', capacityPerReplica: 20, mode: o.mode, interval: o.interval ?? '1s',
+          target: 'web', capacityPerReplica: 20, mode: o.mode, interval: o.interval ?? '1s', ...(o.approveWithin ? { approveWithin: o.approveWithin } : {}),
           policy: { minReplicas: 1, maxReplicas: 3, leadTimeMs: '0s', lookAheadMs: '5m', headroom: 1, targetUtilization: 1, cooldownMs: '0s' },
           actuator: membership, slo: { p99Ms: 500, errorRate: 0.05 },
           validation: { target: secondary.addresses.proxy, duration: '1s', maxAttempts: 2, actuator: membership, ...o.validation },

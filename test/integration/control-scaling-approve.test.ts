@@ -106,4 +106,18 @@ describe('controller scaling: approve mode', () => {
     const afterRestart = await api('POST', `${c2.addresses.http}/api/v1/proposals/approve?id=${encodeURIComponent(second.id)}`);
     expect(afterRestart.status).toBe(409);
   });
+
+  it('expires a proposal nobody approved within approveWithin, then proposes again', async () => {
+    rig = await scalingRig();
+    const c = await rig.start(rig.config({ mode: 'approve', approveWithin: '1s' }), () => 35);
+    await feedRisingRate(c);
+    await waitUntil(() => c.scaling.list({ service: 'shop' }).some((r) => r.record.review?.action === 'expired'), 'an expired proposal', 30_000);
+    const expired = c.scaling.list({ service: 'shop' }).find((r) => r.record.review?.action === 'expired')!;
+    expect(expired).toMatchObject({ pending: false, record: { decision: 'dry-run', review: { reason: 'not approved within 1s' } } });
+    await waitUntil(() => c.scaling.list({ service: 'shop' }).some((r) => r.pending && r.record.startedAt > expired.record.startedAt), 'a new pending proposal', 30_000);
+    const late = await api('POST', `${c.addresses.http}/api/v1/proposals/approve?id=${encodeURIComponent(expired.id)}`);
+    expect([late.status, late.body.error.code]).toEqual([409, 'ST_ERR_CONTROL_PROPOSAL_NOT_PENDING']);
+    expect(late.body.error.message).toMatch(/it was expired/);
+    expect(await rig.members()).toHaveLength(1);
+  });
 });

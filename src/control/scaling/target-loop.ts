@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCALE_LOOP_STATE_CONTRACT, SCALE_LOOP_STATE_KIND, ShadowtwinError, type Logger, type ScaleLoopStateDocument, type ScaleRecordDocument, type WindowDocument } from '../../common/index.js';
+import { SCALE_LOOP_STATE_CONTRACT, SCALE_LOOP_STATE_KIND, SCALE_RECORD_KIND, ShadowtwinError, type Logger, type ScaleLoopStateDocument, type ScaleRecordDocument, type WindowDocument } from '../../common/index.js';
 import type { ForecastResult } from '../../forecast/index.js';
 import { modelFromWindows } from '../../profiler/index.js';
 import { capacityForMix, createActuator, readCostModel, ScaleLoop, type Actuator, type CostModel, type ScaleRecord } from '../../scaler/index.js';
@@ -162,9 +162,10 @@ export class TargetLoop {
   private async runRound(now: number): Promise<ScaleRecordDocument | undefined> {
     this.lastRoundAt = now;
     if (this.pendingId !== undefined) {
-      const waiting = this.d.records.get(this.pendingId);
-      if (now - waiting.startedAt < this.config.approveWithin) return undefined;
-      this.review(this.pendingId, { action: 'expired', at: now, reason: `not approved within ${this.config.approveWithin / 1000}s` });
+      const waiting = this.d.store.getDocument<ScaleRecordDocument>(SCALE_RECORD_KIND, this.pendingId)?.doc;
+      if (!waiting) this.pendingId = undefined; // removed by retention
+      else if (now - waiting.startedAt < this.config.approveWithin) return undefined;
+      else this.review(this.pendingId, { action: 'expired', at: now, reason: `not approved within ${this.config.approveWithin / 1000}s` });
     }
     const before = this.validationActuator ? await this.validationActuator.current() : undefined;
     this.roundId = recordId(this.service, this.target, now);
