@@ -180,6 +180,11 @@ export class ScaleLoop extends EventEmitter<ScaleLoopEvents> {
     return rec;
   }
 
+  /** A change applied outside `round` (a proposal approved later): the cooldown counts from `at`. */
+  noteApplied(at: number = this.clock()): void {
+    this.lastChangeAt = at;
+  }
+
   /** The recent rounds' records (oldest first). */
   get records(): readonly ScaleRecordDocument[] { return this.decisions; }
 

@@ -48,6 +48,8 @@ describe('controller scaling: approve mode', () => {
     expect(approved.status).toBe(200);
     expect(approved.body.record).toMatchObject({ decision: 'applied', applied: 'membership set to 2 host(s)', review: { action: 'approved' } });
     expect(await rig.members()).toEqual(rig.pool.urls.slice(0, 2));
+    // The cooldown counts from the approval (stored with the loop's state).
+    expect(c.scaling.loops[0]!.state().lastChangeAt).toBe(approved.body.record.review.at);
     const again = await api('POST', `${http}/api/v1/proposals/approve?id=${encodeURIComponent(pending!.id)}`);
     expect([again.status, again.body.error.code]).toEqual([409, 'ST_ERR_CONTROL_PROPOSAL_NOT_PENDING']);
     expect(again.body.error.message).toMatch(/it was approved/);

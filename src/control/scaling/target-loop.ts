@@ -225,15 +225,19 @@ export class TargetLoop {
     await this.busy;
     const rec = this.pendingOrThrow(id);
     const applied = await this.actuator.apply(rec.proposal.replicas, `approved: ${rec.proposal.reason}`);
+    const at = this.d.now();
     this.replicas = rec.proposal.replicas;
-    return this.review(id, { action: 'approved', at: this.d.now() }, { decision: 'applied', applied, decidedAt: this.d.now() });
+    this.loop.noteApplied(at);
+    this.saveState();
+    return this.review(id, { action: 'approved', at }, { decision: 'applied', applied, decidedAt: at });
   }
 
   /** Records the rejection of a pending proposal (nothing is applied; rounds resume). */
   async reject(id: string, reason: string): Promise<ScaleRecordDocument> {
     await this.busy;
     this.pendingOrThrow(id);
-    return this.review(id, { action: 'rejected', at: this.d.now(), reason }, { decision: 'rejected', decidedAt: this.d.now() });
+    const at = this.d.now();
+    return this.review(id, { action: 'rejected', at, reason }, { decision: 'rejected', decidedAt: at });
   }
 
   /** Reads the target's size (for the state document); keeps the last known on failure. */
