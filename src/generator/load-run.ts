@@ -1,11 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { Pool, type Dispatcher } from 'undici';
-import { Http1Pool, LOAD_HEADER, renderRequest, requestProblem, seededRandom, summarizeMs, type Random, type RequestProblem } from '../common/index.js';
+import { hostname } from 'node:os';
+import { LOAD_HEADER, requestProblem, seededRandom, summarizeMs, transportFailure, type Random, type RequestProblem } from '../common/index.js';
+import { windowFromTable, type WindowSource } from '../common/contracts/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
-import { invalidHeaderHead, rawRequest } from './raw-request.js';
+import type { LoadRunEvents, Progress } from './load-run-events.js';
 import { warmUp } from './warm-up.js';
-import { errorOutcome, RunRecorder, statusClass, type Outcome } from './run-recorder.js';
+import { failureOutcome, RunRecorder, statusClass, transportCode, type Outcome } from './run-recorder.js';
 import { fixedSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
+import { H1Transport } from './transport/h1-transport.js';
+import { RawTransport } from './transport/raw-transport.js';
+import { requestBodyBytes, type Transport } from './transport/transport.js';
+import { UndiciTransport } from './transport/undici-transport.js';
 
 export interface Arrivals {
   next(): number | undefined;
@@ -48,20 +53,8 @@ export interface LoadRunOptions {
    * and faults.
    */
   rawHttp1?: boolean;
-}
-
-export interface Progress {
-  elapsedMs: number;
-  durationMs: number;
-  intendedRate: number;
-  achievedRate: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
-  dropped: number;
-  inFlight: number;
-  multiplier: number;
+  /** Names the run's windows (role generator): its id (the report's meta.runId), service (default the target's host) and pod (default host-pid). */
+  windowSource?: { runId?: string; service?: string; pod?: string };
 }
 
 /** How long before an arrival the pacer stops sleeping on timers and switches to short precise sleeps. */
@@ -72,27 +65,29 @@ const SLEEP_SLICE_MS = 0.25;
 const SLEEP_OVERSHOOT_MS = 0.1;
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
-class FaultError extends Error {
-  constructor(readonly code: string, message: string) { super(message); }
-}
+const NOTHING_AFTER = (): void => undefined;
 
 /**
  * One load run. Open model: arrivals are scheduled in advance; on each wake
  * every due arrival is sent; latency is measured from the intended send time,
  * so a stalled target shows up in the percentiles (no coordinated omission);
  * the pacer's lateness is recorded as schedule lag; arrivals that would
- * exceed maxInFlight are dropped and counted. Events: `progress` (1/s),
- * `done` (the recorder). Producers do not know consumers: outputs listen.
+ * exceed maxInFlight are dropped and counted. Requests go out over one
+ * transport (raw HTTP/1.1 or undici; `invalid-header` faults over raw
+ * one-off connections) and end in one completion path, whatever sent them.
+ * Events (`LoadRunEvents`): progress and window (1/s), done, report, error.
+ * Producers do not know consumers: outputs listen.
  */
-export class LoadRun extends EventEmitter {
+export class LoadRun extends EventEmitter<LoadRunEvents> {
   readonly recorder = new RunRecorder();
   private readonly opts: LoadRunOptions;
-  private readonly pool: Pool;
-  private readonly churnPool: Pool;
-  /** Raw HTTP/1.1 connections (when `raw`). */
-  private readonly h1Pool: Http1Pool | undefined;
+  /** Where requests go: raw HTTP/1.1 (plain http, no faults, no pipelining) or undici. */
+  private readonly transport: Transport;
+  /** The invalid-header fault's raw connections (created on first use). */
+  private rawTransport: RawTransport | undefined;
   /** Whether requests go over raw HTTP/1.1 rather than undici. */
   private readonly raw: boolean;
+  private readonly windowSource: WindowSource;
   private inFlight = 0;
   private t0 = 0;
   private arrivalIndex = 0;
@@ -104,23 +99,22 @@ export class LoadRun extends EventEmitter {
   private finished: (() => void) | undefined;
   private lastProgress = { at: 0, intended: 0, completed: 0 };
   private readonly targetUrl: URL;
-  private rawVariant = 0;
 
   constructor(opts: LoadRunOptions) {
     super();
     this.opts = opts;
     const h = opts.http;
     this.targetUrl = new URL(opts.target);
-    const connect = { timeout: Math.min(h.timeoutMs, 10_000), ...(h.tlsInsecure ? { rejectUnauthorized: false } : {}), ...(h.ca ? { ca: h.ca } : {}) };
-    const common = { headersTimeout: h.timeoutMs, bodyTimeout: h.timeoutMs, connect };
-    this.pool = new Pool(opts.target, { ...common, connections: h.connections, pipelining: h.pipelining, ...(h.http2 ? { allowH2: true } : {}) });
-    // Connection churn gets its own small pool so it cannot starve the main one.
-    this.churnPool = new Pool(opts.target, { ...common, connections: 16, pipelining: 1 });
-    this.pool.on('connectionError', () => undefined);
-    this.churnPool.on('connectionError', () => undefined);
     this.raw = this.targetUrl.protocol === 'http:' && !h.http2 && h.pipelining <= 1 && !opts.faults?.length && opts.rawHttp1 !== false;
-    // The closed model: one connection per loop (as autocannon does), each loop sending one request at a time.
-    this.h1Pool = this.raw ? new Http1Pool(this.targetUrl.hostname, Number(this.targetUrl.port || 80), opts.closed ? opts.closed.vus : h.connections, h.timeoutMs) : undefined;
+    // The closed model over raw HTTP/1.1: one connection per loop (as autocannon does), each loop sending one request at a time.
+    this.transport = this.raw
+      ? new H1Transport(this.targetUrl, opts.closed ? opts.closed.vus : h.connections, h.timeoutMs)
+      : new UndiciTransport(opts.target, h);
+    const w = opts.windowSource ?? {};
+    this.windowSource = {
+      service: (w.service ?? this.targetUrl.host).slice(0, 253), pod: (w.pod ?? `${hostname()}-${process.pid}`).slice(0, 253), role: 'generator',
+      ...(w.runId ? { runId: w.runId } : {}),
+    };
   }
 
   /** The intensity knob (effective at the next arrival). */
@@ -142,6 +136,15 @@ export class LoadRun extends EventEmitter {
   }
 
   async run(): Promise<RunRecorder> {
+    try {
+      return await this.runToEnd();
+    } catch (err) {
+      if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+      throw err;
+    }
+  }
+
+  private async runToEnd(): Promise<RunRecorder> {
     // The warm-up exercises the open-model path (raw or undici); the raw closed loop uses neither.
     if (this.opts.warmUp !== false && !(this.opts.closed && this.raw)) {
       // Our own open-model path against a loopback server, with the run's HTTP options (not h2/TLS:
@@ -155,9 +158,10 @@ export class LoadRun extends EventEmitter {
       }).run());
     }
     this.t0 = performance.now();
+    // Windows cost a second table per request: recorded only when someone listens from the start.
+    if (this.listenerCount('window') > 0) this.recorder.startWindows(Date.now());
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
-    // Percentiles over every route each second are not free: only when someone listens.
-    this.progressTimer = setInterval(() => { if (this.listenerCount('progress') > 0) this.emit('progress', this.progress()); }, 1000);
+    this.progressTimer = setInterval(() => this.everySecond(), 1000);
     if (this.opts.closed) this.startClosed(this.opts.closed.vus);
     else {
       this.nextAt = this.opts.arrivals!.next();
@@ -165,11 +169,18 @@ export class LoadRun extends EventEmitter {
     }
     await done;
     clearInterval(this.progressTimer);
-    if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
-    this.h1Pool?.close();
-    await Promise.all([this.pool.close(), this.churnPool.close()]);
+    this.everySecond();
+    await Promise.all([this.transport.close(), this.rawTransport?.close()]);
     this.emit('done', this.recorder);
     return this.recorder;
+  }
+
+  /** The once-a-second events (and the last ones, at the end). */
+  private everySecond(): void {
+    const w = this.recorder.rotateWindow(Date.now());
+    if (w) this.emit('window', windowFromTable(this.windowSource, w.start, w.end, w.table));
+    // Percentiles over every route each second are not free: only when someone listens.
+    if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
   }
 
   /** Whether `stop()` was called (the run may end before its duration). */
@@ -261,13 +272,7 @@ export class LoadRun extends EventEmitter {
       }
       const now = this.elapsedMs;
       this.recorder.arrival(now, 0);
-      const next = (): void => loop(vu, i + 1);
-      if (this.h1Pool) {
-        const spec = this.opts.source.next(vu + i * vus, now);
-        if (this.unsafe(spec)) setImmediate(next);
-        else this.sendH1(spec, now, next);
-      }
-      else this.start(vu + i * vus, now, next);
+      this.start(vu + i * vus, now, () => loop(vu, i + 1));
     };
     for (let vu = 0; vu < vus; vu++) loop(vu, 0);
   }
@@ -300,7 +305,7 @@ export class LoadRun extends EventEmitter {
     if (fault) this.recorder.injected(fault.kind);
     const copies = fault?.kind === 'duplicate' ? Math.max(1, fault.copies ?? 2) : 1;
     let pending = copies;
-    const doneOne = (): void => {
+    const doneOne = copies === 1 ? (after ?? NOTHING_AFTER) : (): void => {
       if (--pending === 0) after?.();
     };
     const send = (): void => {
@@ -327,112 +332,35 @@ export class LoadRun extends EventEmitter {
     return h;
   }
 
-  /** Request bytes rendered once per spec (specs are reused) for the raw HTTP/1.1 path. */
-  private readonly rendered = new WeakMap<RequestSpec, Buffer>();
-
-  /** The raw HTTP/1.1 path (plain http, no faults): pre-rendered bytes over the pool. */
-  private sendH1(spec: RequestSpec, intendedMs: number, after: () => void): void {
-    let bytes = this.rendered.get(spec);
-    if (!bytes) { bytes = renderRequest(spec.method, spec.path, this.targetUrl.host, this.headersFor(spec), spec.body); this.rendered.set(spec, bytes); }
-    const reqBytes = spec.body?.length ?? 0;
-    this.recorder.send(intendedMs, reqBytes);
-    this.inFlight++;
-    this.h1Pool!.send(bytes, spec.method === 'HEAD', (err, status, resBytes) => {
-      const latency = performance.now() - this.t0 - intendedMs;
-      const outcome = err ? errorOutcome(err) : statusClass(status);
-      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, status, reqBytes, resBytes, undefined);
-      this.inFlight--;
-      after();
-      this.maybeFinish();
-    });
-  }
-
+  /**
+   * Puts one request on the wire over the run's transport (or, for the
+   * invalid-header fault, a raw connection of its own); every request ends
+   * in `complete`, whatever sent it.
+   */
   private send(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, after: () => void): void {
-    if (this.h1Pool) { this.sendH1(spec, intendedMs, after); return; } // raw runs have no faults
-    this.inFlight++;
-    const headers = this.headersFor(spec);
-    let body: Dispatcher.DispatchOptions['body'] = spec.body;
-    let pool = this.pool;
-    let timeoutMs = -1;
-    let abortAfterMs = -1;
-    switch (fault?.kind) {
-      case 'timeout': timeoutMs = fault.ms ?? 100; break; // 0 = give up at once
-      case 'abort': abortAfterMs = fault.ms ?? 0; break;
-      case 'churn': pool = this.churnPool; break;
-      default: break;
-    }
-    let sendHeaders = headers;
-    if (fault?.kind === 'oversized-header') sendHeaders = { ...headers, 'x-shadowtwin-pad': 'p'.repeat(fault.bytes ?? 32 * 1024) };
-    if (fault?.kind === 'malformed-body') {
-      const text = spec.body && spec.body.length > 2 ? spec.body.subarray(0, Math.floor(spec.body.length / 2)) : Buffer.from('{"truncated":');
-      body = text;
-      sendHeaders = { ...headers, 'content-type': headers['content-type'] ?? 'application/json' };
-    }
-    if (fault?.kind === 'slow-body') {
-      const size = spec.body?.length || (fault.bytes ?? 1024);
-      const payload = spec.body ?? Buffer.alloc(size, 0x61);
-      body = trickle(payload, fault.bytesPerSec ?? 1024) as unknown as Dispatcher.DispatchOptions['body'];
-      sendHeaders = { ...headers, 'content-length': String(payload.length) };
-    }
-    const reqBytes = typeof body === 'object' && Buffer.isBuffer(body) ? body.length : spec.body?.length ?? 0;
+    const transport = fault?.kind === 'invalid-header'
+      ? (this.rawTransport ??= new RawTransport(this.targetUrl, this.opts.http.timeoutMs, this.opts.http.tlsInsecure === true))
+      : this.transport;
+    const reqBytes = requestBodyBytes(spec, fault);
     this.recorder.send(intendedMs, reqBytes);
-    if (fault?.kind === 'invalid-header') {
-      this.sendRaw(spec, intendedMs, headers, reqBytes, after);
-      return;
-    }
-
-    let status = 0;
-    let resBytes = 0;
-    let abort: ((err?: Error) => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const finish = (outcome: Outcome): void => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      const latency = performance.now() - this.t0 - intendedMs;
-      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, status, reqBytes, resBytes, fault?.kind);
-      this.inFlight--;
-      after();
-      this.maybeFinish();
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect: (a) => {
-        abort = a;
-        if (abortAfterMs >= 0) timer = setTimeout(() => a(new FaultError('ST_ABORTED', 'aborted by fault')), abortAfterMs);
-      },
-      onHeaders: (s) => { status = s; return true; },
-      onData: (chunk) => { resBytes += chunk.length; return true; },
-      onComplete: () => finish(statusClass(status)),
-      onError: (err) => finish(errorOutcome(err as NodeJS.ErrnoException)),
-    };
-    if (timeoutMs >= 0) timer = setTimeout(() => abort?.(new FaultError('ST_TIMEOUT', 'client timeout (fault)')), timeoutMs);
-    try {
-      pool.dispatch({ path: spec.path, method: spec.method as Dispatcher.HttpMethod, headers: sendHeaders, body, reset: fault?.kind === 'churn' }, handler);
-    } catch (err) {
-      finish(errorOutcome(err as NodeJS.ErrnoException));
-    }
+    this.inFlight++;
+    transport.send(spec, this.headersFor(spec), fault, (status, resBytes, errorCode) => this.complete(spec, intendedMs, fault, reqBytes, status, resBytes, errorCode, after));
   }
 
-  /** The invalid-header fault: undici refuses to build such a request, so it goes over a raw connection. */
-  private sendRaw(spec: RequestSpec, intendedMs: number, headers: Record<string, string>, reqBytes: number, after: () => void): void {
-    const url = this.targetUrl;
-    const head = invalidHeaderHead(spec.method, spec.path, url.host, headers, spec.body?.length ?? 0, this.rawVariant++);
-    void rawRequest(url, head, spec.body ?? undefined, this.opts.http.timeoutMs, this.opts.http.tlsInsecure === true).then((r) => {
-      const outcome: Outcome = r.status ? statusClass(r.status) : errorOutcome({ code: r.error } as NodeJS.ErrnoException);
-      const latency = performance.now() - this.t0 - intendedMs;
-      this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, r.status, reqBytes, r.bytes, 'invalid-header');
-      this.inFlight--;
-      after();
-      this.maybeFinish();
-    });
-  }
-}
-
-async function* trickle(payload: Buffer, bytesPerSec: number): AsyncGenerator<Buffer> {
-  const chunk = Math.max(1, Math.floor(bytesPerSec / 10));
-  for (let i = 0; i < payload.length; i += chunk) {
-    yield payload.subarray(i, i + chunk);
-    await new Promise((r) => setTimeout(r, 100));
+  /** The one completion path: latency from the intended send time, the outcome and its ST_* code, the recorder, the next send. */
+  private complete(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, reqBytes: number, status: number, resBytes: number, errorCode: string | undefined, after: () => void): void {
+    const latency = performance.now() - this.t0 - intendedMs;
+    let outcome: Outcome;
+    let code: string | undefined;
+    if (errorCode === undefined) outcome = statusClass(status);
+    else {
+      const kind = transportFailure(errorCode);
+      outcome = failureOutcome(kind);
+      code = transportCode(kind);
+    }
+    this.recorder.complete(spec.route, spec.method, intendedMs, latency, outcome, status, reqBytes, resBytes, fault?.kind, code);
+    this.inFlight--;
+    after();
+    this.maybeFinish();
   }
 }
