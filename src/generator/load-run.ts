@@ -4,6 +4,9 @@ import { LOAD_HEADER, requestProblem, seededRandom, summarizeMs, transportFailur
 import { windowFromTable, type WindowSource } from '../common/contracts/index.js';
 import { pickFault, type GeneratorFault } from './faults.js';
 import type { LoadRunEvents, Progress } from './load-run-events.js';
+import { ClosedLoop } from './load/closed-loop.js';
+import type { LoadDriver, LoadLoop } from './load/load-driver.js';
+import { OpenLoop } from './load/open-loop.js';
 import { warmUp } from './warm-up.js';
 import { failureOutcome, RunRecorder, statusClass, transportCode, type Outcome } from './run-recorder.js';
 import { fixedSource, type RequestSource, type RequestSpec } from './sources/request-source.js';
@@ -57,14 +60,6 @@ export interface LoadRunOptions {
   windowSource?: { runId?: string; service?: string; pod?: string };
 }
 
-/** How long before an arrival the pacer stops sleeping on timers and switches to short precise sleeps. */
-const PRECISE_MS = 2;
-/** Longest precise sleep: the most a response can wait to be read because of the pacer. */
-const SLEEP_SLICE_MS = 0.25;
-/** A futex sleep overshoots by ~0.1 ms (timer slack and wake-up): asked for that much less. */
-const SLEEP_OVERSHOOT_MS = 0.1;
-const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
-
 const NOTHING_AFTER = (): void => undefined;
 
 /**
@@ -78,7 +73,7 @@ const NOTHING_AFTER = (): void => undefined;
  * Events (`LoadRunEvents`): progress and window (1/s), done, report, error.
  * Producers do not know consumers: outputs listen.
  */
-export class LoadRun extends EventEmitter<LoadRunEvents> {
+export class LoadRun extends EventEmitter<LoadRunEvents> implements LoadDriver {
   readonly recorder = new RunRecorder();
   private readonly opts: LoadRunOptions;
   /** Where requests go: raw HTTP/1.1 (plain http, no faults, no pipelining) or undici. */
@@ -88,12 +83,10 @@ export class LoadRun extends EventEmitter<LoadRunEvents> {
   /** Whether requests go over raw HTTP/1.1 rather than undici. */
   private readonly raw: boolean;
   private readonly windowSource: WindowSource;
+  /** The load model's loop: the open model's pacer or the closed model's loops (one file each, in load/). */
+  private readonly loop: LoadLoop;
   private inFlight = 0;
   private t0 = 0;
-  private arrivalIndex = 0;
-  private nextAt: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private finished: (() => void) | undefined;
@@ -115,6 +108,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> {
       service: (w.service ?? this.targetUrl.host).slice(0, 253), pod: (w.pod ?? `${hostname()}-${process.pid}`).slice(0, 253), role: 'generator',
       ...(w.runId ? { runId: w.runId } : {}),
     };
+    this.loop = opts.closed ? new ClosedLoop(this, opts.closed.vus, opts.durationMs) : new OpenLoop(this, opts.arrivals!, h.maxInFlight, opts.segment);
   }
 
   /** The intensity knob (effective at the next arrival). */
@@ -162,11 +156,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> {
     if (this.listenerCount('window') > 0) this.recorder.startWindows(Date.now());
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     this.progressTimer = setInterval(() => this.everySecond(), 1000);
-    if (this.opts.closed) this.startClosed(this.opts.closed.vus);
-    else {
-      this.nextAt = this.opts.arrivals!.next();
-      this.tick();
-    }
+    this.loop.begin(this.t0);
     await done;
     clearInterval(this.progressTimer);
     this.everySecond();
@@ -191,14 +181,13 @@ export class LoadRun extends EventEmitter<LoadRunEvents> {
   /** Stops scheduling; in-flight requests finish (bounded by the HTTP timeout). */
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
-    this.nextAt = undefined;
+    this.loop.stop();
     this.maybeFinish();
   }
 
-  private maybeFinish(): void {
-    if ((this.nextAt === undefined || this.stopped) && this.inFlight === 0 && (!this.opts.closed || this.stopped || this.elapsedMs >= this.opts.durationMs)) {
+  /** @internal (LoadDriver) Ends the run once its loop has nothing more to send and nothing is outstanding. */
+  maybeFinish(): void {
+    if (this.inFlight === 0 && this.loop.exhausted) {
       this.finished?.();
       this.finished = undefined;
     }
@@ -219,64 +208,6 @@ export class LoadRun extends EventEmitter<LoadRunEvents> {
     return p;
   }
 
-  // ---- open model ----
-
-  private readonly tick = (): void => {
-    this.timer = undefined;
-    this.immediate = undefined;
-    // Stopped (possibly during the warm-up, before the clock started): finish once in-flight requests have.
-    if (this.stopped) { this.maybeFinish(); return; }
-    const seg = this.opts.segment;
-    const max = this.opts.http.maxInFlight;
-    // The clock is read per arrival: in a burst, later arrivals leave later, and their lag says so.
-    let now = performance.now() - this.t0;
-    for (; this.nextAt !== undefined && this.nextAt <= now; now = performance.now() - this.t0) {
-      const intended = this.nextAt;
-      const index = this.arrivalIndex++;
-      this.nextAt = this.opts.arrivals!.next();
-      if (seg && index % seg.count !== seg.index) continue;
-      this.recorder.arrival(intended, now - intended);
-      if (this.inFlight >= max) {
-        this.recorder.drop(intended);
-        continue;
-      }
-      this.start(index, intended);
-    }
-    if (this.nextAt === undefined) {
-      this.maybeFinish();
-      return;
-    }
-    const wait = this.nextAt - now;
-    // Node's timers have 1 ms granularity and fire up to ~1 ms late (a 0 ms
-    // timeout is 1 ms): with timers alone, arrivals 0.2 ms apart (5,000/s)
-    // left ~1 ms late as a rule. So: a timer until ~2 ms before the next
-    // arrival, then short futex sleeps (Atomics.wait takes fractional ms)
-    // with an event-loop turn between them, so responses are still read
-    // (a sleep never exceeds SLEEP_SLICE_MS). Spinning on setImmediate
-    // instead cost a core, and on two cores shared with the target the
-    // scheduler then preempted the generator for whole time slices.
-    if (wait > PRECISE_MS) this.timer = setTimeout(this.tick, wait - PRECISE_MS);
-    else {
-      if (wait > SLEEP_OVERSHOOT_MS) Atomics.wait(SLEEP_CELL, 0, 0, Math.min(wait - SLEEP_OVERSHOOT_MS, SLEEP_SLICE_MS));
-      this.immediate = setImmediate(this.tick);
-    }
-  };
-
-  // ---- closed model ----
-
-  private startClosed(vus: number): void {
-    const loop = (vu: number, i: number): void => {
-      if (this.stopped || this.elapsedMs >= this.opts.durationMs) {
-        this.maybeFinish();
-        return;
-      }
-      const now = this.elapsedMs;
-      this.recorder.arrival(now, 0);
-      this.start(vu + i * vus, now, () => loop(vu, i + 1));
-    };
-    for (let vu = 0; vu < vus; vu++) loop(vu, 0);
-  }
-
   // ---- dispatch ----
 
   /** Requests not sent because their head would be unsafe on the wire (by reason: bad_method, bad_target, bad_header). */
@@ -294,7 +225,8 @@ export class LoadRun extends EventEmitter<LoadRunEvents> {
     return true;
   }
 
-  private start(index: number, intendedMs: number, after?: () => void): void {
+  /** @internal (LoadDriver) Starts arrival `index`: draws its request, checks it, picks a fault, sends it (and any duplicates). */
+  start(index: number, intendedMs: number, after?: () => void): void {
     const spec = this.opts.source.next(index, intendedMs);
     if (this.unsafe(spec)) {
       // Deferred: a closed loop drawing only unsafe requests must not recurse synchronously.

@@ -13,7 +13,7 @@ import { startServer, type TestServer } from '../helpers/servers.js';
 const ROUTES = ['/ok/1', '/ok/2', '/missing', '/boom', '/slow'] as const;
 const RECORDS = 150;
 
-/** Deterministic answers by path; /slow never answers (the run's 300 ms timeout: ST_TIMEOUT). */
+/** Deterministic answers by path; /slow never answers (the run's 1 s timeout: ST_TIMEOUT; long enough that a loaded machine does not time out connects). */
 function handler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
   const path = req.url ?? '/';
   if (path.startsWith('/ok/')) res.end('ok');
@@ -53,7 +53,7 @@ const counts = (rows: readonly EncodedRouteStats[]): unknown[] => byKey(rows).ma
 interface Part { report: RunReport; windows: WindowDocument[] }
 
 async function runSplit(target: string, count: number, extra: Record<string, unknown> = {}, inputs = { records }): Promise<Part[]> {
-  const scenario = parseScenario({ target, seed: 7, load: { executor: 'replay' }, source: { kind: 'replay' }, http: { timeout: '300ms' }, ...extra }, inputs);
+  const scenario = parseScenario({ target, seed: 7, load: { executor: 'replay' }, source: { kind: 'replay' }, http: { timeout: '1s' }, ...extra }, inputs);
   return Promise.all(Array.from({ length: count }, async (_, index) => {
     const prepared = await prepareRun(scenario, { inputs, ...(count > 1 ? { segment: { index, count } } : {}) });
     const windows: WindowDocument[] = [];
