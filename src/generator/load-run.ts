@@ -234,8 +234,9 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements LoadDriver {
       return;
     }
     const fault = this.opts.faults?.length ? pickFault(this.opts.faults, spec.route, this.opts.random) : undefined;
-    if (fault) this.recorder.injected(fault.kind);
-    const copies = fault?.kind === 'duplicate' ? Math.max(1, fault.copies ?? 2) : 1;
+    if (fault === undefined) { this.send(spec, intendedMs, undefined, after ?? NOTHING_AFTER); return; }
+    this.recorder.injected(fault.kind);
+    const copies = fault.kind === 'duplicate' ? Math.max(1, fault.copies ?? 2) : 1;
     let pending = copies;
     const doneOne = copies === 1 ? (after ?? NOTHING_AFTER) : (): void => {
       if (--pending === 0) after?.();
@@ -243,7 +244,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements LoadDriver {
     const send = (): void => {
       for (let c = 0; c < copies; c++) this.send(spec, intendedMs, fault, doneOne);
     };
-    if (fault?.kind === 'delay' && (fault.ms ?? 0) > 0) {
+    if (fault.kind === 'delay' && (fault.ms ?? 0) > 0) {
       this.inFlight += copies; // held requests count against maxInFlight
       setTimeout(() => { this.inFlight -= copies; send(); }, fault.ms);
     } else {
@@ -276,17 +277,17 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements LoadDriver {
     const reqBytes = requestBodyBytes(spec, fault);
     this.recorder.send(intendedMs, reqBytes);
     this.inFlight++;
-    transport.send(spec, this.headersFor(spec), fault, (status, resBytes, errorCode) => this.complete(spec, intendedMs, fault, reqBytes, status, resBytes, errorCode, after));
+    transport.send(spec, this.headersFor(spec), fault, (err, status, resBytes) => this.complete(spec, intendedMs, fault, reqBytes, err, status, resBytes, after));
   }
 
   /** The one completion path: latency from the intended send time, the outcome and its ST_* code, the recorder, the next send. */
-  private complete(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, reqBytes: number, status: number, resBytes: number, errorCode: string | undefined, after: () => void): void {
+  private complete(spec: RequestSpec, intendedMs: number, fault: GeneratorFault | undefined, reqBytes: number, err: { code?: string } | undefined, status: number, resBytes: number, after: () => void): void {
     const latency = performance.now() - this.t0 - intendedMs;
     let outcome: Outcome;
     let code: string | undefined;
-    if (errorCode === undefined) outcome = statusClass(status);
+    if (err === undefined) outcome = statusClass(status);
     else {
-      const kind = transportFailure(errorCode);
+      const kind = transportFailure(err.code);
       outcome = failureOutcome(kind);
       code = transportCode(kind);
     }

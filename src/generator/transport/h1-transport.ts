@@ -18,7 +18,7 @@ export class H1Transport implements Transport {
   send(spec: RequestSpec, headers: Record<string, string>, _fault: undefined, settle: Settle): void {
     let bytes = this.rendered.get(spec);
     if (!bytes) { bytes = renderRequest(spec.method, spec.path, this.target.host, headers, spec.body); this.rendered.set(spec, bytes); }
-    this.pool.send(bytes, spec.method === 'HEAD', (err, status, resBytes) => settle(status, resBytes, err ? (err.code ?? 'ERR_UNKNOWN') : undefined));
+    this.pool.send(bytes, spec.method === 'HEAD', settle);
   }
 
   close(): Promise<void> {

@@ -15,7 +15,7 @@ export class RawTransport implements Transport {
   send(spec: RequestSpec, headers: Record<string, string>, _fault: unknown, settle: Settle): void {
     const head = invalidHeaderHead(spec.method, spec.path, this.target.host, headers, spec.body?.length ?? 0, this.variant++);
     void rawRequest(this.target, head, spec.body ?? undefined, this.timeoutMs, this.tlsInsecure)
-      .then((r) => settle(r.status, r.bytes, r.status ? undefined : (r.error ?? 'ERR_UNKNOWN')));
+      .then((r) => settle(r.status ? undefined : { code: r.error }, r.status, r.bytes));
   }
 
   close(): Promise<void> {

@@ -2,23 +2,19 @@ import type { GeneratorFault } from '../faults.js';
 import type { RequestSpec } from '../sources/request-source.js';
 
 /**
- * How one request ended, reported once by a transport: the HTTP status and
- * response body bytes, or an error code (Node, undici or ST_*; status 0).
- * The load run's one completion path turns it into an outcome and records it.
+ * How one request ended, reported once by a transport: an error (its `code`:
+ * Node, undici or ST_*) or none, the HTTP status (0 without one) and the
+ * response body bytes. The shape of Http1Pool's callback, so the raw path
+ * passes it through without a wrapper. The load run's one completion path
+ * turns it into an outcome and an ST_* code and records it.
  */
-export type Settle = (status: number, resBytes: number, errorCode: string | undefined) => void;
+export type Settle = (err: { code?: string } | undefined, status: number, resBytes: number) => void;
 
 /** One way of putting requests on the wire (raw HTTP/1.1, undici, a raw one-off connection). */
 export interface Transport {
   /** Sends `spec` with `headers` (already merged and checked); calls `settle` exactly once (possibly before returning). */
   send(spec: RequestSpec, headers: Record<string, string>, fault: GeneratorFault | undefined, settle: Settle): void;
   close(): Promise<void>;
-}
-
-/** An error's code for `Settle` (errors without one are `ERR_UNKNOWN`: an outcome of "error"). */
-export function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code !== '' ? code : 'ERR_UNKNOWN';
 }
 
 /** The `malformed-body` fault's body: the first half of the request's (truncated JSON when it has none). */

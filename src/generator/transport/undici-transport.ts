@@ -2,7 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { GeneratorFault } from '../faults.js';
 import type { HttpOptions } from '../load-run.js';
 import type { RequestSpec } from '../sources/request-source.js';
-import { codeOf, malformedBody, type Settle, type Transport } from './transport.js';
+import { malformedBody, type Settle, type Transport } from './transport.js';
 
 class FaultError extends Error {
   constructor(readonly code: string, message: string) { super(message); }
@@ -57,11 +57,11 @@ export class UndiciTransport implements Transport {
     let abort: ((err?: Error) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    const finish = (errorCode: string | undefined): void => {
+    const finish = (err: { code?: string } | undefined): void => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      settle(status, resBytes, errorCode);
+      settle(err, status, resBytes);
     };
     const handler: Dispatcher.DispatchHandler = {
       onConnect: (a) => {
@@ -71,13 +71,13 @@ export class UndiciTransport implements Transport {
       onHeaders: (s) => { status = s; return true; },
       onData: (chunk) => { resBytes += chunk.length; return true; },
       onComplete: () => finish(undefined),
-      onError: (err) => finish(codeOf(err)),
+      onError: (err) => finish(err as { code?: string }),
     };
     if (timeoutMs >= 0) timer = setTimeout(() => abort?.(new FaultError('ST_TIMEOUT', 'client timeout (fault)')), timeoutMs);
     try {
       pool.dispatch({ path: spec.path, method: spec.method as Dispatcher.HttpMethod, headers: sendHeaders, body, reset: fault?.kind === 'churn' }, handler);
     } catch (err) {
-      finish(codeOf(err));
+      finish(err as { code?: string });
     }
   }
 
