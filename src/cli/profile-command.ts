@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
 import { textTable } from '../common/text-table.js';
-import { alignRoutes, buildModel, DIFF_ALPHA, DIFF_CHECKS, DIFF_MIN_REQUESTS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { alignRoutes, buildModel, DIFF_ALPHA, DIFF_CHECKS, DIFF_MIN_REQUESTS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat } from '../profiler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 import { FlagCheck } from './flag-check.js';
