@@ -127,15 +127,18 @@ export class MirrorFilter implements ProxyFilter {
   readonly writer: ShadowWriter;
   private readonly maxBodyBytes: number;
   private readonly routeLabel: (route: string) => string;
-  private readonly drops: Readonly<Record<MirrorDropReason, { inc(): void }>>;
+  private readonly drops: Readonly<Record<MirrorDropReason, { inc(n?: number): void }>>;
 
   constructor(secondary: string, cfg: SidecarConfig['mirror'], deps: MirrorFilterDeps) {
     const { metrics, totals, windows } = deps;
     this.policy = new MirrorPolicy(cfg, deps.random);
     this.maxBodyBytes = cfg.maxBodyBytes;
     this.routeLabel = deps.routeLabel;
-    const drops = {} as Record<MirrorDropReason, { inc(): void }>;
-    for (const reason of MIRROR_DROP_REASONS) drops[reason] = metrics.mirrorDropped.labels(reason);
+    const drops = {} as Record<MirrorDropReason, { inc(n?: number): void }>;
+    for (const reason of MIRROR_DROP_REASONS) {
+      drops[reason] = metrics.mirrorDropped.labels(reason);
+      drops[reason].inc(0); // exported at 0 from the start: a rate over a series that appears late misses its first drops
+    }
     this.drops = drops;
     const duration = childCache(metrics.mirrorDuration);
     this.writer = new ShadowWriter(secondary, {
