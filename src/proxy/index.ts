@@ -4,7 +4,7 @@ export { METRIC, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 export { UpstreamSet, type MembershipView } from './upstream-set.js';
 export { ShadowWriter, type ShadowRequest } from './shadow-writer.js';
 export { CaptureWriter, rotatedName } from './capture-writer.js';
-export { WindowAggregator, type WindowSummary } from './window-aggregator.js';
+export { WindowAggregator } from './window-aggregator.js';
 export { compileFilters, type FilterChain, type ProxyFilter } from './filters/filter.js';
 export { FaultFilter, FAULT_HEADERS, type FaultDecision } from './filters/fault.js';
 export { MirrorFilter, MirrorPolicy, MIRROR_DROP_REASONS, SHADOW_HEADER, type MirrorDropReason } from './filters/mirror.js';

@@ -1,9 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { RouteStatsTable, windowFromTable, type WindowDocument, type WindowSource } from '../common/index.js';
 
-/** @deprecated the window contract's document; kept as an alias for library users of the old name. */
-export type WindowSummary = WindowDocument;
-
 /**
  * Per-window route stats of one source (a sidecar's primary side, or the
  * secondary side of its mirroring): counts, status mix, ST_* codes, sizes,
