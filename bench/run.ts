@@ -11,6 +11,8 @@ import { benchForecast } from './forecast.js';
 import { benchProfiler } from './profiler.js';
 import { benchProxy } from './proxy.js';
 import { benchScaling } from './scaling.js';
+import { benchStore } from './store.js';
+import { benchController } from './controller.js';
 import type { Check } from './lib/table.js';
 
 const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] }>> = {
@@ -19,6 +21,8 @@ const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] 
   profiler: benchProfiler,
   forecast: benchForecast,
   scaling: benchScaling,
+  store: benchStore,
+  controller: benchController,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

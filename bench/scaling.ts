@@ -7,9 +7,11 @@
  * HPA's 15 s sync period) at 80% target utilisation:
  *  - reactive: the HPA with its defaults (`HpaReference`: rate averaged over
  *    30 s, 10% tolerance, scale-up limits, 5-minute down-stabilisation);
- *  - predictive: `scaleRound` as `shadowtwin scale` runs it: `decide` on a
- *    damped-trend forecast of the same observed rate (`dampedTrendForecast`),
- *    for when a replica proposed now is ready (validation + start-up), each
+ *  - predictive: the scaling library's loop (`ScaleLoop`, as `shadowtwin
+ *    scale` and a controller run it), fed one primary-role window per second
+ *    of the load the sidecar receives: `decide` on the damped-trend forecast
+ *    of that observed rate, for when a replica proposed now is ready
+ *    (validation + start-up), through the membership actuator; each
  *    scale-up validated first
  *    with synthetic load at the proposal's expected rate against a staging
  *    copy (its own workers and sidecar) at the proposed size (20 s, the SLO as
@@ -24,15 +26,18 @@
  * the scheduled load outgrew the previous size's full capacity; + = ahead).
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, prepareRun } from '../src/generator/index.js';
 import { freePort, startProcess, waitForPort, type Proc } from './lib/processes.js';
-import { dampedTrendForecast, DEFAULT_POLICY, HpaReference, MembershipActuator, scaleRound, type Actuator, type ScaleRecord } from '../src/scaler/index.js';
+import { HpaReference, MembershipActuator, type Actuator, type ScaleRecord } from '../src/scaler/index.js';
+import { arrivalsWindow, benchScaleLoop, recordedRound, type ScalingRecording } from './lib/scaling-loop.js';
 import { checksTable, median, spread, table, type Check } from './lib/table.js';
 
 /** Time compression: 10 by default; larger values only make a quick smoke run (figures not comparable). */
 const COMPRESSION = Number(process.env.BENCH_SCALING_COMPRESSION ?? 10);
 const RUNS = Number(process.env.BENCH_SCALING_RUNS ?? 3);
+const RECORD = process.env.BENCH_SCALING_RECORD;
 const CAPACITY = 50; // req/s per worker (5 at a time × 100 ms)
 const SLO_P99_MS = 250;
 const START_REPLICAS = 3;
@@ -49,6 +54,7 @@ const RAMP_FROM = 100;
 const RAMP_TO = 200;
 const RAMP_MS = 600_000 / COMPRESSION;
 const HOLD_MS = 200_000 / COMPRESSION;
+const SETTINGS = { capacityPerReplica: CAPACITY, targetUtilization: TARGET_UTIL, maxReplicas: MAX_REPLICAS, leadTimeMs: PREDICTIVE_LEAD_MS, syncMs: SYNC_MS };
 if (!(COMPRESSION > 0) || !(RUNS >= 1) || !Number.isInteger(RUNS)) throw new Error('BENCH_SCALING_COMPRESSION must be > 0 and BENCH_SCALING_RUNS an integer ≥ 1');
 
 async function startPool(n: number): Promise<{ urls: string[]; stop(): void }> {
@@ -68,7 +74,7 @@ async function startSidecar(primaries: string[]): Promise<{ proxy: string; admin
   return { proxy: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, proc };
 }
 
-async function runOnce(mode: 'predictive' | 'reactive'): Promise<RunStats> {
+async function runOnce(mode: 'predictive' | 'reactive', recording?: ScalingRecording): Promise<RunStats> {
   const pool = await startPool(MAX_REPLICAS);
   // The sidecar runs as its own process (as in production), not in the generator's event loop.
   const sidecar = await startSidecar(pool.urls.slice(0, START_REPLICAS));
@@ -85,23 +91,29 @@ async function runOnce(mode: 'predictive' | 'reactive'): Promise<RunStats> {
     load: { executor: 'ramping-rate', poisson: true, startRate: RAMP_FROM, stages: [{ duration: RAMP_MS, target: RAMP_TO }, { duration: HOLD_MS, target: RAMP_TO }] },
     source: { path: '/work' }, http: { connections: 256, timeout: '10s' },
   }));
-  const rates: Array<{ t: number; rate: number }> = [];
   const hpa = new HpaReference({ targetUtilization: TARGET_UTIL, capacityPerReplica: CAPACITY, minReplicas: 1, maxReplicas: MAX_REPLICAS, syncPeriodMs: SYNC_MS, metricWindowMs: 30_000 / COMPRESSION, downStabilizationMs: 300_000 / COMPRESSION });
   const t0 = Date.now();
   const readyAt: Array<{ t: number; replicas: number }> = [];
   const records: ScaleRecord[] = [];
   const failures: unknown[] = [];
+  // Start-ups still pending when the run ends are cancelled: their sidecar is gone (one firing after
+  // it stopped crashed a run with an unhandled ECONNREFUSED).
+  const startUps = new Set<NodeJS.Timeout>();
+  const membershipFailures: unknown[] = [];
+  let ended = false;
   /** Scale-up as the cluster does it: billed from the request, in rotation after the lead time. */
   const requestUp = (want: number): void => {
     requested = want;
     replicaTimeline.push({ t: Date.now() - t0, replicas: want });
-    setTimeout(() => { // the new replicas become ready after the lead time
+    const startUp = setTimeout(() => { // the new replicas become ready after the lead time
+      startUps.delete(startUp);
       if (want > ready) {
         ready = want;
         readyAt.push({ t: Date.now() - t0, replicas: want });
-        void act.apply(want, mode);
+        act.apply(want, mode).catch((err: unknown) => { if (!ended) membershipFailures.push(err); });
       }
     }, LEAD_MS);
+    startUps.add(startUp);
   };
   const cluster: Actuator = {
     name: 'bench-cluster',
@@ -112,6 +124,14 @@ async function runOnce(mode: 'predictive' | 'reactive'): Promise<RunStats> {
       return `requested ${want}`;
     },
   };
+  // The predictive policy is the library's loop, through the membership actuator (via the start-up delay above).
+  const loop = mode === 'predictive' ? benchScaleLoop(SETTINGS, cluster, {
+    prepare: async (replicas) => { await stagingAct!.apply(replicas, 'validation'); },
+    scenario: { target: stagingSidecar!.proxy, duration: VALIDATION_MS, source: { path: '/work' }, http: { connections: 64, timeout: '10s' } },
+    slo: [`p99 < ${SLO_P99_MS}ms`, 'errors < 1%'],
+    maxAttempts: 2,
+  }) : undefined;
+  let windowsFed = 0;
   let lastSecondSeen = -1;
   let lastDecision = -Infinity;
   let deciding = false;
@@ -120,40 +140,43 @@ async function runOnce(mode: 'predictive' | 'reactive'): Promise<RunStats> {
     // Complete seconds' arrivals (cheap: timeline() would compute percentiles of every second and stall the generator).
     const rec = prepared.run.recorder;
     for (let s = lastSecondSeen + 1; s <= rec.secondsRecorded - 2; s++) {
-      rates.push({ t: s * 1000, rate: rec.intendedIn(s) });
       hpa.observe(s * 1000, rec.intendedIn(s));
+      if (loop) {
+        const w = arrivalsWindow(t0 + s * 1000, 1000, rec.intendedIn(s));
+        loop.feed(w);
+        recording?.windows.push(w);
+        windowsFed++;
+      }
       lastSecondSeen = s;
     }
-    if (deciding || t - lastDecision < SYNC_MS || rates.length === 0) return;
+    if (deciding || t - lastDecision < SYNC_MS || lastSecondSeen < 0) return;
     lastDecision = t;
-    const observed = rates.at(-1)!.rate;
-    if (mode === 'reactive') {
+    if (!loop) {
       const desired = hpa.decide(t, requested);
       if (desired > requested) requestUp(Math.min(MAX_REPLICAS, desired));
       return;
     }
     // A round (validation included) may outlast the sync period: the next one waits for it.
     deciding = true;
-    scaleRound({
-      target: 'bench', now: t, observedRate: observed, capacityPerReplica: CAPACITY, actuator: cluster,
-      forecast: dampedTrendForecast(rates, t, PREDICTIVE_LEAD_MS + SYNC_MS, 1000),
-      policy: { ...DEFAULT_POLICY, leadTimeMs: PREDICTIVE_LEAD_MS, lookAheadMs: SYNC_MS, headroom: 1, targetUtilization: TARGET_UTIL, maxReplicas: MAX_REPLICAS, cooldownMs: 0 },
-      validation: {
-        prepare: async (replicas) => { await stagingAct!.apply(replicas, 'validation'); },
-        scenario: { target: stagingSidecar!.proxy, duration: VALIDATION_MS, source: { path: '/work' }, http: { connections: 64, timeout: '10s' } },
-        slo: [`p99 < ${SLO_P99_MS}ms`, 'errors < 1%'],
-        maxAttempts: 2,
-      },
-    }).then((r) => { records.push(r); }, (err: unknown) => { failures.push(err); }).finally(() => { deciding = false; });
+    const now = t0 + t;
+    const fed = windowsFed;
+    const current = requested;
+    loop.round(now).then((r) => {
+      records.push(r);
+      recording?.rounds.push(recordedRound(now, fed, current, r));
+    }, (err: unknown) => { failures.push(err); }).finally(() => { deciding = false; });
   }, 100);
   const report = await prepared.execute();
   clearInterval(timer);
   while (deciding) await new Promise((r) => setTimeout(r, 50));
+  ended = true;
+  for (const t of startUps) clearTimeout(t);
   if (process.env.BENCH_SCALING_DEBUG) process.stderr.write(`${mode}: ${report.timeline.map((p) => `${p.t}:${p.intended}/${Math.round(p.p99)}`).join(' ')}\nready at ${JSON.stringify(readyAt)}\n`);
   await sidecar.proc.stop();
   await stagingSidecar?.proc.stop();
   pool.stop();
   staging?.stop();
+  if (membershipFailures.length) throw new Error(`${mode} run: ${membershipFailures.length} membership change(s) failed: ${membershipFailures.map(String).join('; ')}`);
   if (failures.length) throw new Error(`predictive run: ${failures.length} scale round(s) failed: ${failures.map(String).join('; ')}`);
   // Violations per second of the run.
   const bad = report.timeline.filter((p) => p.completed > 0 && (p.p99 > SLO_P99_MS || p.errors / p.completed > 0.01)).length;
@@ -185,9 +208,11 @@ async function runOnce(mode: 'predictive' | 'reactive'): Promise<RunStats> {
 
 export async function benchScaling(): Promise<{ markdown: string; checks: Check[] }> {
   const runs: Record<'predictive' | 'reactive', RunStats[]> = { predictive: [], reactive: [] };
+  const recording: ScalingRecording | undefined = RECORD ? { kind: 'shadowtwin.bench-scaling-recording', settings: SETTINGS, windows: [], rounds: [] } : undefined;
   for (let i = 0; i < RUNS; i++) {
     for (const mode of ['predictive', 'reactive'] as const) {
-      const r = await runOnce(mode);
+      const r = await runOnce(mode, mode === 'predictive' && i === 0 ? recording : undefined);
+      if (recording && mode === 'predictive' && i === 0) writeFileSync(RECORD!, JSON.stringify(recording) + '\n');
       runs[mode].push(r);
       process.stderr.write(`  run ${i + 1} ${mode}: ${r.violationMinutes.toFixed(2)} SLO-violation min, ${r.replicaMinutes.toFixed(1)} replica-min, lead ${r.leadTimesS.join(',') || '—'} s${mode === 'predictive' ? `, ${r.rejected}/${r.proposals} proposals rejected` : ''}\n`);
     }

@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, (p: Command) => Promise<void>> = {
   scale: async (p) => (await import('./scale-command.js')).registerScaleCommands(p),
   capacity: async (p) => (await import('./scale-command.js')).registerScaleCommands(p),
   cost: async (p) => (await import('./cost-command.js')).registerCostCommand(p),
+  controller: async (p) => (await import('./controller-command.js')).registerControllerCommand(p),
 };
 
 /** Every environment variable shadowtwin reads (a test checks the code reads no other). */
@@ -31,8 +32,9 @@ Environment (flags win over these; docs/sidecar.md):
                                SHADOWTWIN_ADMIN_TOKEN is sent to admin ports
   SHADOWTWIN_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent
   SHADOWTWIN_PROMETHEUS_TOKEN  bearer token for --prometheus
-  SHADOWTWIN_METRICS_TOKEN     required for generate --metrics off loopback
+  SHADOWTWIN_METRICS_TOKEN     required for generate --metrics and scale --metrics-listen off loopback
   SHADOWTWIN_K8S_TOKEN         bearer token for scale --k8s-server
+  SHADOWTWIN_CONTROLLER_TOKEN  controller: the bearer token (like --token)
 `;
 
 /** The program with the commands `wanted` needs (all of them when it names none). */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import { queryRange, readRequestModel } from '../profiler/index.js';
-import { capacityForMix, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
+import { capacityForMix, replicasFor, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { readInputText } from './read-input.js';
 import { runCommand } from './run-command.js';
@@ -120,7 +120,8 @@ export function registerCostCommand(program: Command): void {
         if (!(per > 0) || !Number.isFinite(per)) throw new ShadowtwinError('ST_ERR_USAGE', `--resource-per-replica must be a number above 0 (e.g. 1 core), got "${f.resourcePerReplica}"`);
         if (!(util > 0 && util <= 1)) throw new ShadowtwinError('ST_ERR_USAGE', `--target-utilization must be a number above 0 and at most 1, got "${f.targetUtilization}"`);
         out.capacityPerReplica = Math.round(capacityForMix(model, mix, per) * 100) / 100;
-        out.replicas = Math.max(1, Math.ceil(demand / (per * util)));
+        // Demand is in resource units: one replica carries `per` of it, as replicasFor carries capacity per replica.
+        out.replicas = replicasFor(demand, per, util);
       }
       process.stdout.write(f.json ? JSON.stringify(out) + '\n' : Object.entries(out).map(([k, v]) => `${k} ${v}`).join('\n') + '\n');
     }));

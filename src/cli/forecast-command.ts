@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration, ShadowtwinError } from '../common/index.js';
 import type { SkipReport } from '../common/index.js';
-import { checkHorizon, describeSkips, forecastSeries, MIN_HISTORY, shortHistoryMessage, seriesFromFile, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
+import { checkHorizon, describeSkips, forecastDocument, forecastSeries, MIN_HISTORY, shortHistoryMessage, seriesFromFile, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
 import { runCommand } from './run-command.js';
 
 interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; unit: string; json?: boolean }
@@ -160,15 +160,7 @@ export function registerForecastCommand(program: Command): void {
       }
       const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models, events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
-        process.stdout.write(JSON.stringify({
-          unit: result.unit, stepMs: result.stepMs, points: result.points, model: result.model, baseline: result.baseline,
-          backtest: { mase: result.backtest.mase, smape: result.backtest.smape, relMae: result.backtest.relMae, coverage: result.backtest.coverage, folds: result.backtest.folds, horizon: result.backtest.horizon, models: result.backtest.models },
-          ...(skips?.total ? { skipped: skips.toJSON() } : {}),
-          ...(skips?.warnings.length ? { warnings: skips.warnings } : {}),
-          ...(result.note ? { note: result.note } : {}),
-          season: result.season,
-          ...(result.anomalies ? { anomalies: result.anomalies } : {}),
-        }) + '\n');
+        process.stdout.write(JSON.stringify(forecastDocument(result, skips)) + '\n');
       } else {
         process.stdout.write(renderForecast(result));
       }

@@ -1,50 +1,30 @@
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
-import { EXIT, parseDuration, ShadowtwinError } from '../common/index.js';
-import { checkHorizon, describeSkips, forecastSeries, pointsPerSecond, seriesFromFile, staleHistoryWarning } from '../forecast/index.js';
-import { csvUnit } from './forecast-command.js';
-import { DryRunActuator, findCapacity, KubernetesActuator, MembershipActuator, ScaleLoop, WebhookActuator, type Actuator, type CapacityTrial } from '../scaler/index.js';
+import { existsSync } from 'node:fs';
+import { EXIT, readJsonFile, ShadowtwinError, type ConfigIssue } from '../common/index.js';
+import { findCapacity, parseScalerConfig, ScaleLoop, type CapacityTrial, type ScaleRecord, type ScalerConfig } from '../scaler/index.js';
 import { FlagCheck } from './flag-check.js';
+import { checkOutputs, writeOutput } from './output-paths.js';
 import { list, runCommand } from './run-command.js';
-import { loadTarget, sloFlag, validationFromFlags } from './scale-flags.js';
-
-interface ScaleFlags {
-  input: string; unit: string; step?: string; horizon: string; capacity: string; target: string; current?: string; actuator: string;
-  k8sServer?: string; namespace?: string; deployment?: string; statefulset?: string; noHpa?: boolean;
-  admin?: string; pool?: string; webhook?: string;
-  validateTarget?: string; validatePath?: string; validateModel?: string; validatePool?: string; validateAdmin?: string; slo: string; validateDuration: string; attempts: string;
-  leadTime: string; utilization: string; min: string; max: string; headroom: string; scaleIn?: boolean;
-  watch?: string; metricsListen?: string; json?: boolean;
-}
+import { loadTarget, SCALE_FLAG_NAMES, scalerConfigFromFlags, sloFlag, validationFromFlags, type ScaleFlags } from './scale-flags.js';
 
 interface CapacityFlags { target: string; model?: string; path?: string; slo: string; startRate: string; maxRate: string; trial: string; replicas?: string; quiet?: boolean; json?: boolean }
 
-function actuatorFrom(f: ScaleFlags): Actuator {
-  switch (f.actuator) {
-    case 'dry-run': return new DryRunActuator(Number(f.current ?? 1));
-    case 'kubernetes': {
-      const name = f.deployment ?? f.statefulset;
-      if (!f.namespace || !name) throw new ShadowtwinError('ST_ERR_USAGE', '--actuator kubernetes needs --namespace and --deployment (or --statefulset); the cluster comes from the kubeconfig (in a pod: its service account), or --k8s-server with the token in SHADOWTWIN_K8S_TOKEN');
-      return new KubernetesActuator({ ...(f.k8sServer ? { server: f.k8sServer, token: process.env.SHADOWTWIN_K8S_TOKEN } : {}), namespace: f.namespace, kind: f.deployment ? 'deployments' : 'statefulsets', name, respectHpa: !f.noHpa });
-    }
-    case 'membership':
-      if (!f.admin || !f.pool) throw new ShadowtwinError('ST_ERR_USAGE', '--actuator membership needs --admin (the sidecar admin URL) and --pool (host URLs in order)');
-      return new MembershipActuator(f.admin, list(f.pool)!, process.env.SHADOWTWIN_ADMIN_TOKEN);
-    case 'webhook':
-      if (!f.webhook) throw new ShadowtwinError('ST_ERR_USAGE', '--actuator webhook needs --webhook URL');
-      return new WebhookActuator(f.webhook, Number(f.current ?? 1));
-    default:
-      throw new ShadowtwinError('ST_ERR_USAGE', `--actuator ${f.actuator}: use dry-run, kubernetes, membership or webhook`);
-  }
+/** A round as text: the proposal, why, and each validation run. */
+function renderRound(r: ScaleRecord): string {
+  return `${r.proposal.createdAt} ${r.proposal.target}: ${r.proposal.current} → ${r.proposal.replicas} (${r.decision}${r.applied ? `: ${r.applied}` : ''})\n  ${r.proposal.reason}\n${r.attempts.map((a) => `  validation at ${a.replicas}: ${a.pass ? 'pass' : `FAIL ${a.failed.join('; ')}`} (p99 ${a.summary.latencyMs.p99} ms, errors ${a.summary.errors}/${a.summary.requests})`).join('\n')}${r.attempts.length ? '\n' : ''}`;
 }
 
 export function registerScaleCommands(program: Command): void {
   program
     .command('scale')
     .description('forecast → propose → validate with synthetic load → apply (one round, or --watch)')
-    .requiredOption('--input <file>', 'rate history: CSV (timestamp,value), a request model or a capture')
+    .option('--input <file>', 'rate history: CSV (timestamp,value), a request model or a capture')
+    .option('--prometheus <url>', 'or read the rate history from Prometheus (token in SHADOWTWIN_PROMETHEUS_TOKEN)')
+    .option('--query <promql>', 'with --prometheus: the total request rate', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--since <d>', 'with --prometheus: history length', '7d')
     .option('--unit <unit>', 'what CSV values are: req/s (requests per second) or per-step (requests per step; converted)', 'req/s')
-    .option('--step <d>', 'series step for a capture', '1m')
+    .option('--step <d>', 'series step for a capture (default 1m) or for --prometheus (default 5m)')
     .requiredOption('--capacity <rps>', 'sustainable requests/s per replica (see shadowtwin capacity)')
     .option('--target <name>', 'what is being scaled (for records and metrics)', 'service')
     .option('--horizon <d>', 'forecast horizon', '1h')
@@ -71,63 +51,52 @@ export function registerScaleCommands(program: Command): void {
     .option('--headroom <x>', 'initial headroom', '1.1')
     .option('--scale-in', 'allow scale-in on forecast alone')
     .option('--watch <interval>', 'run a round every interval, with feedback')
-    .option('--metrics-listen <host:port>', 'with --watch: serve /metrics and /keda', '127.0.0.1:0')
+    .option('--metrics-listen <host:port>', 'with --watch: serve /metrics, /keda and /state (loopback unless a token is set)', '127.0.0.1:0')
+    .option('--metrics-token <token>', 'bearer token the metrics endpoint requires (or SHADOWTWIN_METRICS_TOKEN); needed off loopback')
+    .option('--state <file>', 'the loop\'s state (shadowtwin.scale-loop-state): restored from it if it exists, written after every round')
     .option('--json', 'JSON lines')
     .action((f: ScaleFlags) => runCommand(async () => {
-      const horizonMs = parseDuration(f.horizon);
-      if (!horizonMs) throw new ShadowtwinError('ST_ERR_USAGE', `--horizon ${f.horizon}: give a duration`);
-      const validation = validationFromFlags(f);
-      const unit = csvUnit(f.unit);
-      const stepMs = parseDuration(f.step ?? '1m');
-      if (!stepMs) throw new ShadowtwinError('ST_ERR_USAGE', `--step ${f.step}: give a duration such as 1m`);
-      const actuator = actuatorFrom(f);
-      const warned = new Set<string>();
-      const loop = new ScaleLoop({
-        target: f.target, capacityPerReplica: Number(f.capacity), actuator, validation, intervalMs: parseDuration(f.watch ?? '1m') ?? 60_000,
-        policy: { leadTimeMs: parseDuration(f.leadTime) ?? 60_000, targetUtilization: Number(f.utilization), minReplicas: Number(f.min), maxReplicas: Number(f.max), headroom: Number(f.headroom), scaleInOnForecast: f.scaleIn === true },
-        forecast: async () => {
-          const { series, skips } = await seriesFromFile(f.input, { csvUnit: unit, stepMs });
-          if (skips?.total) process.stderr.write(`skipped ${skips.total} row(s) of ${f.input}: ${describeSkips(skips)}\n`);
-          const warnings = [...(skips?.warnings ?? [])];
-          const stale = staleHistoryWarning(series, Date.now());
-          if (stale) warnings.push(stale);
-          // Said once (a --watch loop re-reads the file every round).
-          for (const w of warnings.filter((x) => !warned.has(x))) {
-            warned.add(w);
-            process.stderr.write(`warning: ${w}\n`);
-            if (f.json) process.stdout.write(JSON.stringify({ warning: { input: f.input, message: w } }) + '\n');
-          }
-          const steps = Math.max(1, Math.round(horizonMs / series.stepMs));
-          checkHorizon(steps, series, f.horizon);
-          const r = await forecastSeries(series, { horizon: steps });
-          // Plan on the forecast's own clock: its first point is "the next step" after the history.
-          const shift = Date.now() - r.points[0]!.ts + series.stepMs;
-          // Capacity is per second: so is what the policy sees.
-          return pointsPerSecond(r).map((p) => ({ ts: p.ts + shift, point: p.point, upper: p.upper }));
-        },
-      });
+      const c = new FlagCheck();
+      if (f.input === undefined && f.prometheus === undefined) c.problem('give the rate history: --input FILE (CSV, model.json or capture) or --prometheus URL');
+      if (f.input !== undefined && f.prometheus !== undefined) c.problem('give either --input or --prometheus, not both');
+      const validation = validationFromFlags(c, f);
+      let config: ScalerConfig | undefined;
+      try {
+        config = parseScalerConfig(scalerConfigFromFlags(f, process.env), { label: 'scale flags', names: SCALE_FLAG_NAMES });
+      } catch (err) {
+        // The config's problems join the flags' own, all reported at once in the user's words.
+        if (!(err instanceof ShadowtwinError) || err.code !== 'ST_ERR_CONFIG_INVALID' || !Array.isArray(err.details)) throw err;
+        for (const i of err.details as ConfigIssue[]) c.problem(`${i.path} ${i.message}${i.fix ? ` (${i.fix})` : ''}`);
+      }
+      c.done();
+      if (f.state) checkOutputs({ '--state': f.state });
+      const loop = ScaleLoop.fromConfig(config!, { validation, horizonText: f.horizon });
+      if (f.state && existsSync(f.state)) loop.restoreState(readJsonFile(f.state, 'a scale loop state (scale --state)'), f.state);
       const print = (kind: string, data: unknown): void => {
         if (f.json) process.stdout.write(JSON.stringify({ [kind]: data }) + '\n');
-        else if (kind === 'round') {
-          const r = data as import('../scaler/index.js').ScaleRecord;
-          process.stdout.write(`${r.proposal.createdAt} ${r.proposal.target}: ${r.proposal.current} → ${r.proposal.replicas} (${r.decision}${r.applied ? `: ${r.applied}` : ''})\n  ${r.proposal.reason}\n${r.attempts.map((a) => `  validation at ${a.replicas}: ${a.pass ? 'pass' : `FAIL ${a.failed.join('; ')}`} (p99 ${a.summary.latencyMs.p99} ms, errors ${a.summary.errors}/${a.summary.requests})`).join('\n')}${r.attempts.length ? '\n' : ''}`);
-        }
+        else if (kind === 'round') process.stdout.write(renderRound(data as ScaleRecord));
       };
-      loop.on('round', (r) => print('round', r));
+      loop.on('warning', (w) => {
+        process.stderr.write(`warning: ${w}\n`);
+        if (f.json) process.stdout.write(JSON.stringify({ warning: { input: f.input ?? f.prometheus, message: w } }) + '\n');
+      });
+      loop.on('round', (r) => {
+        print('round', r);
+        if (f.state) writeOutput('--state', f.state, JSON.stringify(loop.exportState()) + '\n');
+      });
       loop.on('feedback', (s) => print('feedback', s));
       if (!f.watch) {
         const r = await loop.round();
-        return r.decision === 'rejected' ? 4 : 0;
+        return r.decision === 'rejected' ? EXIT.THRESHOLD_FAILED : EXIT.OK;
       }
-      const [host, port] = f.metricsListen!.split(':');
-      const m = await loop.serveMetrics(host, Number(port));
-      process.stderr.write(`scaler metrics on ${m.url}/metrics and ${m.url}/keda; a round every ${f.watch}; Ctrl-C stops\n`);
-      loop.on('error', (e: Error) => process.stderr.write(`round failed: ${e.message}\n`));
+      const m = await loop.serveMetrics(config!.metrics.listen, config!.metrics.token);
+      process.stderr.write(`scaler metrics on ${m.url}/metrics, ${m.url}/keda and ${m.url}/state; a round every ${f.watch}; Ctrl-C stops\n`);
+      loop.on('error', (e) => process.stderr.write(`round failed: ${e.message}\n`));
       loop.start();
       await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
       loop.stop();
-      m.server.close();
-      return 0;
+      await m.close();
+      return EXIT.OK;
     }));
 
   program

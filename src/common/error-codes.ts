@@ -136,6 +136,26 @@ export const ERROR_CODES = {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
     summary: 'The capture file could not be written (disk full, permissions); records are dropped and counted, traffic is unaffected.',
   },
+  ST_ERR_STORE_LOCKED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'Another controller holds the data directory (the database\'s exclusive lock; the message names its pid and host when known): stop it or give this one another --data directory. The operating system releases the lock when that process exits, even on kill -9.',
+  },
+  ST_ERR_STORE_VERSION: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    summary: 'The data directory\'s database was written by a newer shadowtwin (its schema version is above the ones this shadowtwin knows); upgrade this shadowtwin or point --data at another directory.',
+  },
+  ST_ERR_STORE_CORRUPT: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.INTERNAL,
+    summary: 'The data directory\'s controller.db is not a readable SQLite database (damaged, or another file); move it aside and start again, or restore it from a copy.',
+  },
+  ST_ERR_STORE_UNWRITABLE: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'The controller\'s database could not be written (disk full, the configured size limit, a read-only file or directory, an I/O error); nothing of that write was stored or acknowledged. Free space or fix permissions; /healthz says so until a write succeeds.',
+  },
+  ST_ERR_STORE_DOCUMENT_TOO_LARGE: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.RESOURCE_EXHAUSTED,
+    summary: 'A window or document is larger than the store accepts (windows 4 MiB, documents 16 MiB by default); it was refused, not stored: send smaller windows (fewer routes per window) or raise the limit.',
+  },
   ST_ERR_HISTOGRAM_DECODE: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
     summary: 'An encoded HDR histogram could not be decoded; it must be compressed base64 from HdrHistogram.',
@@ -184,6 +204,22 @@ export const ERROR_CODES = {
     exitCode: EXIT.THRESHOLD_FAILED, grpcStatus: GRPC.FAILED_PRECONDITION,
     summary: 'The run finished but at least one threshold failed; the report lists which.',
   },
+  ST_ERR_CONTROL_UNAUTHENTICATED: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.UNAUTHENTICATED, httpStatus: 401,
+    summary: 'A controller call had no or the wrong bearer token; send metadata "authorization: Bearer <token>" (the sidecar: --controller-token or --controller-token-file).',
+  },
+  ST_ERR_CONTROL_BATCH_INVALID: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'A telemetry batch has no (or an over-long) batch_id or sender, or more windows than the controller takes in one batch; the stream is ended, nothing of the batch is stored.',
+  },
+  ST_ERR_CONTROL_WINDOW_TIME: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    summary: 'A telemetry window ends in the future (beyond the allowed clock skew) or further in the past than the controller keeps; fix the sender\'s clock. The window is rejected and counted, the rest of its batch is stored.',
+  },
+  ST_ERR_CONTROL_COMMIT_FAILED: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.UNAVAILABLE,
+    summary: 'The controller could not commit a telemetry batch to its store; the batch is not acknowledged and the sender resends it after a backoff. The controller\'s log and /healthz say why.',
+  },
   ST_ERR_INTERNAL: {
     exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,
     summary: 'An unexpected internal error; please report it with the log line.',
@@ -191,3 +227,37 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface TransportCodeSpec {
+  /** The outcome it stands for (`transportFailure` in transport-error.ts). */
+  failure: 'timeout' | 'connect_timeout' | 'aborted' | 'client_aborted';
+  /** One line for docs: what happened. */
+  summary: string;
+}
+
+/**
+ * Transport outcomes: not errors shadowtwin raises but how a request ended
+ * below HTTP, as counted in reports, windows (`codes`) and metrics. Stable
+ * like the ST_ERR_* codes; `docs/errors.md` ("Transport outcomes") documents
+ * them in this order, and a test keeps the two in sync.
+ */
+export const TRANSPORT_CODES = {
+  ST_TIMEOUT: {
+    failure: 'timeout',
+    summary: 'No response (headers or the whole body) arrived in time; the request may have reached the server.',
+  },
+  ST_CONNECT_TIMEOUT: {
+    failure: 'connect_timeout',
+    summary: 'The connection did not open in time; the request was never sent.',
+  },
+  ST_ABORTED: {
+    failure: 'aborted',
+    summary: 'shadowtwin aborted the request itself (a stop, its own deadline, an abort fault).',
+  },
+  ST_CLIENT_ABORTED: {
+    failure: 'client_aborted',
+    summary: 'The client that sent the request went away before its response finished (the sidecar records it with status 499).',
+  },
+} as const satisfies Record<string, TransportCodeSpec>;
+
+export type TransportCode = keyof typeof TRANSPORT_CODES;

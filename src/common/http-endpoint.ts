@@ -23,6 +23,8 @@ export interface EndpointOptions {
   tokenHint: string;
   /** "METHOD /path" → handler. A handler returning undefined has answered itself. */
   routes: Record<string, EndpointHandler>;
+  /** Routes ("METHOD /path") answered without the token (a load balancer's health check). */
+  open?: readonly string[];
 }
 
 export interface HttpEndpoint { url: string; server: Server; close(): Promise<void> }
@@ -73,7 +75,8 @@ export async function startEndpoint(o: EndpointOptions): Promise<HttpEndpoint> {
   });
   const paths = Object.keys(o.routes).map((k) => k.split(' ')[1]).filter((p, i, a) => a.indexOf(p) === i);
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!bearerAllowed(req, o.token)) {
+    const key = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]}`;
+    if (!o.open?.includes(key) && !bearerAllowed(req, o.token)) {
       res.setHeader('www-authenticate', `Bearer realm="shadowtwin-${o.name.replace(/\W+/g, '-')}"`);
       sendErrorAnswer(res, 401, 'ST_ERR_ADMIN_UNAUTHORIZED', `the ${o.name} endpoint needs "Authorization: Bearer <token>"`);
       return;

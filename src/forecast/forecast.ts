@@ -1,4 +1,4 @@
-import { ShadowtwinError } from '../common/index.js';
+import { ShadowtwinError, type ForecastPoint } from '../common/index.js';
 import { candidateModels } from './candidates.js';
 import { calibrate } from './intervals.js';
 import type { PointModel } from './models/baselines.js';
@@ -50,7 +50,8 @@ export interface ForecastOptions {
 
 export interface ModelScore { model: string; mae: number; mase: number; smape: number; relMae: number; beatsBaseline: boolean; fitMs: number }
 
-export interface ForecastPoint { ts: number; point: number; lower: number; upper: number; intervals: Record<string, { lower: number; upper: number }> }
+/** Declared with the forecast document (src/common/contracts/forecast.ts). */
+export type { ForecastPoint };
 
 export interface ForecastResult {
   model: string;

@@ -1,3 +1,4 @@
+export { forecastDocument } from './forecast-document.js';
 export { forecastSeries, candidateModels, MIN_HISTORY, type ForecastOptions, type ForecastResult, type ForecastPoint, type ModelScore, type ForecastEvent } from './forecast.js';
 export { cleanOutliers, type CleanResult } from './outliers.js';
 export { detectSeason, type SeasonDetection, type SeasonCandidate } from './seasonality.js';
@@ -17,3 +18,5 @@ export { seriesFromFile } from './load-input.js';
 export { pointsPerSecond } from './per-second.js';
 export { coarsened, coarseFactor } from './models/coarsened.js';
 export { checkHorizon, maxHorizon, staleHistoryWarning, shortHistoryMessage, MAX_HORIZON_STEPS } from './history-checks.js';
+export { intervalDrift, routeMixDrift, jensenShannonDistance, binomialUpperTail, type IntervalDrift, type IntervalObservation, type RouteMixDrift } from './drift-check.js';
+export { ForecastTracker, type ForecastTrackerOptions, type ForecastTrackerState, type TrackerEvent, type RefitReason } from './forecast-tracker.js';

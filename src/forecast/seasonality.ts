@@ -1,3 +1,5 @@
+import type { SeasonCandidate } from '../common/index.js';
+
 /**
  * Season detection for request-rate series: which of the calendar cycles
  * that matter for traffic (hour, day, week) the history shows. A cycle of
@@ -11,7 +13,8 @@
  * (periodogram) proposed 341, 511 or 256 steps instead of 288 on the shared
  * 5-minute series, so we do not use it.
  */
-export interface SeasonCandidate { name: string; steps: number; acf: number; acfHalf: number; present: boolean }
+/** Declared with the forecast document (src/common/contracts/forecast.ts). */
+export type { SeasonCandidate };
 
 export interface SeasonDetection {
   /** The primary season in steps (the shortest present cycle; one day when none is). */

@@ -1,107 +1,12 @@
 import {
-  createHistogram, encodeHistogram, mergeHistograms, RouteStatsTable, ShadowtwinError, summarizeMs, VERSION,
-  type EncodedRouteStats, type LatencySummaryMs,
+  createHistogram, encodeHistogram, mergeHistograms, RouteStatsTable, RUN_REPORT_VERSION, ShadowtwinError, summarizeMs,
+  type LatencySummaryMs, type RunReport, type Threshold, type ThresholdResult, type TimelinePoint,
 } from '../common/index.js';
-import type { RunRecorder, TimelinePoint } from './run-recorder.js';
-import { compare, parseThreshold, type ParsedThreshold, type Threshold, type ThresholdResult } from './thresholds.js';
+import type { RunRecorder } from './run-recorder.js';
+import { compare, parseThreshold, type ParsedThreshold } from './thresholds.js';
 
-export interface RouteReport {
-  route: string;
-  method: string;
-  requests: number;
-  errors: number;
-  status: Record<string, number>;
-  latencyMs: LatencySummaryMs;
-}
-
-/** The generator's JSON report: the contract scripts rely on (docs/generator.md). */
-export interface RunReport {
-  kind: 'shadowtwin.run-report';
-  version: 1;
-  summary: {
-    requests: number;
-    errors: number;
-    dropped: number;
-    intended: number;
-    intendedRate: number;
-    achievedRate: number;
-    latencyMs: LatencySummaryMs;
-    lagMs: LatencySummaryMs;
-    outcomes: Record<string, number>;
-    bytesSent: number;
-    bytesReceived: number;
-  };
-  routes: RouteReport[];
-  histograms: { unit: 'us'; total: string; lag: string; routes: EncodedRouteStats[] };
-  faults: Record<string, { injected: number; outcomes: Record<string, number> }>;
-  timeline: TimelinePoint[];
-  thresholds: ThresholdResult[];
-  pass: boolean;
-  meta: {
-    tool: string;
-    version: string;
-    target: string;
-    executor: string;
-    source: string;
-    scenario?: string;
-    seed: number;
-    start: string;
-    durationMs: number;
-    segment?: { index: number; count: number };
-    segments?: number;
-    /** Random per `generate` process: the same report given twice to `report merge` is refused. */
-    runId?: string;
-    /** A merged report: the runIds it was merged from (so merging it with one of its parts is refused too). */
-    runIds?: string[];
-    /** Hash of the scenario as run (target, load, source, seed, …; not the segment): segments of one run share it, other runs do not. */
-    scenarioId?: string;
-    /** Present when the run was stopped before its end (Ctrl-C, SIGTERM, `run.stop()`): the report covers `durationMs` only. */
-    interrupted?: true;
-  };
-}
-
-/** The report version this build writes and reads. */
-export const RUN_REPORT_VERSION = 1;
-
-/**
- * Checks that a parsed JSON document is a run report this build can read
- * (kind, version, and every part merge and compare rely on) and returns it;
- * otherwise ST_ERR_INPUT_FORMAT naming the file and what is missing.
- */
-export function checkRunReport(doc: unknown, file: string): RunReport {
-  const fail = (what: string): never => {
-    throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: ${what}`);
-  };
-  const r = doc as Partial<RunReport> | null;
-  if (typeof r !== 'object' || r === null || Array.isArray(r)) fail('is not a JSON object; expected a run report (shadowtwin generate --out)');
-  if (r!.kind !== 'shadowtwin.run-report') fail(`is not a run report (kind is ${JSON.stringify(r!.kind)}, expected "shadowtwin.run-report")`);
-  if (r!.version !== RUN_REPORT_VERSION) fail(`is a run report of version ${JSON.stringify(r!.version)}; this shadowtwin (${VERSION}) reads version ${RUN_REPORT_VERSION} only`);
-  const missing: string[] = [];
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-  if (!isObj(r!.summary)) missing.push('summary');
-  else for (const k of ['requests', 'errors', 'dropped', 'intended', 'bytesSent', 'bytesReceived'] as const) if (!num(r!.summary[k])) missing.push(`summary.${k}`);
-  if (isObj(r!.summary) && !isObj(r!.summary.outcomes)) missing.push('summary.outcomes');
-  if (!isObj(r!.histograms)) missing.push('histograms');
-  else {
-    if (typeof r!.histograms.lag !== 'string') missing.push('histograms.lag');
-    if (!Array.isArray(r!.histograms.routes)) missing.push('histograms.routes');
-    else {
-      r!.histograms.routes.forEach((row, i) => {
-        if (!isObj(row) || typeof row.route !== 'string' || typeof row.method !== 'string' || typeof row.histogram !== 'string' || !num(row.requests) || !num(row.errors)) {
-          missing.push(`histograms.routes[${i}] (route, method, requests, errors, histogram)`);
-        }
-      });
-    }
-  }
-  if (!isObj(r!.meta)) missing.push('meta');
-  else if (!num(r!.meta.durationMs) || r!.meta.durationMs < 0) missing.push('meta.durationMs');
-  if (!isObj(r!.faults)) missing.push('faults');
-  if (!Array.isArray(r!.timeline)) missing.push('timeline');
-  if (!Array.isArray(r!.thresholds)) missing.push('thresholds');
-  if (missing.length) fail(`run report is missing or has malformed ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ` and ${missing.length - 8} more` : ''}; was it written by shadowtwin generate --out and copied whole?`);
-  return r as RunReport;
-}
+// The document and its reader are the run-report contract (src/common/contracts/run-report.ts); this file builds and merges reports.
+export { checkRunReport, RUN_REPORT_VERSION, type RouteReport, type RunReport } from '../common/index.js';
 
 /**
  * When no request of a run got an HTTP answer (every one refused, reset or

@@ -3,9 +3,9 @@
  * count: `errors < 10`), `dropped == 0` (or `dropped < 0.1%`), `rate >= 950` (achieved req/s), `max < 2s`. Scoped to the
  * total, or to one route with `{ route: "/users/:id", expr: "p99 < 200ms" }`.
  */
-export interface Threshold { expr: string; route?: string; method?: string }
+import type { Threshold, ThresholdResult } from '../common/index.js';
 
-export interface ThresholdResult extends Threshold { metric: string; actual: number; limit: number; pass: boolean }
+export type { Threshold, ThresholdResult };
 
 export type ThresholdMetric = 'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean' | 'errors' | 'dropped' | 'rate';
 const METRICS: readonly ThresholdMetric[] = ['p50', 'p90', 'p99', 'p999', 'max', 'mean', 'errors', 'dropped', 'rate'];

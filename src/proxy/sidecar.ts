@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { HistogramDump } from '../common/index.js';
 import {
   errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, type RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
   type ErrorCode, type Logger, type RequestRecord, type SidecarConfig, type WindowSource,
@@ -38,15 +39,8 @@ export interface SidecarAddresses {
   admin: string;
 }
 
-/** Histograms of both sides, for `shadowtwin compare` and the control plane. */
-export interface HistogramDump {
-  kind: 'shadowtwin.histograms';
-  version: 1;
-  start: number;
-  end: number;
-  primary: ReturnType<RouteStatsTable['encode']>;
-  secondary: ReturnType<RouteStatsTable['encode']>;
-}
+/** What the admin /histograms serves: declared by the histograms contract (src/common/contracts/histograms.ts). */
+export type { HistogramDump };
 
 /**
  * The sidecar: a data-port server that forwards to the primary's membership

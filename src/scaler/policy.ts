@@ -62,8 +62,12 @@ export interface Decision {
   change: 'up' | 'down' | 'none';
 }
 
+/**
+ * Replicas that carry `rate` at the target utilisation: at least 1 (a service
+ * that exists runs one replica; `cost project` answers with the same figure).
+ */
 export function replicasFor(rate: number, capacityPerReplica: number, targetUtilization: number): number {
-  return Math.max(0, Math.ceil(rate / Math.max(1e-9, capacityPerReplica * targetUtilization)));
+  return Math.max(1, Math.ceil(rate / Math.max(1e-9, capacityPerReplica * targetUtilization)));
 }
 
 export function decide(input: PolicyInput, p: ScalePolicy = DEFAULT_POLICY): Decision {

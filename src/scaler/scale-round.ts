@@ -1,19 +1,10 @@
-import { EventEmitter } from 'node:events';
-import { ShadowtwinError } from '../common/index.js';
+import { ShadowtwinError, type ScaleProposal } from '../common/index.js';
 import { parseScenario, prepareRun, unansweredRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
-import type { Actuator } from './actuators.js';
+import type { Actuator } from './actuator.js';
 import { decide, DEFAULT_POLICY, type Decision, type ForecastPointLike, type ScalePolicy } from './policy.js';
 
-export interface Proposal {
-  target: string;
-  current: number;
-  replicas: number;
-  expectedRate: number;
-  horizonMs: number;
-  confidence: number;
-  reason: string;
-  createdAt: string;
-}
+/** What a round proposed (the scale-record contract's proposal). */
+export type Proposal = ScaleProposal;
 
 export interface ValidationAttempt {
   replicas: number;
@@ -41,6 +32,15 @@ export interface ValidationConfig {
   maxAttempts: number;
 }
 
+/** Where a round reports its steps (a scale loop, or any emitter). */
+export interface RoundEvents {
+  emit(event: 'proposal', proposal: Proposal): unknown;
+  emit(event: 'validation', attempt: ValidationAttempt): unknown;
+  emit(event: 'decision', record: ScaleRecord): unknown;
+}
+
+const silent: RoundEvents = { emit: () => undefined };
+
 export interface ScaleRoundInput {
   target: string;
   forecast: readonly ForecastPointLike[];
@@ -64,7 +64,7 @@ export interface ScaleRoundInput {
  * configured; a validation run with no HTTP answer at all throws
  * ST_ERR_TARGET_UNREACHABLE (nothing is applied). Events: `proposal`, `validation`, `decision`.
  */
-export async function scaleRound(input: ScaleRoundInput, events: EventEmitter = new EventEmitter()): Promise<ScaleRecord> {
+export async function scaleRound(input: ScaleRoundInput, events: RoundEvents = silent): Promise<ScaleRecord> {
   const policy = { ...DEFAULT_POLICY, ...input.policy };
   const now = input.now ?? Date.now();
   const current = await input.actuator.current();

@@ -58,7 +58,8 @@ describe('report merge and compare refuse inputs that would give a wrong answer 
     const v99 = file('v99.json', { ...JSON.parse(readFileSync(seg0, 'utf8')), version: 99 });
     const r99 = runCli(['report', 'merge', seg1, v99]);
     expect(await r99.exit).toBe(2);
-    expect(r99.stderr()).toContain(`ST_ERR_INPUT_FORMAT: ${v99}: is a run report of version 99; this shadowtwin`);
+    expect(r99.stderr()).toContain(`ST_ERR_CONTRACT_VERSION: ${v99}: is a run report of version 99; this shadowtwin`);
+    expect(r99.stderr()).toContain('written by a newer shadowtwin; upgrade this one');
     const hollow = file('hollow.json', { kind: 'shadowtwin.run-report', version: 1 });
     const rh = runCli(['report', 'merge', seg0, hollow]);
     expect(await rh.exit).toBe(2);
@@ -74,20 +75,20 @@ describe('report merge and compare refuse inputs that would give a wrong answer 
     expect(await runCli(['compare', whole, seg0]).exit).not.toBe(2);
   });
 
-  const refusedByCompare = async (cases: Array<[string, RegExp]>): Promise<void> => {
-    for (const [f, message] of cases) {
+  const refusedByCompare = async (cases: Array<[string, RegExp, string?]>): Promise<void> => {
+    for (const [f, message, code = 'ST_ERR_INPUT_FORMAT'] of cases) {
       const r = runCli(['compare', f, whole]);
       expect(await r.exit, f).toBe(2);
-      expect(r.stderr()).toContain('ST_ERR_INPUT_FORMAT');
+      expect(r.stderr()).toContain(code);
       expect(r.stderr()).toMatch(message);
       expect(r.stderr()).not.toContain('ST_ERR_INTERNAL');
     }
   };
 
-  it('compare: a run report with the right kind but no body, an unknown version or malformed rows is ST_ERR_INPUT_FORMAT naming the file and what is missing', async () => {
+  it('compare: a run report with the right kind but no body or malformed rows is ST_ERR_INPUT_FORMAT, an unknown version ST_ERR_CONTRACT_VERSION, naming the file and what is missing', async () => {
     await refusedByCompare([
       [file('kind-only.json', { kind: 'shadowtwin.run-report', version: 1 }), /kind-only\.json: run report is missing or has malformed summary, histograms, meta/],
-      [file('v99b.json', { ...JSON.parse(readFileSync(whole, 'utf8')), version: 99 }), /v99b\.json: is a run report of version 99/],
+      [file('v99b.json', { ...JSON.parse(readFileSync(whole, 'utf8')), version: 99 }), /v99b\.json: is a run report of version 99/, 'ST_ERR_CONTRACT_VERSION'],
       [file('rows.json', { ...JSON.parse(readFileSync(whole, 'utf8')), histograms: { unit: 'us', total: '', lag: '', routes: [{ route: '/a' }] } }), /rows\.json: run report is missing or has malformed histograms\.routes\[0\] \(route, method, requests, errors, histogram\)/],
     ]);
   });

@@ -57,10 +57,23 @@ export function windowFromTable(source: WindowSource, start: number, end: number
   return { kind: WINDOW_KIND, version: WINDOW_VERSION, source: { ...source }, start, end, routes: table.encode() };
 }
 
-/** The routes of many windows (any sources) folded into one table: exact (counts add, HDR merge). */
+/**
+ * The routes of many windows (any sources) folded into one table: exact
+ * (counts add, HDR merge). A bad HDR payload is ST_ERR_HISTOGRAM_DECODE
+ * naming the route and the window's source.
+ */
 export function tableFromWindows(windows: readonly WindowDocument[], maxRoutes = 10_000): RouteStatsTable {
   const t = new RouteStatsTable(maxRoutes);
-  for (const w of windows) for (const r of w.routes) t.get(r.route, r.method).add(r);
+  for (const w of windows) {
+    for (const r of w.routes) {
+      try {
+        t.get(r.route, r.method).add(r);
+      } catch (cause) {
+        if (!(cause instanceof ShadowtwinError)) throw cause;
+        throw new ShadowtwinError(cause.code, `${r.method} ${r.route} of ${w.source.service}/${w.source.pod} (${w.source.role}): ${cause.message}`, { cause });
+      }
+    }
+  }
   return t;
 }
 

@@ -25,7 +25,7 @@ describe('run report readers', () => {
 
   it('checkRunReport: kind, version and body, naming the file and what is missing', () => {
     const good = JSON.parse(JSON.stringify(report([['2xx', 3]])));
-    expect(checkRunReport(good, 'r.json')).toBe(good);
+    expect(checkRunReport(good, 'r.json')).toEqual(good);
     expect(() => checkRunReport({ ...good, version: 99 }, 'r.json')).toThrow(/r\.json: is a run report of version 99/);
     expect(() => checkRunReport({ kind: 'shadowtwin.run-report', version: 1 }, 'r.json')).toThrow(/r\.json: run report is missing or has malformed summary, histograms, meta, faults, timeline, thresholds/);
     expect(() => checkRunReport([], 'r.json')).toThrow(/r\.json: is not a JSON object/);

@@ -11,12 +11,12 @@ function smallModel(): RequestModel {
   return JSON.parse(JSON.stringify(b.build())) as RequestModel;
 }
 
-function refusal(doc: unknown): string {
+function refusal(doc: unknown, code = 'ST_ERR_INPUT_FORMAT'): string {
   try {
     parseRequestModel(doc, 'm.json');
   } catch (err) {
     expect(isShadowtwinError(err)).toBe(true);
-    expect((err as { code: string }).code).toBe('ST_ERR_INPUT_FORMAT');
+    expect((err as { code: string }).code).toBe(code);
     return (err as Error).message;
   }
   throw new Error('accepted');
@@ -30,8 +30,8 @@ describe('the request model reader', () => {
   it('refuses other documents, unknown versions and damaged models, naming the file and the field', () => {
     const m = smallModel();
     expect(refusal({ kind: 'shadowtwin.run-report', version: 1 })).toMatch(/m\.json is not a shadowtwin request model/);
-    expect(refusal({ ...m, version: 3 })).toMatch(/version 3; this shadowtwin reads versions 1 to 2/);
-    expect(refusal({ ...m, version: '2' })).toMatch(/version "2"/);
+    expect(refusal({ ...m, version: 3 }, 'ST_ERR_CONTRACT_VERSION')).toMatch(/version 3; this shadowtwin reads versions 1 to 2 \(upgrade shadowtwin/);
+    expect(refusal({ ...m, version: '2' }, 'ST_ERR_CONTRACT_VERSION')).toMatch(/version "2"/);
     expect(refusal({ kind: m.kind, version: 1 })).toMatch(/damaged request model: .*routes/);
     expect(refusal({ ...m, routes: [{ ...m.routes[0], weight: 'heavy' }] })).toMatch(/routes\.0\.weight/);
     expect(refusal({ ...m, rate: { ...m.rate, stepMs: 0 } })).toMatch(/rate\.stepMs/);

@@ -1,25 +1,5 @@
-import { request } from 'undici';
 import { ShadowtwinError } from '../common/index.js';
-
-/** Something that can read and set a size. */
-export interface Actuator {
-  readonly name: string;
-  current(): Promise<number>;
-  /** Returns what was actually done (for the record). */
-  apply(replicas: number, reason: string): Promise<string>;
-}
-
-async function json(method: string, url: string, token: string | undefined, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: unknown }> {
-  const res = await request(url, {
-    method: method as 'GET',
-    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.statusCode, body: parsed };
-}
+import type { Actuator } from './actuator.js';
 
 export interface KubernetesTarget {
   /**
@@ -135,44 +115,4 @@ export class KubernetesActuator implements Actuator {
     }
     return `scaled ${this.t.kind}/${this.t.name} to ${replicas}`;
   }
-}
-
-/** A sidecar's membership set: the first N hosts of a pool are in rotation. */
-export class MembershipActuator implements Actuator {
-  readonly name = 'membership';
-  constructor(private readonly admin: string, private readonly pool: readonly string[], private readonly token?: string) {}
-  async current(): Promise<number> {
-    const r = await json('GET', new URL('/membership', this.admin).toString(), this.token);
-    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `cannot read membership from ${this.admin}: HTTP ${r.status}`);
-    return ((r.body as { primary: unknown[] }).primary ?? []).length;
-  }
-  async apply(replicas: number, _reason?: string): Promise<string> {
-    const n = Math.max(1, Math.min(this.pool.length, replicas));
-    const members = this.pool.slice(0, n);
-    const r = await json('PUT', new URL('/membership', this.admin).toString(), this.token, { primary: members });
-    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `membership change at ${this.admin} failed: HTTP ${r.status}`);
-    return `membership set to ${n} host(s)${replicas > this.pool.length ? ` (wanted ${replicas}; the pool has ${this.pool.length})` : ''}`;
-  }
-}
-
-/** POSTs every decision as JSON; the receiver does the scaling. */
-export class WebhookActuator implements Actuator {
-  readonly name = 'webhook';
-  private last: number;
-  constructor(private readonly url: string, initial: number, private readonly token?: string) { this.last = initial; }
-  async current(): Promise<number> { return this.last; }
-  async apply(replicas: number, reason: string): Promise<string> {
-    const r = await json('POST', this.url, this.token, { replicas, reason, at: new Date().toISOString() });
-    if (r.status >= 300) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `webhook ${this.url} answered HTTP ${r.status}`);
-    this.last = replicas;
-    return `webhook notified: ${replicas}`;
-  }
-}
-
-/** Records decisions, changes nothing (forecast-only mode). */
-export class DryRunActuator implements Actuator {
-  readonly name = 'dry-run';
-  constructor(private replicas: number) {}
-  async current(): Promise<number> { return this.replicas; }
-  async apply(replicas: number, _reason?: string): Promise<string> { return `dry run: would scale ${this.replicas} → ${replicas}`; }
 }

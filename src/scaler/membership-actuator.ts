@@ -1,0 +1,20 @@
+import { ShadowtwinError } from '../common/index.js';
+import { requestJson as json, type Actuator } from './actuator.js';
+
+/** A sidecar's membership set: the first N hosts of a pool are in rotation. */
+export class MembershipActuator implements Actuator {
+  readonly name = 'membership';
+  constructor(private readonly admin: string, private readonly pool: readonly string[], private readonly token?: string) {}
+  async current(): Promise<number> {
+    const r = await json('GET', new URL('/membership', this.admin).toString(), this.token);
+    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `cannot read membership from ${this.admin}: HTTP ${r.status}`);
+    return ((r.body as { primary: unknown[] }).primary ?? []).length;
+  }
+  async apply(replicas: number, _reason?: string): Promise<string> {
+    const n = Math.max(1, Math.min(this.pool.length, replicas));
+    const members = this.pool.slice(0, n);
+    const r = await json('PUT', new URL('/membership', this.admin).toString(), this.token, { primary: members });
+    if (r.status !== 200) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `membership change at ${this.admin} failed: HTTP ${r.status}`);
+    return `membership set to ${n} host(s)${replicas > this.pool.length ? ` (wanted ${replicas}; the pool has ${this.pool.length})` : ''}`;
+  }
+}
