@@ -10,6 +10,8 @@ export interface SidecarFlags {
   primary?: string;
   secondary?: string;
   role?: string;
+  service?: string;
+  pod?: string;
   mirror?: string;
   capture?: string;
   captureMode?: string;
@@ -31,6 +33,8 @@ export function flagsToConfig(f: SidecarFlags, check: FlagCheck = new FlagCheck(
     primary: list(f.primary),
     secondary: f.secondary,
     role: f.role,
+    service: f.service,
+    pod: f.pod,
     mirror: { fraction },
     capture: { file: f.capture, mode: f.captureMode },
     admin: { listen: f.admin, token: f.adminToken },
@@ -70,6 +74,8 @@ export function registerSidecarCommand(program: Command): void {
     .option('--primary <urls>', 'primary host URL(s), comma-separated: the membership set')
     .option('--secondary <url>', 'mirror target (never a primary host)')
     .option('--role <role>', 'primary (default: shadow copies and generated load are refused, never forwarded) or secondary (this sidecar fronts the candidate and forwards them)')
+    .option('--service <name>', 'the service this sidecar fronts: names the source of its telemetry windows (default "default")')
+    .option('--pod <name>', 'this instance, in its telemetry windows (default: the host name, a Kubernetes pod\'s name)')
     .option('--mirror <fraction>', 'share of eligible requests to mirror, 0..1 (default 0)')
     .option('--capture <file>', 'write request records to this NDJSON file (rotated by size)')
     .option('--capture-mode <mode>', 'meta (default) or full (redacted headers and capped bodies)')
@@ -86,6 +92,7 @@ export function registerSidecarCommand(program: Command): void {
         // A problem with a value the user typed as a flag names the flag, not the config key.
         throw withFlagNames(err, {
           listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary', role: flags.role && '--role',
+          service: flags.service && '--service', pod: flags.pod && '--pod',
           'mirror.fraction': flags.mirror && '--mirror', 'capture.file': flags.capture && '--capture', 'capture.mode': flags.captureMode && '--capture-mode',
           'admin.listen': flags.admin && '--admin', 'admin.token': flags.adminToken && '--admin-token', logLevel: flags.logLevel && '--log-level',
         }, check.problems);
