@@ -415,6 +415,7 @@ export function redactedConfig(config: SidecarConfig): unknown {
     ...config,
     admin: { ...config.admin, token: config.admin.token ? '[REDACTED]' : undefined },
     capture: { ...config.capture, salt: config.capture.salt ? '[REDACTED]' : undefined },
+    ...(config.controller ? { controller: { ...config.controller, token: config.controller.token ? '[REDACTED]' : undefined } } : {}),
   };
 }
 

@@ -58,6 +58,24 @@ export const sidecarConfigSchema = z.strictObject({
   service: sourceName.prefault('default'),
   /** This instance: names the source of its windows; default the host name (a Kubernetes pod's name). */
   pod: sourceName.prefault(hostname() || 'unknown'),
+  /**
+   * Stream this sidecar's windows (both sides) to a controller over gRPC.
+   * Batched, resent until acknowledged, a bounded buffer while the
+   * controller is away (drops counted): never in the request path.
+   */
+  controller: z.strictObject({
+    /** The controller's gRPC address, host:port. */
+    address: hostPort,
+    /** Bearer token the controller requires (or tokenFile). */
+    token: z.string().min(16, 'use at least 16 characters').optional(),
+    tokenFile: z.string().min(1).optional(),
+    /** How often buffered windows are sent. */
+    flushInterval: timer(50, MINUTE).prefault('1s'),
+    /** Windows held while the controller is away; more are dropped and counted. */
+    maxBufferedWindows: z.number().int().min(10).max(1_000_000).prefault(1_000),
+    /** Trust this CA (PEM) and use TLS. */
+    tlsCa: z.string().min(1).optional(),
+  }).optional(),
   admin: z.strictObject({
     listen: hostPort.prefault('127.0.0.1:15000'),
     /** Required when admin.listen is not loopback. */
