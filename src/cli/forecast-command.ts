@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDuration, ShadowtwinError } from '../common/index.js';
+import { parseDuration, requestRateQuery, ShadowtwinError } from '../common/index.js';
 import type { SkipReport } from '../common/index.js';
 import { checkHorizon, describeSkips, readEventCalendar, renderForecast, forecastDocument, forecastSeries, MIN_HISTORY, shortHistoryMessage, seriesFromFile, seriesFromPrometheus, type Series } from '../forecast/index.js';
 import { runCommand } from './run-command.js';
@@ -54,7 +54,7 @@ export function registerForecastCommand(program: Command): void {
     .description('forecast the request rate with calibrated intervals (model chosen by backtest)')
     .option('--input <file>', 'timestamp,value CSV, a request model (model.json) or a capture')
     .option('--prometheus <url>', 'read the history from Prometheus instead')
-    .option('--query <promql>', 'with --prometheus', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--query <promql>', 'with --prometheus', requestRateQuery())
     .option('--since <d>', 'with --prometheus: history length', '14d')
     .option('--step <d>', 'series step for captures and Prometheus (CSV and models carry theirs)')
     .option('--unit <unit>', 'what CSV values are: req/s (requests per second) or per-step (requests per step; converted to req/s)', 'req/s')
