@@ -12,6 +12,7 @@ import { benchProfiler } from './profiler.js';
 import { benchProxy } from './proxy.js';
 import { benchScaling } from './scaling.js';
 import { benchStore } from './store.js';
+import { benchController } from './controller.js';
 import type { Check } from './lib/table.js';
 
 const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] }>> = {
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] 
   forecast: benchForecast,
   scaling: benchScaling,
   store: benchStore,
+  controller: benchController,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

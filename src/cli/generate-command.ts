@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { EXIT, ShadowtwinError, type PlainObject } from '../common/index.js';
-import { loadScenario, splitPrimaryList, parseFaultSpec, parseThreshold, prepareRun, renderHtmlReport, startGeneratorMetrics, unansweredRun, type Progress, type RunReport } from '../generator/index.js';
+import {
+  attachHtmlReport, attachProgress, attachSummary, loadScenario, splitPrimaryList, parseFaultSpec, parseThreshold, prepareRun, startGeneratorMetrics, unansweredRun, type RunReport,
+} from '../generator/index.js';
 import { FlagCheck } from './flag-check.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
-import { renderSummary } from './render-summary.js';
 
 interface GenerateFlags {
   target?: string;
@@ -117,11 +118,6 @@ function parseSegment(text: string | undefined): { index: number; count: number 
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
-function progressLine(p: Progress): string {
-  const pct = Math.min(100, (100 * p.elapsedMs) / p.durationMs).toFixed(0);
-  return `${(p.elapsedMs / 1000).toFixed(0)}s/${(p.durationMs / 1000).toFixed(0)}s ${pct}%  rate ${p.achievedRate.toFixed(0)}/${p.intendedRate.toFixed(0)} req/s  p50 ${p.p50}ms p99 ${p.p99}ms  errors ${p.errors}  dropped ${p.dropped}  in-flight ${p.inFlight}${p.multiplier !== 1 ? `  ×${p.multiplier}` : ''}`;
-}
-
 export function registerGenerateCommand(program: Command): void {
   program
     .command('generate')
@@ -166,33 +162,28 @@ export function registerGenerateCommand(program: Command): void {
         const s = prepared.skipped;
         process.stderr.write(`skipped ${s.total} unusable capture lines (${Object.entries(s.byReason).map(([k, v]) => `${k}: ${v}`).join(', ')}); first at line ${s.examples[0]?.line}\n`);
       }
-      const metrics = flags.metrics ? await startGeneratorMetrics(prepared.run, flags.metrics, process.env.SHADOWTWIN_METRICS_TOKEN) : undefined;
+      // The renderers are the library's listeners: this command only chooses which to attach, and where they write.
+      const run = prepared.run;
+      const metrics = flags.metrics ? await startGeneratorMetrics(run, flags.metrics, process.env.SHADOWTWIN_METRICS_TOKEN) : undefined;
       if (metrics && !flags.quiet) process.stderr.write(`metrics: ${metrics.url}\n`);
-      const tty = process.stderr.isTTY === true;
-      if (!flags.quiet) {
-        prepared.run.on('progress', (p: Progress) => {
-          if (tty) process.stderr.write(`\r\x1b[K${progressLine(p)}`);
-          else process.stderr.write(JSON.stringify({ progress: p }) + '\n');
-        });
-      }
+      if (!flags.quiet) attachProgress(run, { write: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true });
+      if (flags.out) run.on('report', (r) => writeOutput('--out', flags.out!, JSON.stringify(r, null, 2) + '\n'));
+      if (flags.html) attachHtmlReport(run, (html) => writeOutput('--html', flags.html!, html));
+      attachSummary(run, (text) => process.stdout.write(text));
       let interrupted = false;
       const onSigint = (): void => {
         if (interrupted) process.exit(EXIT.INTERRUPTED);
         interrupted = true;
         process.stderr.write(`\nstopping: waiting for in-flight requests, then writing the report${flags.out ? ` to ${flags.out}` : ''} (Ctrl-C again to abort)\n`);
-        prepared.run.stop();
+        run.stop();
       };
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
       const report: RunReport = await prepared.execute().finally(() => metrics?.close());
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
-      if (tty && !flags.quiet) process.stderr.write('\n');
-      const rejected = Object.entries(prepared.run.rejected);
+      const rejected = Object.entries(run.rejected);
       if (rejected.length) process.stderr.write(`not sent: ${rejected.reduce((a, [, n]) => a + (n ?? 0), 0)} requests whose head would be unsafe on the wire (${rejected.map(([k, n]) => `${k}: ${n}`).join(', ')})\n`);
-      if (flags.out) writeOutput('--out', flags.out, JSON.stringify(report, null, 2) + '\n');
-      if (flags.html) writeOutput('--html', flags.html, renderHtmlReport(report));
-      process.stdout.write(renderSummary(report));
       if (report.meta.interrupted) process.stderr.write(`interrupted after ${(report.meta.durationMs / 1000).toFixed(1)} s of ${scenario.duration !== undefined ? `${(scenario.duration / 1000).toFixed(1)} s` : 'the replay'}: the report covers that part only (meta.interrupted)\n`);
       const unanswered = unansweredRun(report);
       if (unanswered) throw new ShadowtwinError('ST_ERR_TARGET_UNREACHABLE', `${unanswered}${flags.out ? ` (report written to ${flags.out})` : ''}`);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { readJsonFile, ShadowtwinError } from '../common/index.js';
-import { checkRunReport, mergeReports, missingSegments } from '../generator/index.js';
+import { checkRunReport, mergeReports, missingSegments, renderSummary } from '../generator/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
-import { renderSummary } from './render-summary.js';
 import { runCommand } from './run-command.js';
 
 const readReport = (file: string): unknown => readJsonFile(file, 'a run report from shadowtwin generate --out');

@@ -164,7 +164,7 @@ async function openMaybeGzip(file: string): Promise<NodeJS.ReadableStream> {
   return head[0] === 0x1f && head[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
 }
 
-function validRecord(v: unknown): v is RequestRecord {
+export function validRecord(v: unknown): v is RequestRecord {
   const r = v as RequestRecord;
   return typeof r === 'object' && r !== null && typeof r.ts === 'number' && typeof r.method === 'string' && typeof r.path === 'string' && typeof r.status === 'number';
 }

@@ -235,3 +235,37 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface TransportCodeSpec {
+  /** The outcome it stands for (`transportFailure` in transport-error.ts). */
+  failure: 'timeout' | 'connect_timeout' | 'aborted' | 'client_aborted';
+  /** One line for docs: what happened. */
+  summary: string;
+}
+
+/**
+ * Transport outcomes: not errors shadowtwin raises but how a request ended
+ * below HTTP, as counted in reports, windows (`codes`) and metrics. Stable
+ * like the ST_ERR_* codes; `docs/errors.md` ("Transport outcomes") documents
+ * them in this order, and a test keeps the two in sync.
+ */
+export const TRANSPORT_CODES = {
+  ST_TIMEOUT: {
+    failure: 'timeout',
+    summary: 'No response (headers or the whole body) arrived in time; the request may have reached the server.',
+  },
+  ST_CONNECT_TIMEOUT: {
+    failure: 'connect_timeout',
+    summary: 'The connection did not open in time; the request was never sent.',
+  },
+  ST_ABORTED: {
+    failure: 'aborted',
+    summary: 'shadowtwin aborted the request itself (a stop, its own deadline, an abort fault).',
+  },
+  ST_CLIENT_ABORTED: {
+    failure: 'client_aborted',
+    summary: 'The client that sent the request went away before its response finished (the sidecar records it with status 499).',
+  },
+} as const satisfies Record<string, TransportCodeSpec>;
+
+export type TransportCode = keyof typeof TRANSPORT_CODES;

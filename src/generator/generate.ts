@@ -1,4 +1,4 @@
-import { decodeHistogram, findSameEndpoint, loadConfig, readCapture, requestProblem, SkipReport, seededRandom, ShadowtwinError, validateConfig, VERSION, type PlainObject, type RequestRecord } from '../common/index.js';
+import { decodeHistogram, failIfMostlyUnusable, findSameEndpoint, loadConfig, readCapture, requestProblem, SkipReport, seededRandom, ShadowtwinError, validateConfig, validRecord, VERSION, type PlainObject, type RequestRecord } from '../common/index.js';
 import { EXECUTORS, peakRate } from './load/executors.js';
 import { LoadRun } from './load-run.js';
 import { primaryOrigin } from './primary-hosts.js';
@@ -9,11 +9,28 @@ import { modelSource, SessionArrivals, type SessionAssigner } from './sources/mo
 import { SessionInterleave } from './sources/session-interleave.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readRequestModel, type RequestModel } from '../profiler/index.js';
+import { parseRequestModel, readRequestModel, type RequestModel } from '../profiler/index.js';
 import type { Threshold } from './thresholds.js';
 
-export function parseScenario(input: unknown): Scenario {
-  return validateConfig(scenarioSchema, input, 'scenario', scenarioChecks, 'ST_ERR_SCENARIO_INVALID');
+/**
+ * A scenario document, validated with every problem listed. With `inputs`,
+ * the documents that come with it (a model, capture records) stand in for
+ * the files its source would name.
+ */
+export function parseScenario(input: unknown, inputs: RunInputs = {}): Scenario {
+  const given = { model: inputs.model !== undefined, records: inputs.records !== undefined };
+  return validateConfig(scenarioSchema, input, 'scenario', (raw) => scenarioChecks(raw, given), 'ST_ERR_SCENARIO_INVALID');
+}
+
+/**
+ * Documents a run can be given instead of the files its scenario names: an
+ * agent runs work it received over the wire. Validated like the files.
+ */
+export interface RunInputs {
+  /** A request model as `shadowtwin profile build` writes it (parsed JSON), for source kind model. */
+  model?: unknown;
+  /** Capture records (parsed NDJSON lines, header lines allowed), for replay and capture-mix. */
+  records?: readonly unknown[];
 }
 
 /** A scenario file (YAML/JSON) with flag overrides on top, validated with every problem listed. */
@@ -35,11 +52,15 @@ export interface PrepareOptions {
   primary?: readonly string[];
   segment?: { index: number; count: number };
   scenarioFile?: string;
+  /** Documents instead of the scenario's files (`RunInputs`). */
+  inputs?: RunInputs;
 }
 
 /**
  * Builds a run from a scenario: source, executor, safety checks. The CLI,
  * the scaler's validation runs and the control plane all start load here.
+ * The model or capture comes from `opts.inputs` when given, else from the
+ * file the scenario names. The run's `report` event carries its report.
  */
 export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}): Promise<PreparedRun> {
   const target = scenario.target;
@@ -51,17 +72,25 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     throw new ShadowtwinError('ST_ERR_SAFETY_TARGET_IS_PRIMARY', `refusing to generate load against ${target}: it reaches the primary host ${same.forbidden} (same address and port); target the secondary`);
   }
   const random = seededRandom(scenario.seed);
+  // Random per prepared run: the report's meta.runId and its windows' source.runId.
+  const runId = randomUUID();
   let records: RequestRecord[] | undefined;
   let skipped: SkipReport | undefined;
   let model: RequestModel | undefined;
+  const inputs = opts.inputs ?? {};
+  const file = scenario.source.file;
   if (scenario.source.kind === 'model') {
-    model = readRequestModel(scenario.source.file!);
-    if (model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} is a request model with no routes (build one from traffic with shadowtwin profile build)`);
+    const where = inputs.model !== undefined ? 'the request model given' : file;
+    if (where === undefined) throw new ShadowtwinError('ST_ERR_SCENARIO_INVALID', 'the scenario\'s model source has no file and no model was given; set source.file or pass the model document');
+    model = inputs.model !== undefined ? parseRequestModel(inputs.model, where) : readRequestModel(where);
+    if (model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} is a request model with no routes (build one from traffic with shadowtwin profile build)`);
   } else if (scenario.source.kind !== 'fixed') {
-    const loaded = await loadSendableCapture(scenario.source.file!);
+    const where = inputs.records !== undefined ? 'the capture records given' : file;
+    if (where === undefined) throw new ShadowtwinError('ST_ERR_SCENARIO_INVALID', `the scenario's ${scenario.source.kind} source has no file and no capture records were given; set source.file or pass the records`);
+    const loaded = inputs.records !== undefined ? givenRecords(inputs.records, where) : await loadSendableCapture(where);
     records = loaded.records;
     skipped = loaded.skips;
-    if (records.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${scenario.source.file} has no request records to ${scenario.source.kind === 'replay' ? 'replay' : 'sample'}`);
+    if (records.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${where} has no request records to ${scenario.source.kind === 'replay' ? 'replay' : 'sample'}`);
   }
   // Only a replay without loop may leave the duration out (scenarioChecks): it lasts as long as the capture ÷ speed.
   const durationMs = scenario.duration ?? replaySpanMs(records ?? [], scenario.load.speed ?? 1);
@@ -120,6 +149,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
     faults: scenario.faults,
     random,
     segment: opts.segment,
+    windowSource: { runId },
   });
   const scenarioId = scenarioIdentity(scenario);
   const thresholds: Threshold[] = scenario.thresholds.map((t) => (typeof t === 'string' ? { expr: t } : t));
@@ -133,14 +163,16 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
       // The run's own clock (from the first arrival, warm-up excluded); a run stopped early reports its real length, so rates stay honest.
       const elapsed = Math.round(run.elapsedMs);
       const interrupted = run.stopRequested && elapsed < durationMs;
-      return buildReport(rec, {
+      const report = buildReport(rec, {
         tool: 'shadowtwin', version: VERSION, target, executor: scenario.load.executor, source: scenario.source.kind,
         ...(opts.scenarioFile ? { scenario: opts.scenarioFile } : {}), seed: scenario.seed, start: start.toISOString(),
-        runId: randomUUID(), scenarioId,
+        runId, scenarioId,
         durationMs: interrupted ? Math.max(1, elapsed) : durationMs,
         ...(opts.segment ? { segment: opts.segment } : {}),
         ...(interrupted ? { interrupted: true as const } : {}),
       }, thresholds);
+      run.emit('report', report);
+      return report;
     },
   };
 }
@@ -156,17 +188,43 @@ async function loadSendableCapture(file: string): Promise<{ records: RequestReco
   const skips = new SkipReport();
   const records: RequestRecord[] = [];
   const at = { line: 0, text: '' };
-  for await (const r of readCapture(file, skips, at)) {
-    const query = r.queryKeys?.length ? '?' : '';
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-    if (r.contentType !== undefined) headers['content-type'] = String(r.contentType);
-    const problem = typeof r.method !== 'string' || typeof r.path !== 'string' ? 'bad_target' : requestProblem(r.method, r.path + query, headers);
-    if (problem) { skips.skip(at.line, problem, at.text); continue; }
-    records.push(r);
-  }
+  for await (const r of readCapture(file, skips, at)) keepSendable(r, at.line, at.text, records, skips);
   records.sort((a, b) => a.ts - b.ts);
   return { records, skips };
+}
+
+/**
+ * Capture records given as documents, read like a capture file's lines
+ * (entry i is "line" i + 1): header entries pass, entries without the
+ * record fields are skipped (missing_fields), unsendable ones too; mostly
+ * unusable input is ST_ERR_INPUT_FORMAT.
+ */
+function givenRecords(entries: readonly unknown[], where: string): { records: RequestRecord[]; skips: SkipReport } {
+  const skips = new SkipReport();
+  const records: RequestRecord[] = [];
+  let good = 0;
+  entries.forEach((v, i) => {
+    if ((v as { shadowtwin?: unknown } | null)?.shadowtwin === 'capture') return;
+    const text = (): string => JSON.stringify(v) ?? String(v);
+    if (!validRecord(v)) { skips.skip(i + 1, 'missing_fields', text()); return; }
+    good++;
+    // A copy: the caller's documents are not changed (route defaults to the path, as when read from a file).
+    keepSendable({ ...v, route: v.route || v.path }, i + 1, '', records, skips, text);
+  });
+  if (skips.total > 0) failIfMostlyUnusable(where, 'shadowtwin capture records (RequestRecords)', entries.length, good, skips);
+  records.sort((a, b) => a.ts - b.ts);
+  return { records, skips };
+}
+
+/** Keeps a record whose request can be sent safely; skips (and counts) one that cannot. */
+function keepSendable(r: RequestRecord, line: number, text: string, records: RequestRecord[], skips: SkipReport, lazyText?: () => string): void {
+  const query = r.queryKeys?.length ? '?' : '';
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  if (r.contentType !== undefined) headers['content-type'] = String(r.contentType);
+  const problem = typeof r.method !== 'string' || typeof r.path !== 'string' ? 'bad_target' : requestProblem(r.method, r.path + query, headers);
+  if (problem) { skips.skip(line, problem, lazyText ? lazyText() : text); return; }
+  records.push(r);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHistogram, recordMs, RouteStatsTable, summarizeMs, transportFailure, type Histogram } from '../common/index.js';
+import { createHistogram, recordMs, RouteStatsTable, summarizeMs, TRANSPORT_CODES, transportFailure, type Histogram, type TransportCode, type TransportFailure } from '../common/index.js';
 import type { TimelinePoint } from '../common/index.js';
 
 /** How a request ended: a status class or a transport outcome. */
@@ -9,7 +9,12 @@ export function statusClass(status: number): Outcome {
 }
 
 export function errorOutcome(err: NodeJS.ErrnoException): Outcome {
-  switch (transportFailure(err.code)) {
+  return failureOutcome(transportFailure(err.code));
+}
+
+/** The report outcome of a transport failure. */
+export function failureOutcome(kind: TransportFailure): Outcome {
+  switch (kind) {
     case 'timeout':
     case 'connect_timeout':
       return 'timeout';
@@ -26,6 +31,16 @@ export function errorOutcome(err: NodeJS.ErrnoException): Outcome {
 
 /** One second of the run (declared with the run report: src/common/contracts/run-report.ts). */
 export type { TimelinePoint };
+
+const CODE_OF: Partial<Record<TransportFailure, TransportCode>> = Object.fromEntries(
+  Object.entries(TRANSPORT_CODES).map(([code, spec]) => [spec.failure, code as TransportCode]),
+);
+
+/** The ST_* transport code a failure is counted under in route stats (`codes`), when it has one (TRANSPORT_CODES). */
+export function transportCode(kind: TransportFailure): TransportCode | undefined {
+  return CODE_OF[kind];
+}
+
 
 interface Second { intended: number; sent: number; completed: number; errors: number; dropped: number; latency: Histogram | undefined; p50: number; p99: number; lagMax: number }
 
@@ -55,6 +70,9 @@ export class RunRecorder {
   bytesSent = 0;
   bytesReceived = 0;
   private readonly seconds: Second[] = [];
+  /** Per-route stats of the current window (only while windows are recorded). */
+  private window: RouteStatsTable | undefined;
+  private windowStart = 0;
 
   private second(tMs: number): Second {
     const i = Math.max(0, Math.floor(tMs / 1000));
@@ -90,13 +108,25 @@ export class RunRecorder {
     this.second(intendedMs).sent++;
   }
 
-  complete(route: string, method: string, intendedMs: number, latencyMs: number, outcome: Outcome, status: number, reqBytes: number, resBytes: number, fault: string | undefined): void {
+  /**
+   * One request ended: `outcome` and `status` (0 without an answer), and
+   * `code`, the ST_* transport code it is counted under, if any. Recorded in
+   * the run's route stats and, while windows are recorded, the current window's.
+   */
+  complete(route: string, method: string, intendedMs: number, latencyMs: number, outcome: Outcome, status: number, reqBytes: number, resBytes: number, fault: string | undefined, code?: string): void {
     const isError = outcome === '5xx' || (outcome !== '1xx' && outcome !== '2xx' && outcome !== '3xx' && outcome !== '4xx');
     this.completed++;
     if (isError) this.errors++;
     this.bytesReceived += resBytes;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
-    this.routes.get(route, method).record(status, latencyMs, reqBytes, resBytes, isError);
+    const rs = this.routes.get(route, method);
+    rs.record(status, latencyMs, reqBytes, resBytes, isError);
+    if (code !== undefined) rs.recordCode(code);
+    if (this.window !== undefined) {
+      const ws = this.window.get(route, method);
+      ws.record(status, latencyMs, reqBytes, resBytes, isError);
+      if (code !== undefined) ws.recordCode(code);
+    }
     const s = this.second(intendedMs);
     s.completed++;
     if (isError) s.errors++;
@@ -109,6 +139,32 @@ export class RunRecorder {
 
   injected(fault: string): void {
     (this.faults[fault] ??= { injected: 0, outcomes: {} }).injected++;
+  }
+
+  /** Starts recording windows: completions from now on also go to a per-window table, rotated by `rotateWindow`. */
+  startWindows(epochMs: number): void {
+    this.window = new RouteStatsTable(this.routes.maxRoutes);
+    this.windowStart = epochMs;
+  }
+
+  /** Whether windows are being recorded. */
+  get windowing(): boolean {
+    return this.window !== undefined;
+  }
+
+  /**
+   * Ends the current window at `epochMs` and starts the next: the ended
+   * window's span and table (what completed in it). Each completion is in
+   * exactly one window, so the windows of a run add up to `routes`.
+   */
+  rotateWindow(epochMs: number): { start: number; end: number; table: RouteStatsTable } | undefined {
+    const table = this.window;
+    if (table === undefined) return undefined;
+    const start = this.windowStart;
+    const end = Math.max(start, epochMs);
+    this.window = new RouteStatsTable(this.routes.maxRoutes);
+    this.windowStart = end;
+    return { start, end, table };
   }
 
   /** Arrivals scheduled in second `t` (cheap: for controllers polling every second; timeline() computes percentiles). */

@@ -98,8 +98,12 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type LoadConfig = Scenario['load'];
 
-/** What each executor needs, checked across fields so every problem is listed at once. */
-export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
+/**
+ * What each executor needs, checked across fields so every problem is listed
+ * at once. `given` says which documents come with the scenario instead of
+ * files (a model, capture records: `RunInputs`): their source needs no file.
+ */
+export function scenarioChecks(raw: Record<string, unknown>, given: { model?: boolean; records?: boolean } = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const load = (raw.load ?? {}) as Record<string, unknown>;
   const source = (raw.source ?? {}) as Record<string, unknown>;
@@ -116,10 +120,11 @@ export function scenarioChecks(raw: Record<string, unknown>): ConfigIssue[] {
       need('rate', 'set session starts per second, e.g. rate: 5');
       if (source.kind !== 'model') issues.push({ path: 'source', message: 'the sessions executor walks a request model', fix: 'set source: { kind: model, file: model.json }' });
       break;
-    case 'replay': if (source.kind !== 'replay' || !source.file) issues.push({ path: 'source', message: 'replay needs a capture', fix: 'set source: { kind: replay, file: capture.ndjson }' }); break;
+    case 'replay': if (source.kind !== 'replay' || !(source.file || given.records)) issues.push({ path: 'source', message: 'replay needs a capture', fix: 'set source: { kind: replay, file: capture.ndjson }' }); break;
     default: break;
   }
-  if ((source.kind === 'replay' || source.kind === 'capture-mix' || source.kind === 'model') && !source.file) {
+  const documentGiven = source.kind === 'model' ? given.model : given.records;
+  if ((source.kind === 'replay' || source.kind === 'capture-mix' || source.kind === 'model') && !source.file && !documentGiven) {
     issues.push({ path: 'source.file', message: `is required for source kind ${String(source.kind)}`, fix: source.kind === 'model' ? 'give a model (shadowtwin profile build -o model.json)' : 'give a capture file (NDJSON from the sidecar)' });
   }
   for (const key of ['userAgents', 'geo', 'geoHeader', 'clients', 'sessions']) {

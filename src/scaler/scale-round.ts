@@ -1,5 +1,5 @@
 import { ShadowtwinError, type ScaleProposal } from '../common/index.js';
-import { parseScenario, prepareRun, unansweredRun, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
+import { parseScenario, prepareRun, unansweredRun, type RunInputs, type RunReport, type ScenarioInput, type Threshold } from '../generator/index.js';
 import type { Actuator } from './actuator.js';
 import { decide, DEFAULT_POLICY, type Decision, type ForecastPointLike, type ScalePolicy } from './policy.js';
 
@@ -30,6 +30,8 @@ export interface ValidationConfig {
   slo: Array<string | Threshold>;
   /** Tries (the proposal, then one size up each time) before giving up. */
   maxAttempts: number;
+  /** Documents for the run instead of the scenario's files (e.g. a request model built just now), read after `prepare`. */
+  inputs?(): RunInputs;
   /** More checks over the run's time range (e.g. the secondary's CPU and memory): failures, empty when it passed. */
   check?(range: { start: number; end: number }, replicas: number): Promise<string[]>;
 }
@@ -89,14 +91,15 @@ export async function scaleRound(input: ScaleRoundInput, events: RoundEvents = s
     let accepted = false;
     for (let attempt = 0; attempt < v.maxAttempts && replicas <= policy.maxReplicas; attempt++, replicas++) {
       await v.prepare(replicas);
+      const inputs = v.inputs?.() ?? {};
       const scenario = parseScenario({
         ...v.scenario,
         duration: v.scenario.duration ?? '20s',
         load: { executor: 'constant-rate', rate: d.expectedRate },
         thresholds: v.slo,
-      });
+      }, inputs);
       const started = Date.now();
-      const report = await (await prepareRun(scenario)).execute();
+      const report = await (await prepareRun(scenario, { inputs })).execute();
       // No HTTP answer at all says nothing about the size: the target is down or wrong, not too small.
       const unanswered = unansweredRun(report);
       if (unanswered) throw new ShadowtwinError('ST_ERR_TARGET_UNREACHABLE', `validation at ${replicas} replicas: ${unanswered}`);

@@ -51,8 +51,10 @@ import { childDone } from '../helpers/child-done.js';
  * failed, as its output shows: a latency on a busy test machine is a
  * measurement; `npm ci|start|test` lines
  * and blocks annotated `<!-- doc-test: skip (reason) -->` are not run.
- * `long-running` blocks (the sidecar) are started, awaited until the
- * sidecar answers /readyz and forwards a request, then SIGTERMed: exit 0.
+ * `long-running` blocks (the sidecar, the controller) are started, awaited
+ * until the sidecar answers /readyz and forwards a request (the controller:
+ * until its /healthz answers 200), then SIGTERMed: exit 0. `--grpc` and
+ * `--http` addresses become 127.0.0.1:0 like `--listen`.
  * YAML blocks are validated with the schema they document (`schema sidecar`
  * or `schema scenario`); `file examples/X` blocks must equal that file.
  * JSON blocks are contracts: `output of "COMMANDS"` runs the commands and
@@ -74,7 +76,7 @@ interface Env {
 }
 
 function rewrite(cmd: string, env: Env): string {
-  let out = cmd.replace(/(--listen|--admin|--metrics-listen|--metrics)([ =])(?!\S*:\/\/)(\S+)/g, '$1$2127.0.0.1:0');
+  let out = cmd.replace(/(--listen|--admin|--metrics-listen|--metrics|--grpc|--http)([ =])(?!\S*:\/\/)(\S+)/g, '$1$2127.0.0.1:0');
   out = out.replaceAll('/var/lib/shadowtwin/', './var-lib-shadowtwin/');
   out = rewriteHosts(out, env);
   if (/^shadowtwin (generate|capacity|scale)\b/.test(out)) {
@@ -135,6 +137,14 @@ function runServer(cmd: string, cwd: string, env: Env): Promise<Result & { forwa
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', async (d) => {
       stderr += d;
+      // The controller: its banner names the HTTP listener; ready when /healthz answers 200.
+      const ctl = /^shadowtwin controller: grpc \S+ +http (http:\/\/\S+)/m.exec(stderr);
+      if (ctl && !probing) {
+        probing = true;
+        forwarded = await request(`${ctl[1]}/healthz`).then(async (r) => { await r.body.dump(); return r.statusCode; });
+        child.kill('SIGTERM');
+        return;
+      }
       const m = /"proxy":"(http:\/\/[^"]+)","admin":"(http:\/\/[^"]+)"/.exec(stderr);
       if (!m || probing) return;
       probing = true;

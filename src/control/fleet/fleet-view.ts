@@ -1,4 +1,4 @@
-import { RouteStatsTable, tableFromWindows, type EncodedRouteStats, type WindowDocument, type WindowRole } from '../../common/index.js';
+import { RouteStatsTable, type WindowDocument, type WindowRole } from '../../common/index.js';
 import { compareSides, type Comparison, type RouteComparison } from '../../scaler/index.js';
 import { BucketSeries } from './bucket-series.js';
 import type { FleetEvent } from './fleet-events.js';
@@ -13,10 +13,12 @@ export interface FleetOptions {
   /** Coarse rate series for weeks of history (default 5 min, 35 days). */
   coarseResolutionMs?: number;
   coarseRetentionMs?: number;
-  /** Windows kept per role for the live mix and the comparison (default 15 min). */
+  /** Recent traffic kept per role for the live mix and the comparison (default 15 min), in slices of `sliceMs` (default 1 min). */
   recentMs?: number;
-  /** Bounds on what one controller holds (default 1,000 services, 2,000 pods each). */
+  sliceMs?: number;
+  /** Bounds on what one controller holds (default 1,000 services, 2,000 pods each, 500 routes per side). */
   maxServices?: number;
+  maxRoutes?: number;
   maxPodsPerService?: number;
 }
 
@@ -24,14 +26,20 @@ export interface PodState { name: string; roles: WindowRole[]; firstSeen: number
 
 export interface RatePoint { at: number; rate: number }
 
-interface RecentWindow { end: number; routes: EncodedRouteStats[]; spanMs: number }
+/**
+ * One slice of recent traffic of one side, merged across pods as windows
+ * arrive (counts add, histograms merge): memory is bounded by slices ×
+ * routes, not by pods × windows (200 pods × 15 minutes of windows would be
+ * a gigabyte of encoded histograms).
+ */
+interface RecentSlice { at: number; table: RouteStatsTable; firstStart: number; lastEnd: number }
 
 interface ServiceState {
   name: string;
   pods: Map<string, PodState>;
   fine: BucketSeries;
   coarse: BucketSeries;
-  recent: Record<'primary' | 'secondary', RecentWindow[]>;
+  recent: Record<'primary' | 'secondary', RecentSlice[]>;
   /** Newest window end seen from any pod (primary role). */
   latestEnd: number;
 }
@@ -54,8 +62,8 @@ export class FleetView {
   constructor(o: FleetOptions) {
     this.o = {
       goneAfterPeriods: 3, fineResolutionMs: o.windowMs, fineRetentionMs: 6 * 3_600_000,
-      coarseResolutionMs: 300_000, coarseRetentionMs: 35 * 86_400_000, recentMs: 15 * 60_000,
-      maxServices: 1_000, maxPodsPerService: 2_000, ...o,
+      coarseResolutionMs: 300_000, coarseRetentionMs: 35 * 86_400_000, recentMs: 15 * 60_000, sliceMs: 60_000,
+      maxServices: 1_000, maxPodsPerService: 2_000, maxRoutes: 500, ...o,
     };
   }
 
@@ -85,9 +93,18 @@ export class FleetView {
       s.latestEnd = Math.max(s.latestEnd, w.end);
     }
     const recent = s.recent[w.source.role];
-    recent.push({ end: w.end, routes: w.routes, spanMs: Math.max(0, w.end - w.start) });
+    const at = Math.floor(w.end / this.o.sliceMs) * this.o.sliceMs;
+    let slice = recent.find((x) => x.at === at);
+    if (!slice) {
+      slice = { at, table: new RouteStatsTable(this.o.maxRoutes), firstStart: w.start, lastEnd: w.end };
+      recent.push(slice);
+      recent.sort((a, b) => a.at - b.at);
+    }
+    for (const r of w.routes) slice.table.get(r.route, r.method).add(r);
+    slice.firstStart = Math.min(slice.firstStart, w.start);
+    slice.lastEnd = Math.max(slice.lastEnd, w.end);
     const cut = Math.max(s.latestEnd, w.end) - this.o.recentMs;
-    while (recent.length > 0 && recent[0]!.end < cut) recent.shift();
+    while (recent.length > 0 && recent[0]!.at + this.o.sliceMs <= cut) recent.shift();
     return events;
   }
 
@@ -155,12 +172,11 @@ export class FleetView {
   recentTable(service: string, role: 'primary' | 'secondary'): { table: RouteStatsTable; spanMs: number } | undefined {
     const recent = this.services.get(service)?.recent[role];
     if (!recent || recent.length === 0) return undefined;
-    const table = tableFromWindows(recent.map((r) => ({ routes: r.routes }) as WindowDocument));
+    const table = new RouteStatsTable(this.o.maxRoutes);
+    for (const slice of recent) for (const r of slice.table.values()) table.get(r.route, r.method).add(r);
     if (table.size === 0) return undefined;
-    // Pods' windows overlap in time: the span is the longest pod-independent stretch, approximated by the
-    // distance between the first window's start and the last end.
-    const first = recent[0]!;
-    const spanMs = Math.max(1, recent[recent.length - 1]!.end - (first.end - first.spanMs));
+    // Pods' windows overlap in time: the span runs from the first window's start to the last window's end.
+    const spanMs = Math.max(1, Math.max(...recent.map((x) => x.lastEnd)) - Math.min(...recent.map((x) => x.firstStart)));
     return { table, spanMs };
   }
 

@@ -10,7 +10,6 @@ export interface ScalingHostOptions {
   store: ControllerStore;
   forecastOf(service: string): ForecastResult | undefined;
   level: number;
-  dataDir: string;
   record(events: EventInput[]): void;
   log: Logger;
   now(): number;
@@ -43,7 +42,7 @@ export class ScalingHost {
     for (const s of o.services) {
       for (const t of s.scaling) {
         this.loops.push(new TargetLoop({
-          service: s.name, config: t, store: o.store, records: this.records, forecastOf: o.forecastOf, level: o.level, dataDir: o.dataDir,
+          service: s.name, config: t, store: o.store, records: this.records, forecastOf: o.forecastOf, level: o.level,
           recentWindows: (svc) => { const now = o.now(); return o.store.rawWindows(svc, { role: 'primary', from: now - mixMs, to: now + 1 }); },
           record: o.record, log: o.log, now: o.now,
         }));

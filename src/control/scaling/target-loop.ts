@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SCALE_LOOP_STATE_CONTRACT, SCALE_LOOP_STATE_KIND, SCALE_RECORD_KIND, ShadowtwinError, type Logger, type ScaleLoopStateDocument, type ScaleRecordDocument, type WindowDocument } from '../../common/index.js';
 import type { ForecastResult } from '../../forecast/index.js';
-import { modelFromWindows } from '../../profiler/index.js';
+import { modelFromWindows, type RequestModel } from '../../profiler/index.js';
 import { capacityForMix, createActuator, readCostModel, ScaleLoop, type Actuator, type CostModel, type ScaleRecord } from '../../scaler/index.js';
 import type { EventInput } from '../store/index.js';
 import type { ControllerStore } from '../store/index.js';
@@ -24,8 +22,6 @@ export interface TargetLoopDeps {
   recentWindows(service: string): WindowDocument[];
   /** Stores and shows controller events. */
   record(events: EventInput[]): void;
-  /** Where the validation runs' request models are written. */
-  dataDir: string;
   log: Logger;
   now(): number;
 }
@@ -47,7 +43,8 @@ export class TargetLoop {
   private readonly loop: ScaleLoop;
   private readonly validationActuator: Actuator | undefined;
   private readonly costModel: CostModel | undefined;
-  private readonly modelFile: string;
+  /** The request model of the next validation run (built from the live windows before each attempt). */
+  private model: RequestModel | undefined;
   private planning: PlanningForecast | undefined;
   private roundId: string | undefined;
   private busy: Promise<ScaleRecordDocument | undefined> | undefined;
@@ -66,9 +63,6 @@ export class TargetLoop {
     this.actuator = createActuator(c.actuator);
     this.validationActuator = c.validation.actuator ? createActuator(c.validation.actuator) : undefined;
     this.costModel = c.costModel ? readCostModel(c.costModel.file) : undefined;
-    const dir = join(d.dataDir, 'scaling');
-    mkdirSync(dir, { recursive: true });
-    this.modelFile = join(dir, `${d.service}.${c.target}.model.json`);
     const v = c.validation;
     this.loop = new ScaleLoop({
       target: c.target,
@@ -81,7 +75,8 @@ export class TargetLoop {
       dryRun: c.mode === 'approve',
       validation: {
         prepare: (replicas) => this.prepare(replicas),
-        scenario: { target: v.target, source: { kind: 'model', file: this.modelFile }, duration: v.duration, seed: 1 },
+        scenario: { target: v.target, source: { kind: 'model' }, duration: v.duration, seed: 1 },
+        inputs: () => ({ model: this.model }),
         slo: [`p99 < ${c.slo.p99Ms}ms`, `errors < ${c.slo.errorRate * 100}%`],
         maxAttempts: v.maxAttempts,
         ...(v.prometheus ? { check: (range) => resourceFailures(v, range) } : {}),
@@ -133,7 +128,7 @@ export class TargetLoop {
     const windows = this.d.recentWindows(this.service);
     const model = modelFromWindows(windows);
     if (model.routes.length === 0) throw new ShadowtwinError('ST_ERR_INPUT_EMPTY', `validation of ${this.service}/${this.target}: no recent primary windows with routes to synthesise the load from`);
-    writeFileSync(this.modelFile, JSON.stringify(model));
+    this.model = model;
     if (this.validationActuator) await this.validationActuator.apply(replicas, `validation run of ${this.target}`);
   }
 

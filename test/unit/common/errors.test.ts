@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, GRPC, ShadowtwinError } from '../../../src/common/index.js';
+import { ERROR_CODES, GRPC, ShadowtwinError, TRANSPORT_CODES, transportFailure } from '../../../src/common/index.js';
 
 describe('error codes', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
@@ -39,6 +39,17 @@ describe('error codes', () => {
     for (const [code, spec] of Object.entries(ERROR_CODES)) {
       expect([1, 2, 3, 4], code).toContain(spec.exitCode);
       if (spec.exitCode === 1) expect(code).toBe('ST_ERR_INTERNAL');
+    }
+  });
+
+  it('transport outcomes: the table under "Transport outcomes" lists TRANSPORT_CODES in the same order, with the outcome the classifier gives each', () => {
+    const section = doc.split('## Transport outcomes')[1]?.split('\n## ')[0] ?? '';
+    const rows = [...section.matchAll(/^\| `(ST_[A-Z_]+)` \| ([a-z_]+) \| (.*) \|$/gm)].map((m) => ({ code: m[1], failure: m[2], summary: m[3] }));
+    expect(rows).toEqual(Object.entries(TRANSPORT_CODES).map(([code, spec]) => ({ code, failure: spec.failure, summary: spec.summary })));
+    for (const [code, spec] of Object.entries(TRANSPORT_CODES)) {
+      expect(code).toMatch(/^ST_[A-Z]+(_[A-Z]+)*$/);
+      expect(code.startsWith('ST_ERR_'), code).toBe(false);
+      expect(transportFailure(code)).toBe(spec.failure);
     }
   });
 

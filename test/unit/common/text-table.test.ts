@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderSummary } from '../../../src/cli/render-summary.js';
+import { renderSummary } from '../../../src/generator/index.js';
 import { ellipsize, textTable } from '../../../src/common/index.js';
 import type { RunReport } from '../../../src/generator/index.js';
 

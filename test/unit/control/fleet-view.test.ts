@@ -55,7 +55,7 @@ describe('fleet view', () => {
   });
 
   it('the live mix follows recent primary windows only', () => {
-    const f = new FleetView({ windowMs: 1_000, recentMs: 10_000 });
+    const f = new FleetView({ windowMs: 1_000, recentMs: 10_000, sliceMs: 1_000 });
     for (let i = 0; i < 30; i++) f.ingest(win('a', 'primary', T0 + i * 1000, T0 + (i + 1) * 1000, 30, { routes: i < 15 ? ['/a'] : ['/a', '/b', '/b'] }), T0 + (i + 1) * 1000);
     const mix = f.liveMix('shop');
     expect(mix['GET /a']).toBeCloseTo(1 / 3, 9);

@@ -1,5 +1,13 @@
-import { textTable } from '../common/text-table.js';
-import type { RunReport } from '../generator/index.js';
+import { textTable } from '../../common/text-table.js';
+import type { LoadRunEmitter } from '../load-run-events.js';
+import type { RunReport } from '../run-report.js';
+
+/** Writes the summary of the run's report when it is ready; returns how to detach. */
+export function attachSummary(run: LoadRunEmitter, write: (text: string) => void): () => void {
+  const onReport = (r: RunReport): void => write(renderSummary(r));
+  run.on('report', onReport);
+  return () => { run.off('report', onReport); };
+}
 
 /** The human summary printed after a run (the JSON report is the contract). */
 export function renderSummary(r: RunReport): string {

@@ -1,4 +1,12 @@
-import type { RunReport } from './run-report.js';
+import type { LoadRunEmitter } from '../load-run-events.js';
+import type { RunReport } from '../run-report.js';
+
+/** Writes the HTML report of the run when its report is ready; returns how to detach. */
+export function attachHtmlReport(run: LoadRunEmitter, write: (html: string) => void): () => void {
+  const onReport = (r: RunReport): void => write(renderHtmlReport(r));
+  run.on('report', onReport);
+  return () => { run.off('report', onReport); };
+}
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { formatHostPort, isLoopback, parseHostPort, ShadowtwinError, tokenMatches, type Histogram } from '../common/index.js';
-import type { LoadRun } from './load-run.js';
+import { startEndpoint, type Histogram } from '../../common/index.js';
+import type { LoadRun } from '../load-run.js';
 
 /** Prometheus metric names of a running generator (declared once, documented in docs/generator.md). */
 export const GENERATOR_METRIC = {
@@ -16,6 +14,7 @@ export const GENERATOR_METRIC = {
   faults: 'shadowtwin_generator_faults_injected_total',
   bytesSent: 'shadowtwin_generator_sent_bytes_total',
   bytesReceived: 'shadowtwin_generator_received_bytes_total',
+  transportFailures: 'shadowtwin_generator_transport_failures_total',
 } as const;
 
 const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
@@ -50,36 +49,33 @@ export function generatorMetricsText(run: LoadRun): string {
   for (const [kind, f] of Object.entries(r.faults)) lines.push(`${GENERATOR_METRIC.faults}{kind="${esc(kind)}"} ${f.injected}`);
   counter(GENERATOR_METRIC.bytesSent, 'Request body bytes sent.', r.bytesSent);
   counter(GENERATOR_METRIC.bytesReceived, 'Response body bytes received.', r.bytesReceived);
+  const codes: Record<string, number> = {};
+  for (const s of r.routes.values()) for (const [code, n] of Object.entries(s.codes)) codes[code] = (codes[code] ?? 0) + n;
+  lines.push(`# HELP ${GENERATOR_METRIC.transportFailures} Requests that ended below HTTP, by transport code (ST_TIMEOUT, ST_CONNECT_TIMEOUT, ST_ABORTED, ...).`, `# TYPE ${GENERATOR_METRIC.transportFailures} counter`);
+  for (const [code, n] of Object.entries(codes)) lines.push(`${GENERATOR_METRIC.transportFailures}{code="${esc(code)}"} ${n}`);
   return lines.join('\n') + '\n';
 }
 
 export interface MetricsServer { url: string; close(): Promise<void> }
 
 /**
- * `GET /metrics` for a running generator (`generate --metrics ADDR`).
- * Loopback by default; any other address needs a bearer token, compared in
- * constant time, like the sidecar's admin port.
+ * `GET /metrics` for a running generator (`generate --metrics ADDR`), a
+ * listener like the other renderers: it serves the run it is attached to,
+ * values computed at scrape time, and closes itself when the run is done.
+ * An authenticated endpoint (`startEndpoint`): loopback unless a bearer
+ * token is set (SHADOWTWIN_METRICS_TOKEN), JSON errors from the registry.
  */
 export async function startGeneratorMetrics(run: LoadRun, addr: string, token?: string): Promise<MetricsServer> {
-  const hp = parseHostPort(addr);
-  if (!hp) throw new ShadowtwinError('ST_ERR_USAGE', `--metrics ${addr}: give host:port, e.g. 127.0.0.1:9465`);
-  if (!isLoopback(hp.host) && !token) throw new ShadowtwinError('ST_ERR_USAGE', `--metrics ${addr} is not a loopback address: set SHADOWTWIN_METRICS_TOKEN so scrapes need a bearer token`);
-  const server: Server = createServer((req, res) => {
-    if (token && !tokenMatches((req.headers.authorization ?? '').replace(/^Bearer /i, ''), token)) {
-      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
-      return;
-    }
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') { res.writeHead(404).end(); return; }
-    const body = generatorMetricsText(run);
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+  const endpoint = await startEndpoint({
+    name: 'generator metrics', setting: '--metrics', listen: addr, token, tokenHint: 'SHADOWTWIN_METRICS_TOKEN',
+    routes: { 'GET /metrics': () => ({ body: generatorMetricsText(run), type: 'text/plain; version=0.0.4; charset=utf-8' }) },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `--metrics ${addr}: cannot listen (${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ': the port is in use' : err.code === 'EADDRNOTAVAIL' ? ': the address is not on this host' : err.code === 'EACCES' ? ': no permission for that port' : ''}); choose a free port on a local address`, { cause: err })));
-    server.listen(hp.port, hp.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${formatHostPort({ host: hp.host, port })}/metrics`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    run.off('done', onDone);
+    return (closing ??= endpoint.close());
   };
+  const onDone = (): void => { void close(); };
+  run.on('done', onDone);
+  return { url: `${endpoint.url}/metrics`, close };
 }
