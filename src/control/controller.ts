@@ -80,7 +80,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       stored: (service, from, to, stepMs) => this.store.rateSeries(service, { from, to, stepMs }).points,
       seed: (service) => this.seeds.get(service),
     }, this.log);
-    this.scaling = new ScalingHost({ services: o.config.services, store, forecastOf: (s) => this.forecasts.forecast(s), level: o.config.forecast.level, record: (e) => this.record(e), log: this.log, now: this.now });
+    this.scaling = new ScalingHost({ services: o.config.services, store, forecastOf: (s) => this.forecasts.forecast(s), currentRate: (s) => this.fleet.currentRate(s, this.now()), level: o.config.forecast.level, record: (e) => this.record(e), log: this.log, now: this.now });
     this.metrics.storeHealthy.set(1);
   }
 

@@ -42,8 +42,8 @@ export interface ScaleLoopOptions {
   horizonText?: string;
   /** A forecast of the caller's instead of history and fed windows. */
   forecast?(now: number): Promise<ForecastPointLike[]>;
-  /** An observation of the caller's instead of fed windows: rate and whether the SLO was breached since the last round. */
-  observe?(): Promise<{ rate: number; sloBreached: boolean }>;
+  /** An observation of the caller's instead of fed windows: rate and whether the SLO was breached since the last round (undefined: nothing observed yet, no feedback). */
+  observe?(): Promise<{ rate: number; sloBreached: boolean } | undefined>;
   /** What a breach is in fed secondary/generator windows (default p99 250 ms, errors 1%). */
   slo?: SloLimits;
   /** Points of the observed rate kept (default 600). */

@@ -77,7 +77,7 @@ export async function scalingRig(): Promise<ScalingRig> {
         scaling: [{
           target: 'web', capacityPerReplica: 20, mode: o.mode, interval: o.interval ?? '1s', ...(o.approveWithin ? { approveWithin: o.approveWithin } : {}),
           policy: { minReplicas: 1, maxReplicas: 3, leadTimeMs: '0s', lookAheadMs: '5m', headroom: 1, targetUtilization: 1, cooldownMs: '0s' },
-          actuator: membership, slo: { p99Ms: 500, errorRate: 0.05 },
+          actuator: membership, slo: { p99Ms: 3000, errorRate: 0.05 }, // loose: a loaded test machine must not fail a validation on latency
           validation: { target: secondary.addresses.proxy, duration: '1s', maxAttempts: 2, actuator: membership, ...o.validation },
         }],
       }],

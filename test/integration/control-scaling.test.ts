@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SCALE_LOOP_STATE_KIND } from '../../src/common/index.js';
+import { RouteStatsTable, SCALE_LOOP_STATE_KIND, windowFromTable } from '../../src/common/index.js';
 import { startServer } from '../helpers/servers.js';
 import { api, feedRisingRate, scalingRig, type ScalingRig } from '../helpers/scaling-setup.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -55,6 +55,14 @@ describe('controller scaling: auto mode', () => {
     expect(saved!.doc.decisions.length).toBeGreaterThanOrEqual(1);
     // Without the token: 401.
     expect((await api('GET', `${c.addresses.http}/api/v1/proposals`, null)).status).toBe(401);
+    // Feedback: a secondary window over the SLO (p99 5 s > 3 s) raises the headroom by 10% at the next round.
+    const loop = c.scaling.loops[0]!;
+    expect(loop.state().feedback).toMatchObject({ headroom: 1, breaches: 0 });
+    const slow = new RouteStatsTable();
+    for (let i = 0; i < 50; i++) slow.get('/search', 'GET').record(200, 5_000, 0, 900, false);
+    await c.ingest({ batchId: 'slow', sender: 'shop/shop-secondary', peer: 'test', windows: [windowFromTable({ service: 'shop', pod: 'shop-secondary', role: 'secondary' }, Date.now() - 1_000, Date.now(), slow)] });
+    await waitUntil(() => loop.state().feedback.breaches === 1, 'the breach taken into feedback');
+    expect(loop.state().feedback.headroom).toBe(1.1);
   });
 
   it('makes a conservative proposal when the forecast\'s backtest says it cannot be trusted: sized for the widest interval\'s upper bound', async () => {

@@ -9,6 +9,7 @@ export interface ScalingHostOptions {
   services: ReadonlyArray<{ name: string; scaling: readonly ScalingTargetConfig[] }>;
   store: ControllerStore;
   forecastOf(service: string): ForecastResult | undefined;
+  currentRate(service: string): number | undefined;
   level: number;
   record(events: EventInput[]): void;
   log: Logger;
@@ -42,7 +43,7 @@ export class ScalingHost {
     for (const s of o.services) {
       for (const t of s.scaling) {
         this.loops.push(new TargetLoop({
-          service: s.name, config: t, store: o.store, records: this.records, forecastOf: o.forecastOf, level: o.level,
+          service: s.name, config: t, store: o.store, records: this.records, forecastOf: o.forecastOf, currentRate: o.currentRate, level: o.level,
           recentWindows: (svc) => { const now = o.now(); return o.store.rawWindows(svc, { role: 'primary', from: now - mixMs, to: now + 1 }); },
           record: o.record, log: o.log, now: o.now,
         }));

@@ -1,7 +1,7 @@
 import { SCALE_LOOP_STATE_CONTRACT, SCALE_LOOP_STATE_KIND, SCALE_RECORD_KIND, ShadowtwinError, type Logger, type ScaleLoopStateDocument, type ScaleRecordDocument, type WindowDocument } from '../../common/index.js';
 import type { ForecastResult } from '../../forecast/index.js';
 import { modelFromWindows, type RequestModel } from '../../profiler/index.js';
-import { capacityForMix, createActuator, readCostModel, ScaleLoop, type Actuator, type CostModel, type ScaleRecord } from '../../scaler/index.js';
+import { capacityForMix, createActuator, readCostModel, ScaleLoop, windowBreaches, type Actuator, type CostModel, type ScaleRecord } from '../../scaler/index.js';
 import type { EventInput } from '../store/index.js';
 import type { ControllerStore } from '../store/index.js';
 import { planningForecast, type PlanningForecast } from './forecast-confidence.js';
@@ -18,6 +18,8 @@ export interface TargetLoopDeps {
   forecastOf(service: string): ForecastResult | undefined;
   /** The interval level of the controller's forecasts (confidence is judged on it). */
   level: number;
+  /** The service's current primary rate over its pods (the fleet view's), undefined before its first windows. */
+  currentRate(service: string): number | undefined;
   /** Recent primary windows of the service (the live mix the validation load is synthesised from). */
   recentWindows(service: string): WindowDocument[];
   /** Stores and shows controller events. */
@@ -54,6 +56,8 @@ export class TargetLoop {
   /** The newest stored record and the one waiting for approval (kept in memory: the state document asks often). */
   private last: ListedRecord | undefined;
   private pendingId: string | undefined;
+  /** A secondary (or generator) window of the service breached the SLO since the last round. */
+  private breached = false;
 
   constructor(private readonly d: TargetLoopDeps) {
     const c = d.config;
@@ -82,6 +86,7 @@ export class TargetLoop {
         ...(v.prometheus ? { check: (range) => resourceFailures(v, range) } : {}),
       },
       forecast: (now) => Promise.resolve(this.forecast(now)),
+      observe: () => Promise.resolve(this.observe()),
       clock: d.now,
     });
     this.restore();
@@ -132,9 +137,25 @@ export class TargetLoop {
     if (this.validationActuator) await this.validationActuator.apply(replicas, `validation run of ${this.target}`);
   }
 
-  /** Feeds committed windows (primary: the rate; secondary/generator: SLO breaches for feedback). */
+  /**
+   * What feedback sees each round: the fleet view's rate (summed over pods
+   * whatever their windows' alignment) and whether a secondary window
+   * breached the SLO since the last round.
+   */
+  private observe(): { rate: number; sloBreached: boolean } | undefined {
+    const rate = this.d.currentRate(this.service);
+    if (rate === undefined) return undefined;
+    const sloBreached = this.breached;
+    this.breached = false;
+    return { rate, sloBreached };
+  }
+
+  /** Feeds committed windows (primary: the loop's rate series, kept in its state; secondary/generator: SLO breaches for feedback). */
   feed(windows: readonly WindowDocument[]): void {
-    this.loop.feed(windows.filter((w) => w.source.service === this.service));
+    const mine = windows.filter((w) => w.source.service === this.service);
+    if (mine.length === 0) return;
+    this.loop.feed(mine);
+    if (!this.breached) this.breached = mine.some((w) => w.source.role !== 'primary' && windowBreaches(w, this.config.slo));
   }
 
   /** A round is due (interval passed, none running, no proposal waiting for approval). */
