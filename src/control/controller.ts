@@ -95,7 +95,13 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
         documents: { [SCALE_RECORD_KIND]: o.config.retention.events ?? DEFAULT_RETENTION.eventsMs },
       },
     });
-    const c = new Controller(o, store);
+    let c: Controller;
+    try {
+      c = new Controller(o, store);
+    } catch (err) {
+      store.close(); // e.g. a scaling target's cost model that cannot be read: the data directory is free again
+      throw err;
+    }
     try {
       c.restore();
       await c.seedHistory();

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RouteStatsTable, SCALE_LOOP_STATE_KIND, windowFromTable } from '../../src/common/index.js';
+import { join } from 'node:path';
+import { RouteStatsTable, SCALE_LOOP_STATE_KIND, ShadowtwinError, windowFromTable } from '../../src/common/index.js';
+import { Controller } from '../../src/control/index.js';
 import { startServer } from '../helpers/servers.js';
 import { api, feedRisingRate, scalingRig, type ScalingRig } from '../helpers/scaling-setup.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -114,5 +116,19 @@ describe('controller scaling: auto mode', () => {
     expect(queries[0]!.end).toBeGreaterThan(queries[0]!.start);
     // Nothing applied: the secondary is back at its size.
     await waitUntil(async () => (await rig!.members()).length === 1, 'the secondary back at 1 host');
+  });
+
+  it('refuses to start with a cost model it cannot read, naming the file, and leaves the data directory free', async () => {
+    rig = await scalingRig();
+    const base = rig.config({ mode: 'auto' });
+    const target = { ...base.services[0]!.scaling[0]!, capacityPerReplica: undefined, costModel: { file: join(rig.dir, 'missing-cost.json'), resourcePerReplica: 1 } };
+    const config = { ...base, services: [{ ...base.services[0]!, scaling: [target] }] };
+    const err = await Controller.start({ config, defaultMetrics: false }).then(() => undefined, (e: ShadowtwinError) => e);
+    expect(err).toBeInstanceOf(ShadowtwinError);
+    expect(err!.code).toBe('ST_ERR_INPUT_UNREADABLE');
+    expect(err!.message).toContain('missing-cost.json');
+    // The store was closed: another controller takes the directory.
+    const c = await rig.start(base, () => 35);
+    expect(c.scaling.loops).toHaveLength(1);
   });
 });
