@@ -44,7 +44,8 @@ describe('controller', () => {
       cleanup.push(() => x.close(1_000));
       return { pod, e, x };
     });
-    const now = Date.now();
+    // Windows on the 1 s grid (as one sidecar's are), so every bucket is whole.
+    const now = Math.floor(Date.now() / 1000) * 1000;
     // 20 s of history: pod a 30 req/s, pod b 20 req/s.
     for (let k = 20; k >= 1; k--) {
       sources[0]!.e.emit('window', win('shop-a', now - k * 1000, 30));

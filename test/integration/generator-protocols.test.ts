@@ -67,7 +67,7 @@ describe('generator: Prometheus metrics while running', () => {
     // The run starts after the HTTP client's warm-up: scrape until it has sent a good share of its load.
     let text = '';
     const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
-    for (const end = Date.now() + 4000; Date.now() < end;) {
+    for (const end = Date.now() + 20_000; Date.now() < end;) {
       text = await (await fetch(url)).text();
       if (value('shadowtwin_generator_requests_completed_total') > 50) break;
       await new Promise((r) => setTimeout(r, 100));
