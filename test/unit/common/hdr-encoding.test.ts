@@ -111,7 +111,7 @@ describe('direct HDR decode (addEncodedHistogram)', () => {
     const zero = createHistogram(); zero.recordValueWithCount(0, 5); cases.push(zero);
     const zeroAndMore = createHistogram(); zeroAndMore.recordValueWithCount(0, 5); zeroAndMore.recordValue(70_000); cases.push(zeroAndMore);
     const huge = createHistogram(); huge.recordValue(3); huge.recordValueWithCount(2 ** 44, 1e9); cases.push(huge);
-    const wide = new Float64Histogram(1, 2 ** 40, 3); wide.recordValue(17); cases.push(wide);
+    const wide = new Float64Histogram(1, 2 ** 40, 3); wide.recordValue(17); wide.recordValue(5001); cases.push(wide);
     const wideEmpty = new Float64Histogram(1, 2 ** 40, 3); cases.push(wideEmpty);
     for (const h of cases) {
       const enc = encodeHistogram(h);
