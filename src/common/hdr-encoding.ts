@@ -77,17 +77,15 @@ function bad(detail: string, cause?: unknown): ShadowtwinError {
 let pairIndex = new Int32Array(512);
 let pairCount = new Float64Array(512);
 
-function push(n: number, index: number, count: number): void {
-  if (n === pairIndex.length) {
-    const i = new Int32Array(n * 2); i.set(pairIndex); pairIndex = i;
-    const c = new Float64Array(n * 2); c.set(pairCount); pairCount = c;
-  }
-  pairIndex[n] = index;
-  pairCount[n] = count;
+function grow(): void {
+  const n = pairIndex.length;
+  const i = new Int32Array(n * 2); i.set(pairIndex); pairIndex = i;
+  const c = new Float64Array(n * 2); c.set(pairCount); pairCount = c;
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(8, '0');
-const int64At = (b: Buffer, at: number): number => b.readUInt32BE(at) * 0x1_0000_0000 + b.readUInt32BE(at + 4);
+const u32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const int64At = (b: Uint8Array, at: number): number => u32(b, at) * 0x1_0000_0000 + u32(b, at + 4);
 
 /** Counts array length HdrHistogram allocates for this header (its own arithmetic), without allocating. */
 function declaredLayout(digits: number, lowest: number, highest: number): { buckets: number; length: number } {
@@ -103,7 +101,7 @@ function declaredLayout(digits: number, lowest: number, highest: number): { buck
   return { buckets, length: (buckets + 1) * (subBucketCount / 2) };
 }
 
-function inflatePayload(encoded: string): Buffer {
+function inflatePayload(encoded: string): Uint8Array {
   if (typeof encoded !== 'string') throw bad(`expected a base64 string, got ${encoded === null ? 'null' : typeof encoded}`);
   const bytes = Buffer.from(encoded.trim(), 'base64');
   if (bytes.length < 8) throw bad(`${bytes.length} bytes of base64 is shorter than the 8-byte header (truncated?)`);
@@ -136,12 +134,12 @@ function inflatePayload(encoded: string): Buffer {
 export function addEncodedHistogram(target: Histogram, encoded: string): void {
   const raw = inflatePayload(encoded);
   if (raw.length < INNER_HEADER_BYTES) throw bad(`inflated payload of ${raw.length} bytes is shorter than the ${INNER_HEADER_BYTES}-byte header`);
-  const inner = raw.readUInt32BE(0);
+  const inner = u32(raw, 0);
   if (((inner & ~0xf0) >>> 0) !== V2_COOKIE_BASE) throw bad(`inflated payload is not a V2 histogram encoding (cookie ${hex(inner)})`);
-  const payload = raw.readUInt32BE(4);
+  const payload = u32(raw, 4);
   const end = INNER_HEADER_BYTES + payload;
   if (end > raw.length) throw bad(`truncated: the payload announces ${payload} bytes of counts, ${raw.length - INNER_HEADER_BYTES} present`);
-  const digits = raw.readUInt32BE(12);
+  const digits = u32(raw, 12);
   const lowest = int64At(raw, 16);
   const highest = int64At(raw, 24);
   if (digits > 5) throw bad(`${digits} significant digits (HdrHistogram has 0 to 5)`);
@@ -150,7 +148,8 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
   const declared = declaredLayout(digits, lowest, highest);
   if (declared.length > MAX_ENCODED_BUCKETS) throw bad(`the header declares ${declared.length} buckets (${digits} digits from ${lowest} to ${highest}); refusing more than ${MAX_ENCODED_BUCKETS}`);
 
-  // Read every count before touching the target.
+  // Read every count before touching the target. Integer arithmetic while values are small (nearly always).
+  const limit = declared.length;
   let pos = INNER_HEADER_BYTES;
   let index = 0;
   let n = 0;
@@ -158,8 +157,9 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
   let minIndex = -1;
   while (pos < end) {
     let b = raw[pos++]!;
-    let v = b & 0x7f;
+    let v = b;
     if (b & 0x80) {
+      v = b & 0x7f;
       let scale = 128;
       for (let k = 1; ; k++) {
         if (pos >= raw.length) throw bad(`truncated: a count runs past the end of the payload at byte ${pos}`);
@@ -169,19 +169,39 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
         scale *= 128;
       }
     }
+    // ZigZag: odd v is -(v + 1) / 2, a run of (v + 1) / 2 empty buckets; even v is the count v / 2.
+    if (v < 0x4000_0000) {
+      if (v & 1) {
+        const run = (v + 1) >>> 1;
+        if (run > limit - index) throw bad(`counts run past the declared ${limit} buckets`);
+        index += run;
+        continue;
+      }
+      if (index >= limit) throw bad(`counts run past the declared ${limit} buckets`);
+      if (v !== 0) {
+        const count = v >>> 1;
+        if (n === pairIndex.length) grow();
+        pairIndex[n] = index;
+        pairCount[n++] = count;
+        total += count;
+        if (minIndex < 0 && index !== 0) minIndex = index;
+      }
+      index++;
+      continue;
+    }
     if (v % 2 === 1) {
-      index += (v + 1) / 2; // a run of empty buckets
-      if (index > declared.length) throw bad(`counts run past the declared ${declared.length} buckets`);
+      if ((v + 1) / 2 > limit - index) throw bad(`counts run past the declared ${limit} buckets`);
+      index += (v + 1) / 2; // (unreachable in practice: a run this long passes any declared length)
       continue;
     }
     const count = v / 2;
-    if (index >= declared.length) throw bad(`counts run past the declared ${declared.length} buckets`);
+    if (index >= limit) throw bad(`counts run past the declared ${limit} buckets`);
     if (count > Number.MAX_SAFE_INTEGER) throw bad(`bucket ${index} has a count above 2^53`);
-    if (count > 0) {
-      push(n++, index, count);
-      total += count;
-      if (minIndex < 0 && index !== 0) minIndex = index;
-    }
+    if (n === pairIndex.length) grow();
+    pairIndex[n] = index;
+    pairCount[n++] = count;
+    total += count;
+    if (minIndex < 0 && index !== 0) minIndex = index;
     index++;
   }
 
@@ -207,8 +227,11 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
   // target.add(intermediate)
   if (t.highestEquivalentValue(t.valueFromIndex(t.countsArrayLength - 1)) < fMax) t.resize(fMax);
   const counts = t._counts as Float64Array;
-  for (let i = 0; i < n; i++) {
-    if (counts[pairIndex[i]!]! + pairCount[i]! > Number.MAX_SAFE_INTEGER) throw bad(`adding bucket ${pairIndex[i]} would take its count above 2^53`);
+  // No bucket can pass 2^53 while the total does not (checked per bucket only then).
+  if (t._totalCount + total > Number.MAX_SAFE_INTEGER) {
+    for (let i = 0; i < n; i++) {
+      if (counts[pairIndex[i]!]! + pairCount[i]! > Number.MAX_SAFE_INTEGER) throw bad(`adding bucket ${pairIndex[i]} would take its count above 2^53`);
+    }
   }
   for (let i = 0; i < n; i++) counts[pairIndex[i]!]! += pairCount[i]!;
   t._totalCount += total;
@@ -231,7 +254,7 @@ function isStandard(t: Internals): boolean {
 }
 
 /** Another layout or target: the library's decode and merges (the payload was checked above, sizes included). */
-function libraryAdd(target: Histogram, raw: Buffer): void {
+function libraryAdd(target: Histogram, raw: Uint8Array): void {
   try {
     const intermediate = newStandardHistogram();
     intermediate.add(JsHistogram.decode(raw, 64, 0));
