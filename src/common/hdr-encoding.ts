@@ -155,6 +155,8 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
   let n = 0;
   let total = 0;
   let minIndex = -1;
+  let pi = pairIndex;
+  let pc = pairCount;
   while (pos < end) {
     let b = raw[pos++]!;
     let v = b;
@@ -180,9 +182,9 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
       if (index >= limit) throw bad(`counts run past the declared ${limit} buckets`);
       if (v !== 0) {
         const count = v >>> 1;
-        if (n === pairIndex.length) grow();
-        pairIndex[n] = index;
-        pairCount[n++] = count;
+        if (n === pi.length) { grow(); pi = pairIndex; pc = pairCount; }
+        pi[n] = index;
+        pc[n++] = count;
         total += count;
         if (minIndex < 0 && index !== 0) minIndex = index;
       }
@@ -197,9 +199,9 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
     const count = v / 2;
     if (index >= limit) throw bad(`counts run past the declared ${limit} buckets`);
     if (count > Number.MAX_SAFE_INTEGER) throw bad(`bucket ${index} has a count above 2^53`);
-    if (n === pairIndex.length) grow();
-    pairIndex[n] = index;
-    pairCount[n++] = count;
+    if (n === pi.length) { grow(); pi = pairIndex; pc = pairCount; }
+    pi[n] = index;
+    pc[n++] = count;
     total += count;
     if (minIndex < 0 && index !== 0) minIndex = index;
     index++;
@@ -216,7 +218,7 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
   let fMaxIndex = 0;
   let fBuckets = STANDARD.buckets;
   if (n > 0) {
-    fMaxIndex = pairIndex[n - 1]!;
+    fMaxIndex = pi[n - 1]!;
     const lo = t.valueFromIndex(fMaxIndex);
     const hi = t.highestEquivalentValue(lo);
     if (STANDARD.highestRecordable < hi) fBuckets = t.getBucketsNeededToCoverValue(hi);
@@ -230,10 +232,10 @@ export function addEncodedHistogram(target: Histogram, encoded: string): void {
   // No bucket can pass 2^53 while the total does not (checked per bucket only then).
   if (t._totalCount + total > Number.MAX_SAFE_INTEGER) {
     for (let i = 0; i < n; i++) {
-      if (counts[pairIndex[i]!]! + pairCount[i]! > Number.MAX_SAFE_INTEGER) throw bad(`adding bucket ${pairIndex[i]} would take its count above 2^53`);
+      if (counts[pi[i]!]! + pc[i]! > Number.MAX_SAFE_INTEGER) throw bad(`adding bucket ${pi[i]} would take its count above 2^53`);
     }
   }
-  for (let i = 0; i < n; i++) counts[pairIndex[i]!]! += pairCount[i]!;
+  for (let i = 0; i < n; i++) counts[pi[i]!]! += pc[i]!;
   t._totalCount += total;
   const fMin = minIndex >= 0 ? t.valueFromIndex(minIndex) : -1;
   if (t.bucketCount === fBuckets) {
