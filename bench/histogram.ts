@@ -91,10 +91,12 @@ export async function benchHistogram(): Promise<{ markdown: string; checks: Chec
   }
   const f = median(fast);
   const r = median(ref);
+  // Each round's pair ran back to back: the median of their ratios drifts least with the machine's load.
+  const ratio = median(fast.map((v, i) => ref[i]! / v));
   const perSecond = n; // one window per pod per second, one histogram per route
   const cores = (us: number): string => `${((us * perSecond) / 1e6).toFixed(3)} core`;
   const checks: Check[] = [
-    { name: 'decode + merge, CPU per histogram (median of rounds)', value: `${f.toFixed(1)} µs`, reference: `hdr-histogram-js decode + add ${r.toFixed(1)} µs (${(r / f).toFixed(1)}× slower)`, target: '≥ 5× faster', pass: r / f >= 5 },
+    { name: 'decode + merge, CPU per histogram (median of rounds)', value: `${f.toFixed(1)} µs`, reference: `hdr-histogram-js decode + add ${r.toFixed(1)} µs; median per-round ratio ${ratio.toFixed(1)}×`, target: '≥ 5× faster', pass: ratio >= 5 },
     { name: `merge of ${PODS} pods × ${ROUTES} routes per second (${perSecond} histograms/s)`, value: cores(f), reference: `library ${cores(r)}`, target: '—' },
     { name: 'merged histograms identical (counts, total, min, max) to the library merge', value: identical ? 'yes' : 'NO', target: 'identical', pass: identical },
   ];
