@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchGenerator } from './generator.js';
+import { benchHistogram } from './histogram.js';
 import { benchForecast } from './forecast.js';
 import { benchProfiler } from './profiler.js';
 import { benchProxy } from './proxy.js';
@@ -23,6 +24,7 @@ const BENCHES: Record<string, () => Promise<{ markdown: string; checks: Check[] 
   scaling: benchScaling,
   store: benchStore,
   controller: benchController,
+  histogram: benchHistogram,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -9,6 +9,7 @@ export * from './redact.js';
 export * from './user-agent.js';
 export * from './route-normalizer.js';
 export * from './histogram.js';
+export * from './hdr-encoding.js';
 export * from './histogram-recorder.js';
 export * from './request-record.js';
 export * from './logger.js';

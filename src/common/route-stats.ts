@@ -1,4 +1,5 @@
-import { createHistogram, decodeHistogram, encodeHistogram, recordMs, summarizeMs, type Histogram, type LatencySummaryMs } from './histogram.js';
+import { addEncodedHistogram } from './hdr-encoding.js';
+import { createHistogram, encodeHistogram, recordMs, summarizeMs, type Histogram, type LatencySummaryMs } from './histogram.js';
 
 /** Counts and an HDR latency histogram for one route + method. */
 export class RouteStats {
@@ -40,7 +41,8 @@ export class RouteStats {
     this.resBytes += other.resBytes;
     for (const [k, v] of Object.entries(other.status)) this.status[k] = (this.status[k] ?? 0) + v;
     if (other.codes) for (const [k, v] of Object.entries(other.codes)) this.codes[k] = (this.codes[k] ?? 0) + v;
-    this.latency.add(other instanceof RouteStats ? other.latency : decodeHistogram(other.histogram));
+    if (other instanceof RouteStats) this.latency.add(other.latency);
+    else addEncodedHistogram(this.latency, other.histogram);
   }
 }
 
