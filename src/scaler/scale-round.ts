@@ -94,6 +94,8 @@ export async function scaleRound(input: ScaleRoundInput, events: RoundEvents = s
       const inputs = v.inputs?.() ?? {};
       const scenario = parseScenario({
         ...v.scenario,
+        // The actuator's pool hosts are live production hosts: the generator refuses them like primaries (resolved addresses).
+        primary: [...(v.scenario.primary ?? []), ...(input.actuator.hosts?.() ?? [])],
         duration: v.scenario.duration ?? '20s',
         load: { executor: 'constant-rate', rate: d.expectedRate },
         thresholds: v.slo,

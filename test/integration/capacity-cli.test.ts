@@ -151,6 +151,22 @@ describe('capacity and scale --validate-target (CLI): target URL, model, exit co
     expect(r.stderr()).toContain('ST_ERR_TARGET_UNREACHABLE: validation at');
   });
 
+  it('scale: a --validate-target that is a host of the membership pool (a live host) is refused before any load, under any name', async () => {
+    const live = await recording();
+    const other = await recording();
+    const port = new URL(live.url).port;
+    // A sidecar admin port with the live host in rotation.
+    const adminServer = await server((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ primary: [live.url] })); });
+    const admin = adminServer.url;
+    for (const alias of [live.url, `http://localhost:${port}`, `http://127.0.0.2:${port}`]) {
+      const r = scale('--validate-target', alias, '--actuator', 'membership', '--admin', admin, '--pool', `${live.url},${other.url}`);
+      expect(await r.exit).toBe(2);
+      // The same URL is refused by the scenario's own check; an alias by resolved address.
+      expect(r.stderr()).toMatch(/ST_ERR_SAFETY_TARGET_IS_PRIMARY|ST_ERR_SCENARIO_INVALID: .*\n.*is a primary host/);
+    }
+    expect(live.seen).toEqual([]);
+  });
+
   it('scale: bad flags are named as typed', async () => {
     const c = await recording();
     const bad = scale('--validate-target', `ftp://${c.url.slice(7)}`, '--attempts', 'three', '--capacity', 'lots');
