@@ -52,6 +52,9 @@ export function bearerAllowed(req: IncomingMessage, token: string | undefined): 
 export function checkEndpointAddress(o: Pick<EndpointOptions, 'setting' | 'listen' | 'token' | 'tokenHint'>): { host: string; port: number } {
   const hp = parseHostPort(o.listen);
   if (!hp) throw new ShadowtwinError('ST_ERR_USAGE', `${o.setting} ${o.listen}: give host:port, e.g. 127.0.0.1:9465`);
+  if (o.token !== undefined && (o.token.trim().length < 16 || /\s/.test(o.token))) {
+    throw new ShadowtwinError('ST_ERR_USAGE', `${o.setting}: the token (${o.tokenHint}) must be at least 16 characters with no spaces (e.g. openssl rand -hex 24): a short one can be guessed, one of spaces locks everyone out`);
+  }
   if (!isLoopback(hp.host) && !o.token) {
     throw new ShadowtwinError('ST_ERR_USAGE', `${o.setting} ${o.listen} is not a loopback address: set ${o.tokenHint} so every request needs "Authorization: Bearer <token>", or listen on 127.0.0.1`);
   }

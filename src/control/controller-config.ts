@@ -20,7 +20,7 @@ export const controllerConfigSchema = z.strictObject({
   /** The data directory (the SQLite store; one controller per directory). */
   data: z.string().min(1).prefault('./shadowtwin-data'),
   /** Bearer token for both listeners; required when either is off loopback. */
-  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  token: z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces (e.g. openssl rand -hex 24)').optional(),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   /** The sidecars' window period: a pod silent for three of them is gone. */
   windowMs: boundedDuration(250, 300_000).prefault('5s'),

@@ -20,9 +20,9 @@ describe('generator listeners and documents', () => {
 
   it('the metrics endpoint is a listener: GET /metrics with the bearer token, JSON errors from the registry, closed when the run is done', async () => {
     const prepared = await prepareRun(fixed('1500ms'));
-    const metrics = await startGeneratorMetrics(prepared.run, '127.0.0.1:0', 'secret-token');
+    const metrics = await startGeneratorMetrics(prepared.run, '127.0.0.1:0', 'secret-token-0123456789');
     const done = prepared.execute();
-    const auth = { authorization: 'Bearer secret-token' };
+    const auth = { authorization: 'Bearer secret-token-0123456789' };
     let text = '';
     await waitUntil(async () => {
       text = await (await fetch(metrics.url, { headers: auth })).text();
