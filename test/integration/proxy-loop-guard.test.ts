@@ -41,6 +41,10 @@ describe('the sidecar never forwards its own traffic to the primary', () => {
     expect(metrics).toMatch(/shadowtwin_proxy_client_errors_total\{reason="loop"\} 2/);
     // Untagged requests still go through.
     expect(await (await request(`${sc.addresses.proxy}/a`)).body.text()).toBe('primary');
+    // The refused copies are not the service's traffic: the window (and so a controller's live model) holds only the user's request.
+    const hist = (await (await request(`${sc.addresses.admin}/histograms`)).body.json()) as { primary: Array<{ requests: number; status: Record<string, number> }> };
+    expect(hist.primary.reduce((a, r) => a + r.requests, 0)).toBe(1);
+    expect(hist.primary.some((r) => r.status['508'])).toBe(false);
   });
 
   it('a sidecar in front of a secondary (role secondary) forwards tagged traffic to its upstream', async () => {

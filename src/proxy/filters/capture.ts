@@ -117,6 +117,10 @@ export class CaptureFilter extends EventEmitter<{ record: [RequestRecord] }> imp
   }
 
   onFinish(ex: Exchange): void {
+    // shadowtwin's own traffic refused at a primary's sidecar (a shadow copy or generated load, 508) is not
+    // the service's traffic: it stays out of windows and captures (models and the controller learn from them);
+    // shadowtwin_proxy_client_errors_total{reason="loop"} counts it.
+    if (ex.error === 'ST_ERR_SAFETY_LOOP_DETECTED') return;
     this.aggregator.record(ex.label, ex.method, ex.status, ex.durationMs, ex.reqBytes, ex.resBytes, ex.error);
     if (this.writer === undefined && this.listenerCount('record') === 0) return;
     this.complete({
