@@ -21,7 +21,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--token-file <file>', 'read the bearer token from the first line of this file')
     .option('--tls-cert <file>', 'serve gRPC over TLS with this certificate chain (PEM)')
     .option('--tls-key <file>', 'the TLS private key (PEM)')
-    .option('--window <duration>', 'the sidecars\' window period (default 5s): a pod silent for three of them is gone')
+    .option('--window <duration>', 'the sidecars\' window period (their capture.window; default 10s): a pod silent for three of them is gone')
     .option('--unknown-services <mode>', 'register (default) or refuse windows of services not in the config')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action((f: ControllerFlags) => runCommand(async () => {

@@ -22,8 +22,8 @@ export const controllerConfigSchema = z.strictObject({
   /** Bearer token for both listeners; required when either is off loopback. */
   token: z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces (e.g. openssl rand -hex 24)').optional(),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
-  /** The sidecars' window period: a pod silent for three of them is gone. */
-  windowMs: boundedDuration(250, 300_000).prefault('5s'),
+  /** The sidecars' window period (their capture.window, default 10s): a pod silent for three of them (or of its own, if longer) is gone. */
+  windowMs: boundedDuration(250, 300_000).prefault('10s'),
   /** A window from a service not in `services`: take it (and list the service) or refuse it. Counted either way. */
   unknownServices: z.enum(['register', 'refuse']).prefault('register'),
   /** Store durability: full (fsync each commit) or normal (survives kill -9, not power loss). */

@@ -129,6 +129,9 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
         for (const w of this.store.rawWindows(service, { role, from, to: now + 1 })) this.fleet.ingest(w, w.end);
       }
     }
+    // Pods silent since before the restart are gone without a new event (each was reported, or went quiet while the
+    // controller was down): a pod that streams again reports pod-returned.
+    this.fleet.sweep(now);
   }
 
   /** With forecast.prometheus: each configured service's history, so the first forecast needs no waiting. */

@@ -98,7 +98,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     this.upstreams.on('change', (origins: string[]) => this.emit('membership', origins));
 
     const source = (role: WindowSource['role']): WindowSource => ({ service: config.service, pod: config.pod, role });
-    this.aggregator = new WindowAggregator(source('primary'), config.capture.maxRoutes);
+    this.aggregator = new WindowAggregator(source('primary'), config.capture.maxRoutes, true);
     this.secondaryWindows = new WindowAggregator(source('secondary'), config.capture.maxRoutes);
     this.aggregator.on('window', (w) => this.emit('window', w));
     this.secondaryWindows.on('window', (w) => this.emit('window', w));

@@ -5,7 +5,7 @@ import { RouteStatsTable, windowFromTable, type WindowDocument, type WindowSourc
  * Per-window route stats of one source (a sidecar's primary side, or the
  * secondary side of its mirroring): counts, status mix, ST_* codes, sizes,
  * HDR latency. `rotate` closes the window, emits it as `window` (a
- * `WindowDocument`, skipped when empty) and folds it into the cumulative
+ * `WindowDocument`; an empty one only with `emitEmpty`) and folds it into the cumulative
  * table, so consecutive windows merged with `mergeWindows` equal
  * `snapshot()`. The request path only touches the current window.
  */
@@ -16,7 +16,12 @@ export class WindowAggregator extends EventEmitter<{ window: [WindowDocument] }>
   private windowStart = Date.now();
   private readonly maxRoutes: number;
 
-  constructor(source: WindowSource, maxRoutes: number) {
+  /**
+   * `emitEmpty`: emit a window even when it saw no requests (the primary
+   * side does: an idle but live pod keeps reporting, and its rate reads 0
+   * instead of the last busy window's).
+   */
+  constructor(source: WindowSource, maxRoutes: number, private readonly emitEmpty = false) {
     super();
     this.source = source;
     this.maxRoutes = maxRoutes;
@@ -31,14 +36,14 @@ export class WindowAggregator extends EventEmitter<{ window: [WindowDocument] }>
     if (code !== undefined) s.recordCode(code);
   }
 
-  /** Closes the current window at `end` (emitting it when it saw requests) and opens the next. */
+  /** Closes the current window at `end` (emitting it when it saw requests, or always with `emitEmpty`) and opens the next. */
   rotate(end = Date.now()): WindowDocument {
     const table = this.current;
     this.current = new RouteStatsTable(this.maxRoutes);
     const doc = windowFromTable(this.source, this.windowStart, Math.max(end, this.windowStart), table);
     this.windowStart = doc.end;
     for (const s of table.values()) this.cumulative.get(s.route, s.method).add(s);
-    if (doc.routes.length > 0) this.emit('window', doc);
+    if (doc.routes.length > 0 || this.emitEmpty) this.emit('window', doc);
     return doc;
   }
 

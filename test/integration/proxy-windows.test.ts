@@ -48,7 +48,7 @@ describe('sidecar telemetry windows (the window contract)', () => {
     expect(await get('/users/3')).toBe(200);
     await secondarySettled(5);
     sc.rotateWindows();
-    sc.rotateWindows(); // nothing happened in between: no empty window is emitted
+    sc.rotateWindows(); // nothing happened in between: the primary side still reports (an empty window, a live pod), the secondary does not
 
     expect(await get('/users/4')).toBe(200);
     await secondarySettled(6);
@@ -57,7 +57,11 @@ describe('sidecar telemetry windows (the window contract)', () => {
 
     // Each one is a valid window document, named by its source.
     for (const w of windows) expect(readDocument(WINDOW_CONTRACT, JSON.parse(JSON.stringify(w)), 'window')).toEqual(w);
-    const primaryWindows = windows.filter((w) => w.source.role === 'primary');
+    const allPrimary = windows.filter((w) => w.source.role === 'primary');
+    expect(allPrimary).toHaveLength(4);
+    expect(allPrimary[2]!.routes).toEqual([]);
+    expect(allPrimary[2]!.start).toBe(allPrimary[1]!.end);
+    const primaryWindows = allPrimary.filter((w) => w.routes.length > 0);
     const secondaryWindows = windows.filter((w) => w.source.role === 'secondary');
     expect(primaryWindows).toHaveLength(3);
     expect(secondaryWindows).toHaveLength(3);

@@ -16,7 +16,8 @@ export class BucketSeries {
   }
 
   add(start: number, end: number, count: number): void {
-    if (!(count > 0) || !Number.isFinite(start) || !Number.isFinite(end)) return;
+    // A window of 0 requests still counts: an idle pod's rate reads 0, not its last busy window's.
+    if (!(count >= 0) || !Number.isFinite(start) || !Number.isFinite(end)) return;
     const r = this.resolutionMs;
     if (end <= start) {
       this.bump(Math.floor(start / r) * r, count);

@@ -22,7 +22,11 @@ export interface FleetOptions {
   maxPodsPerService?: number;
 }
 
-export interface PodState { name: string; roles: WindowRole[]; firstSeen: number; lastSeen: number; gone: boolean }
+export interface PodState {
+  name: string; roles: WindowRole[]; firstSeen: number; lastSeen: number; gone: boolean;
+  /** The pod's own window period (its latest window's length): silence is judged against it. */
+  periodMs: number;
+}
 
 export interface RatePoint { at: number; rate: number }
 
@@ -75,7 +79,7 @@ export class FleetView {
     let pod = s.pods.get(w.source.pod);
     if (!pod) {
       if (s.pods.size >= this.o.maxPodsPerService) { this.skipped.too_many_pods++; return events; }
-      pod = { name: w.source.pod, roles: [], firstSeen: now, lastSeen: now, gone: false };
+      pod = { name: w.source.pod, roles: [], firstSeen: now, lastSeen: now, gone: false, periodMs: 0 };
       s.pods.set(w.source.pod, pod);
       events.push({ kind: 'pod-joined', at: now, service: s.name, pod: pod.name, role: w.source.role });
     } else if (pod.gone) {
@@ -83,6 +87,7 @@ export class FleetView {
       pod.gone = false;
     }
     pod.lastSeen = Math.max(pod.lastSeen, now);
+    if (w.end > w.start) pod.periodMs = w.end - w.start;
     if (!pod.roles.includes(w.source.role)) pod.roles.push(w.source.role);
     if (w.source.role === 'generator') return events;
     if (w.source.role === 'primary') {
@@ -123,12 +128,16 @@ export class FleetView {
     return s;
   }
 
-  /** Marks pods silent for `goneAfterPeriods` window periods as gone; returns the events. */
+  /**
+   * Marks pods silent for `goneAfterPeriods` window periods as gone (their
+   * own period when longer than the configured one: a sidecar with 10 s
+   * windows is not gone after 15 s); returns the events.
+   */
   sweep(now: number): FleetEvent[] {
-    const limit = this.o.goneAfterPeriods * this.o.windowMs;
     const events: FleetEvent[] = [];
     for (const s of this.services.values()) {
       for (const p of s.pods.values()) {
+        const limit = this.o.goneAfterPeriods * Math.max(this.o.windowMs, p.periodMs);
         if (!p.gone && now - p.lastSeen > limit) {
           p.gone = true;
           events.push({ kind: 'pod-gone', at: now, service: s.name, pod: p.name, lastSeen: p.lastSeen, silentMs: now - p.lastSeen });
@@ -191,14 +200,20 @@ export class FleetView {
     return out;
   }
 
-  /** Primary (base) vs the secondary side of mirroring (candidate) per route, from recent windows. */
+  /**
+   * Primary (base) vs the secondary side of mirroring (candidate) per route,
+   * from recent windows. Both sides are over the same stretch of time (the
+   * longer of their spans), so their rates compare (a mirrored share of 1
+   * reads as equal rates).
+   */
   comparison(service: string, options: Parameters<typeof compareSides>[2] = {}): Comparison | undefined {
     const p = this.recentTable(service, 'primary');
     const q = this.recentTable(service, 'secondary');
     if (!p || !q) return undefined;
+    const span = Math.max(p.spanMs, q.spanMs);
     return compareSides(
-      { label: `${service} primary`, durationMs: p.spanMs, routes: p.table.encode() },
-      { label: `${service} secondary`, durationMs: q.spanMs, routes: q.table.encode() },
+      { label: `${service} primary`, durationMs: span, routes: p.table.encode() },
+      { label: `${service} secondary`, durationMs: span, routes: q.table.encode() },
       options,
     );
   }

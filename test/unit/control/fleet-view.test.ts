@@ -86,4 +86,17 @@ describe('fleet view', () => {
     expect(f.pods('x').map((p) => p.name)).toEqual(['p', 'p2']);
     expect(f.skipped).toEqual({ too_many_services: 1, too_many_pods: 1 });
   });
+
+  it('an idle pod that keeps reporting empty windows stays live and its rate falls to 0; silence is judged by the pod\'s own period', () => {
+    const f = new FleetView({ windowMs: 1_000 });
+    for (let i = 0; i < 5; i++) f.ingest(win('a', 'primary', T0 + i * 10_000, T0 + (i + 1) * 10_000, 100), T0 + (i + 1) * 10_000);
+    // 10 s windows: 25 s of silence is less than three of them.
+    expect(f.sweep(T0 + 50_000 + 25_000)).toEqual([]);
+    expect(f.currentRate('shop', T0 + 50_000 + 11_000, 10_000)).toBeCloseTo(10, 9);
+    // Idle: empty windows arrive; the rate reads 0 and the pod is still there.
+    for (let i = 5; i < 8; i++) f.ingest(win('a', 'primary', T0 + i * 10_000, T0 + (i + 1) * 10_000, 0), T0 + (i + 1) * 10_000);
+    expect(f.sweep(T0 + 80_000 + 1_000)).toEqual([]);
+    expect(f.currentRate('shop', T0 + 80_000 + 11_000, 10_000)).toBe(0);
+    expect(f.sweep(T0 + 80_000 + 30_001).map((e) => e.kind)).toEqual(['pod-gone']);
+  });
 });
