@@ -106,7 +106,7 @@ export function registerSidecarCommand(program: Command): void {
         throw withFlagNames(err, {
           listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary', role: flags.role && '--role',
           service: flags.service && '--service', pod: flags.pod && '--pod',
-          'controller.address': flags.controller && '--controller', controller: flags.controller && '--controller', 'controller.token': flags.controllerToken && '--controller-token',
+          'controller.address': flags.controller && '--controller', 'controller.token': flags.controllerToken && '--controller-token', 'controller.tokenFile': flags.controllerTokenFile && '--controller-token-file',
           'mirror.fraction': flags.mirror && '--mirror', 'capture.file': flags.capture && '--capture', 'capture.mode': flags.captureMode && '--capture-mode',
           'admin.listen': flags.admin && '--admin', 'admin.token': flags.adminToken && '--admin-token', logLevel: flags.logLevel && '--log-level',
         }, check.problems);

@@ -10,7 +10,7 @@ const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'
 const method = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }));
 
 /** A window source name (service, pod): what the window contract accepts. */
-const sourceName = z.string().min(1, 'must not be empty').max(253, 'use at most 253 characters');
+const sourceName = z.string().min(1, 'must not be empty').max(253, 'use at most 253 characters').regex(/^\S+$/, 'must not contain spaces (it names the telemetry sender "service/pod")');
 
 const faultMatch = z.strictObject({
   /** Route templates (`/users/:id`) or raw path prefixes ending in `*`. */
@@ -65,7 +65,7 @@ export const sidecarConfigSchema = z.strictObject({
    */
   controller: z.strictObject({
     /** The controller's gRPC address, host:port. */
-    address: hostPort,
+    address: hostPort.refine((hp) => hp.port >= 1, { message: 'needs a port from 1 to 65535 (the controller\'s --grpc port, e.g. 127.0.0.1:7070)' }),
     /** Bearer token the controller requires (or tokenFile). */
     token: z.string().min(16, 'use at least 16 characters').optional(),
     tokenFile: z.string().min(1).optional(),

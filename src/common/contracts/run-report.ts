@@ -93,13 +93,13 @@ export const runReportSchema = z.looseObject({
   kind: z.literal(RUN_REPORT_KIND),
   version: z.literal(RUN_REPORT_VERSION),
   summary: z.looseObject({
-    requests: z.number(), errors: z.number(), dropped: z.number(), intended: z.number(),
-    outcomes: z.record(z.string(), z.number()),
-    bytesSent: z.number(), bytesReceived: z.number(),
+    requests: z.number().int().nonnegative(), errors: z.number().int().nonnegative(), dropped: z.number().int().nonnegative(), intended: z.number().int().nonnegative(),
+    outcomes: z.record(z.string(), z.number().int().nonnegative()),
+    bytesSent: z.number().nonnegative(), bytesReceived: z.number().nonnegative(),
   }),
   histograms: z.looseObject({
     lag: z.string(),
-    routes: z.array(z.looseObject({ route: z.string(), method: z.string(), requests: z.number(), errors: z.number(), histogram: z.string() })),
+    routes: z.array(z.looseObject({ route: z.string(), method: z.string(), requests: z.number().int().nonnegative(), errors: z.number().int().nonnegative(), histogram: z.string() })),
   }),
   meta: z.looseObject({ durationMs: z.number().nonnegative() }),
   faults: z.record(z.string(), z.unknown()),

@@ -83,3 +83,24 @@ describe('contract details', () => {
     expect(versionsRead([1, 3])).toBe('versions 1, 3');
   });
 });
+
+describe('counts are never negative', () => {
+  it('a run report with negative summary or route counts is refused, naming the field', async () => {
+    const { runReport } = await import('./documents.js');
+    const { RUN_REPORT_CONTRACT } = await import('../../../../src/common/index.js');
+    for (const mutate of [
+      (r: any) => { r.summary.requests = -5; return 'summary.requests'; },
+      (r: any) => { r.summary.errors = -100; return 'summary.errors'; },
+      (r: any) => { r.histograms.routes[0].requests = -1; return 'histograms.routes.0'; },
+      (r: any) => { r.summary.outcomes['2xx'] = 1.5; return 'summary.outcomes.2xx'; },
+    ]) {
+      const doc = JSON.parse(JSON.stringify(runReport()));
+      const field = mutate(doc);
+      let err: unknown;
+      try { readDocument(RUN_REPORT_CONTRACT, doc, 'r.json'); } catch (e) { err = e; }
+      expect(isShadowtwinError(err) && err.code).toBe('ST_ERR_INPUT_FORMAT');
+      // The field is named (dots, or brackets for array indexes).
+      expect((err as Error).message.replace(/\[(\d+)\]/g, '.$1')).toContain(field);
+    }
+  });
+});
