@@ -66,4 +66,22 @@ describe('server-sent event stream', () => {
     expect(c.ids).toEqual([4]);
     c.close();
   });
+
+  it('a bad ?after= is a 400; an unusable Last-Event-ID (junk, or beyond the latest id: a wiped data directory) streams from now', async () => {
+    const log = new EventLog();
+    for (let i = 0; i < 3; i++) log.append({ at: i, kind: 'old', data: {} });
+    ep = await startEndpoint({ name: 'test', setting: '--http', listen: '127.0.0.1:0', tokenHint: '--token', routes: { 'GET /events': (req, res) => { serveEventStream(req, res, log); return undefined; } } });
+    const bad = await request(`${ep.url}/events?after=abc`);
+    expect(bad.statusCode).toBe(400);
+    expect(((await bad.body.json()) as { error: { code: string } }).error.code).toBe('ST_ERR_ADMIN_BAD_REQUEST');
+    const junk = await follow(`${ep.url}/events`, { 'last-event-id': 'abc' });
+    const ahead = await follow(`${ep.url}/events`, { 'last-event-id': '100000' });
+    await waitUntil(() => log.subscribers === 2, 'both subscribed');
+    log.append({ at: 9, kind: 'new', data: {} });
+    await waitUntil(() => junk.ids.length === 1 && ahead.ids.length === 1, 'both got the new event');
+    expect(junk.ids).toEqual([4]);
+    expect(ahead.ids).toEqual([4]);
+    junk.close();
+    ahead.close();
+  });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ShadowtwinError } from '../../common/index.js';
 import type { ControllerEvent, EventLog } from './event-log.js';
 
 export interface SseOptions {
@@ -24,8 +25,13 @@ export function sseFrame(e: ControllerEvent): string {
 export function serveEventStream(req: IncomingMessage, res: ServerResponse, log: EventLog, o: SseOptions = {}): void {
   const url = new URL(req.url ?? '/', 'http://x');
   const header = req.headers['last-event-id'];
-  const after = Number((Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('after') ?? log.latestId);
-  const from = Number.isFinite(after) && after >= 0 ? Math.floor(after) : log.latestId;
+  const query = url.searchParams.get('after');
+  // ?after= is the caller's: a bad one is a 400. Last-Event-ID is the browser's echo of an id we sent: one we
+  // cannot use (junk, or beyond the latest: a client of a wiped data directory) means "from now".
+  if (query !== null && !/^\d{1,15}$/.test(query)) throw new ShadowtwinError('ST_ERR_ADMIN_BAD_REQUEST', `?after=${query.slice(0, 40)}: give an event id (a whole number ≥ 0)`);
+  const raw = (Array.isArray(header) ? header[0] : header) ?? query;
+  const after = raw !== undefined && raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : log.latestId;
+  const from = Math.min(after, log.latestId);
   const maxBuffered = o.maxBufferedBytes ?? 1 << 20;
   const keep = o.filter ?? (() => true);
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
