@@ -73,7 +73,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
     this.known = new Set(o.config.services.map((s) => s.name));
     this.committer = new GroupCommitter((batches) => {
       this.metrics.groupCommits.inc();
-      return this.store.appendWindowBatches(batches.map((b) => ({ windows: b.windows, sender: b.sender, batchId: b.batchId }))) as Array<AppendedWindows | Error>;
+      return this.store.appendWindowBatches(batches.map((b) => ({ windows: b.windows, sender: b.sender, batchId: b.batchId, checked: true }))) as Array<AppendedWindows | Error>;
     });
     this.telemetry = createTelemetryService({ token: o.config.token, commit: (b) => this.ingest(b), now: this.now });
     this.forecasts = new ServiceForecasts(o.config.forecast, store, {

@@ -1,4 +1,4 @@
-import { decodeHistogram, readDocument, ShadowtwinError, WINDOW_CONTRACT, type ErrorCode, type WindowDocument } from '../../common/index.js';
+import { addEncodedHistogram, createHistogram, readDocument, ShadowtwinError, WINDOW_CONTRACT, type ErrorCode, type WindowDocument } from '../../common/index.js';
 import type * as pb from './generated/shadowtwin/v1/window.pb.js';
 import { windowFromProto } from './window-proto.js';
 
@@ -22,6 +22,8 @@ function fmt(ms: number): string {
   return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
 }
 
+const SCRATCH = createHistogram();
+
 /**
  * Checks one received window: the window contract (kind, version, every
  * field), every route's HDR payload decodes, and its end is within
@@ -33,7 +35,10 @@ export function checkWindow(msg: pb.WindowDocument, where: string, limits: Windo
     window = readDocument(WINDOW_CONTRACT, windowFromProto(msg), where);
     for (const r of window.routes) {
       try {
-        decodeHistogram(r.histogram);
+        // Into one reused histogram: decoding checks every byte; a new histogram per route (and its growth) was a
+        // tenth of the controller's CPU at 200 sidecars.
+        SCRATCH.reset();
+        addEncodedHistogram(SCRATCH, r.histogram);
       } catch (cause) {
         if (cause instanceof ShadowtwinError) throw new ShadowtwinError(cause.code, `${where}: route ${r.method} ${r.route}: ${cause.message}`);
         throw cause;

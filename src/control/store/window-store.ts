@@ -47,6 +47,8 @@ export interface AppendedWindows {
 /** Windows to store together; `sender` + `batchId` (both or neither) make a resend of a committed batch a no-op. */
 export interface WindowBatch {
   windows: readonly unknown[];
+  /** The windows passed `readDocument(WINDOW_CONTRACT, …)` already (the receiver's check): skip it here. */
+  checked?: boolean;
   sender?: string;
   batchId?: string;
 }
@@ -137,14 +139,15 @@ export class WindowStore {
           throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `a window batch's ${name} must be a non-empty string of at most 256 characters (both or neither), got ${JSON.stringify(v)}`);
         }
       }
-      return { ids: { sender: sender!, batchId: batchId! }, rows: this.prepareRows(batch.windows) };
+      return { ids: { sender: sender!, batchId: batchId! }, rows: this.prepareRows(batch.windows, batch.checked === true) };
     }
-    return { rows: this.prepareRows(batch.windows) };
+    return { rows: this.prepareRows(batch.windows, batch.checked === true) };
   }
 
-  private prepareRows(batch: readonly unknown[]): PreparedRow[] {
+  private prepareRows(batch: readonly unknown[], checked: boolean): PreparedRow[] {
     return batch.map((raw, i) => {
-      const doc = readDocument(WINDOW_CONTRACT, raw, `window ${i} of the batch`);
+      // `checked`: the caller validated these with the same contract (the telemetry receiver does): not again.
+      const doc = checked ? raw as WindowDocument : readDocument(WINDOW_CONTRACT, raw, `window ${i} of the batch`);
       const json = JSON.stringify(doc);
       if (json.length > this.maxWindowBytes) {
         throw new ShadowtwinError('ST_ERR_STORE_DOCUMENT_TOO_LARGE',
