@@ -12,6 +12,7 @@ import { createTelemetryService, startGrpcServer, type GrpcServer, type Telemetr
 import { GroupCommitter } from './ingest/group-commit.js';
 import { ServiceForecasts } from './loops/service-forecasts.js';
 import { ControllerStore, type AppendedWindows, type EventInput } from './store/index.js';
+import { controllerRunHost, createLoadService, RunManager } from './runs/index.js';
 
 export interface ControllerOptions {
   config: ControllerConfig;
@@ -45,6 +46,8 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
   readonly events: EventLog;
   readonly metrics: ControllerMetrics;
   readonly forecasts: ServiceForecasts;
+  /** Load runs (docs/controller.md, "Load runs"). */
+  readonly runs: RunManager;
   readonly startedAt: number;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -78,6 +81,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       stored: (service, from, to, stepMs) => this.store.rateSeries(service, { from, to, stepMs }).points,
       seed: (service) => this.seeds.get(service),
     }, this.log);
+    this.runs = new RunManager(controllerRunHost(this, this.log));
     this.metrics.storeHealthy.set(1);
   }
 
@@ -141,7 +145,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
     this.grpc = await startGrpcServer({
       listen: this.config.grpc, setting: '--grpc', token, tokenHint: '--token-file FILE (or --token)',
       tls: this.config.tls ? { certFile: this.config.tls.cert, keyFile: this.config.tls.key } : undefined,
-      services: [this.telemetry],
+      services: [this.telemetry, createLoadService(this.runs, token)],
     });
     this.http = await startEndpoint({
       name: 'controller', setting: '--http', listen: this.config.http, token, tokenHint: '--token-file FILE (or --token)',
@@ -266,6 +270,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
+      await this.runs.stopAll();
       await this.grpc?.close();
       await this.http?.close();
       try { this.store.close(); } catch (err) { this.log.warn({ err }, 'closing the store failed'); }

@@ -7,3 +7,4 @@ export * from './ingest/group-commit.js';
 export { Controller, type ControllerOptions, type ControllerAddresses } from './controller.js';
 export { controllerConfigSchema, loadControllerConfig, parseControllerConfig, readTokenFile, type ControllerConfig } from './controller-config.js';
 export { CONTROLLER_METRIC, createControllerMetrics, type ControllerMetrics } from './controller-metrics.js';
+export { RunManager, parseRunStart, type RunInfo, type RunStartRequest } from './runs/index.js';

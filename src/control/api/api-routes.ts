@@ -3,6 +3,7 @@ import { ShadowtwinError, type EndpointHandler } from '../../common/index.js';
 import { serveEventStream } from '../events/index.js';
 import type { Controller } from '../controller.js';
 import { stateDocument } from './state-document.js';
+import { runRoutes } from '../runs/index.js';
 
 function query(req: IncomingMessage): URLSearchParams {
   return new URL(req.url ?? '/', 'http://x').searchParams;
@@ -96,5 +97,6 @@ export function controllerApiRoutes(c: Controller): Record<string, EndpointHandl
       });
       return undefined;
     },
+    ...runRoutes(c.runs),
   };
 }
