@@ -1,20 +1,8 @@
 import type { Command } from 'commander';
 import { EXIT } from '../common/index.js';
-import { compareSides, loadSide, type Comparison } from '../scaler/index.js';
+import { compareSides, loadSide, renderComparison } from '../scaler/index.js';
 import { FlagCheck } from './flag-check.js';
 import { runCommand } from './run-command.js';
-
-function render(c: Comparison): string {
-  const lines = [
-    `verdict ${c.verdict.toUpperCase()}  score ${c.score}  noise floor (A/A) ${c.noiseFloor} ms${c.loadMismatch ? `  LOAD MISMATCH: base ${c.loadMismatch.base} req/s vs candidate ${c.loadMismatch.candidate} req/s (compare at matched rates)` : ''}`,
-    '',
-    'route                              method  verdict       base p50/p99 ms      cand p50/p99 ms   p99×   shift ms [CI]          p        errors Δ',
-  ];
-  for (const r of [c.total, ...c.routes]) {
-    lines.push(`${(r.route === '*' ? 'TOTAL' : r.route).padEnd(35).slice(0, 35)}${r.method.padEnd(8)}${r.verdict.padEnd(12)}${`${r.base.p50}/${r.base.p99}`.padStart(18)}${`${r.candidate.p50}/${r.candidate.p99}`.padStart(21)}${String(r.ratios.p99).padStart(7)}${`${r.mannWhitney.shiftMs} [${r.mannWhitney.ci[0]}, ${r.mannWhitney.ci[1]}]`.padStart(24)}${String(r.mannWhitney.p).padStart(11)}${`${(r.errorRate.diff * 100).toFixed(2)}%`.padStart(10)}${r.loadMismatch ? '  (rates differ)' : ''}`);
-  }
-  return lines.join('\n') + '\n';
-}
 
 export function registerCompareCommand(program: Command): void {
   program
@@ -42,7 +30,7 @@ export function registerCompareCommand(program: Command): void {
       const result = compareSides(base, cand, {
         alpha: alpha!, minShiftMs: minShiftMs!, minShiftRatio: minShiftRatio!, maxErrorIncrease: maxErrorIncrease! / 100, rateTolerance: rateTolerance!,
       });
-      process.stdout.write(f.json ? JSON.stringify(result, null, 2) + '\n' : render(result));
+      process.stdout.write(f.json ? JSON.stringify(result, null, 2) + '\n' : renderComparison(result));
       return result.verdict === 'pass' ? EXIT.OK : EXIT.THRESHOLD_FAILED;
     }));
 }

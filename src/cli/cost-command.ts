@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { parseDuration, ShadowtwinError } from '../common/index.js';
+import { parseDuration, requestRateQuery, ShadowtwinError } from '../common/index.js';
 import { queryRange, readRequestModel } from '../profiler/index.js';
 import { capacityForMix, replicasFor, costModelDocument, costSamplesFromSeries, fitCostModel, projectDemand, readCostModel, type CostModel, type CostSample } from '../scaler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { readInputText } from './read-input.js';
 import { runCommand } from './run-command.js';
 
-const DEFAULT_RATES_QUERY = 'sum by (route, method) (rate(shadowtwin_proxy_request_duration_seconds_count[5m]))';
+const DEFAULT_RATES_QUERY = requestRateQuery({ by: ['route', 'method'] });
 function readSamples(file: string): CostSample[] {
   const out: CostSample[] = [];
   const bad: number[] = [];

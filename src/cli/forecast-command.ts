@@ -1,32 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { parseDuration, ShadowtwinError } from '../common/index.js';
+import { parseDuration, requestRateQuery, ShadowtwinError } from '../common/index.js';
 import type { SkipReport } from '../common/index.js';
-import { checkHorizon, describeSkips, forecastDocument, forecastSeries, MIN_HISTORY, shortHistoryMessage, seriesFromFile, seriesFromPrometheus, sparklineOf, type ForecastEvent, type ForecastResult, type Series } from '../forecast/index.js';
+import { checkHorizon, describeSkips, readEventCalendar, renderForecast, forecastDocument, forecastSeries, MIN_HISTORY, shortHistoryMessage, seriesFromFile, seriesFromPrometheus, type Series } from '../forecast/index.js';
 import { runCommand } from './run-command.js';
 
 interface ForecastFlags { season: string; lstm?: boolean; prophet?: boolean; cleanAnomalies?: boolean; input?: string; prometheus?: string; query: string; since: string; step?: string; horizon: string; level: string; events?: string; models: string; unit: string; json?: boolean }
-
-function readEvents(file: string): ForecastEvent[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new ShadowtwinError('ST_ERR_INPUT_UNREADABLE', `cannot read events calendar ${file}: ${(cause as Error).message}`, { cause });
-  }
-  const list = Array.isArray(doc) ? doc : (doc as { events?: unknown[] })?.events;
-  if (!Array.isArray(list)) throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: expected a list of { name, start, end, multiplier }`);
-  return list.map((e, i) => {
-    const ev = e as { name?: string; start?: string; end?: string; multiplier?: number };
-    const start = Date.parse(String(ev.start));
-    const end = Date.parse(String(ev.end));
-    if (Number.isNaN(start) || Number.isNaN(end) || !(end > start) || typeof ev.multiplier !== 'number') {
-      throw new ShadowtwinError('ST_ERR_INPUT_FORMAT', `${file}: event ${i + 1} needs name, start and end (ISO times, end after start) and a numeric multiplier`);
-    }
-    return { name: ev.name ?? `event-${i + 1}`, start, end, multiplier: ev.multiplier };
-  });
-}
 
 export function csvUnit(flag: string): 'req/s' | 'per-step' {
   if (flag === 'req/s' || flag === 'rps') return 'req/s';
@@ -70,65 +48,13 @@ export function modelList(f: Pick<ForecastFlags, 'models' | 'lstm' | 'prophet' |
   return names;
 }
 
-function humanSteps(steps: number, stepMs: number): string {
-  const ms = steps * stepMs;
-  if (ms === 0) return 'none';
-  return ms % 604_800_000 === 0 ? `${ms / 604_800_000}w` : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`;
-}
-
-function longest(ranges: Array<{ start: number; end: number }>): string {
-  const r = ranges.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));
-  return `${new Date(r.start).toISOString().slice(0, 16).replace('T', ' ')} for ${Math.round((r.end - r.start) / 60_000)} min`;
-}
-
-/** A score to 3 decimals, or `n/a` when it is not a number (a zero denominator). */
-function fixed(x: number): string {
-  return !Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toFixed(3);
-}
-
-/** Why a score reads n/a, or why a relative score says little. */
-function metricNotes(r: ForecastResult): string[] {
-  const notes: string[] = [];
-  const base = r.baseline === 'snaive' ? 'seasonal naive' : r.baseline;
-  if (!Number.isFinite(r.backtest.mase)) notes.push('MASE n/a: the history does not change from step to step (its in-sample error, the scale, is 0)');
-  if (!Number.isFinite(r.backtest.relMae)) notes.push(`MAE vs ${base} n/a: ${base} made no error in the backtest (a constant or all-zero series), so no ratio`);
-  else if (r.backtest.relMae < 0.05 || r.backtest.relMae > 20) notes.push(`MAE vs ${base} ${fixed(r.backtest.relMae)} is extreme: ${base}'s backtest error is dominated by a few points (a spike copied a season ahead, or a near-zero error); judge by the MAE column instead`);
-  return notes;
-}
-
-export function renderForecast(r: ForecastResult): string {
-  const lines = [
-    `model ${r.model}${r.note ? `  (${r.note})` : ''}`,
-    `unit ${r.unit === 'req/s' ? 'requests per second' : `as given, per ${humanSteps(1, r.stepMs)} step`}`,
-    `season ${humanSteps(r.season.period, r.stepMs)}${r.season.week ? ` and ${humanSteps(r.season.week, r.stepMs)}` : ''} (${r.season.source === 'none' ? 'the history is too short for any calendar cycle' : r.season.source}${r.season.candidates.length ? `; autocorrelation ${r.season.candidates.map((c) => `${c.name} ${c.acf} vs half ${c.acfHalf}${c.present ? ' ✓' : ''}`).join(', ')}` : ''})`,
-    `backtest (${r.backtest.folds} rolling origins of ${r.backtest.horizon} steps): MASE ${fixed(r.backtest.mase)}  sMAPE ${fixed(r.backtest.smape)}  MAE vs ${r.baseline === 'snaive' ? 'seasonal naive' : r.baseline} ${fixed(r.backtest.relMae)}  coverage ${Object.entries(r.backtest.coverage).map(([l, c]) => `${Number(l) * 100}%: ${c}`).join(', ')}`,
-    ...metricNotes(r),
-    '',
-    `model              backtest MAE   MASE    sMAPE   vs ${r.baseline.padEnd(7)} fit`,
-    ...r.backtest.models.map((m) => `${m.model.padEnd(18)}${(!Number.isFinite(m.mae) ? 'n/a' : m.mae >= 1e7 ? m.mae.toExponential(3) : m.mae >= 10 ? m.mae.toFixed(2) : m.mae.toPrecision(3)).padStart(13)}${` ${fixed(m.mase)}`.padStart(7)}${` ${fixed(m.smape)}`.padStart(9)}${` ${fixed(m.relMae)}`.padStart(12)}${`${m.fitMs}ms`.padStart(8)}${m.model === r.model ? '  ← chosen' : ''}`),
-    ...(r.anomalies ? ['', `anomaly-aware training: ${r.anomalies.replaced} points replaced in ${r.anomalies.ranges.length} stretches${r.anomalies.ranges.length ? `, longest ${longest(r.anomalies.ranges)}` : ''}`] : []),
-    '',
-    `point   ${sparklineOf(r.points.map((p) => p.point))}`,
-    `upper   ${sparklineOf(r.points.map((p) => p.upper))}`,
-    '',
-    `time                    point     lower     upper   (${r.unit === 'req/s' ? 'req/s' : 'per step'})`,
-  ];
-  const every = Math.max(1, Math.floor(r.points.length / 12));
-  for (let i = 0; i < r.points.length; i += every) {
-    const p = r.points[i]!;
-    const v = (x: number): string => (Math.abs(x) >= 10 ? x.toFixed(1) : x.toPrecision(3)).padStart(10);
-    lines.push(`${new Date(p.ts).toISOString().slice(0, 16).replace('T', ' ')} ${v(p.point)}${v(p.lower)}${v(p.upper)}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
 export function registerForecastCommand(program: Command): void {
   program
     .command('forecast')
     .description('forecast the request rate with calibrated intervals (model chosen by backtest)')
     .option('--input <file>', 'timestamp,value CSV, a request model (model.json) or a capture')
     .option('--prometheus <url>', 'read the history from Prometheus instead')
-    .option('--query <promql>', 'with --prometheus', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--query <promql>', 'with --prometheus', requestRateQuery())
     .option('--since <d>', 'with --prometheus: history length', '14d')
     .option('--step <d>', 'series step for captures and Prometheus (CSV and models carry theirs)')
     .option('--unit <unit>', 'what CSV values are: req/s (requests per second) or per-step (requests per step; converted to req/s)', 'req/s')
@@ -158,7 +84,7 @@ export function registerForecastCommand(program: Command): void {
         period = ms ? Math.round(ms / series.stepMs) : NaN;
         if (!(period! >= 1) || Math.abs(period! * series.stepMs - ms!) > series.stepMs / 100) throw new ShadowtwinError('ST_ERR_USAGE', `--season ${f.season}: give auto or a duration that is a whole number of ${series.stepMs / 1000}s steps (1h, 1d, 1w)`);
       }
-      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models, events: f.events ? readEvents(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
+      const result = await forecastSeries(series, { horizon, levels, ...(period ? { period } : {}), models, events: f.events ? readEventCalendar(f.events) : [], lstm: f.lstm === true, prophet: f.prophet === true, cleanAnomalies: f.cleanAnomalies === true });
       if (f.json) {
         process.stdout.write(JSON.stringify(forecastDocument(result, skips)) + '\n');
       } else {

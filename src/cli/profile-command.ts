@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
 import { EXIT } from '../common/error-codes.js';
 import { ShadowtwinError } from '../common/errors.js';
 import { textTable } from '../common/text-table.js';
-import { alignRoutes, buildModel, DIFF_ALPHA, DIFF_CHECKS, DIFF_MIN_REQUESTS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat, type RequestModel } from '../profiler/index.js';
+import { requestRateQuery } from '../common/metric-names.js';
+import { alignRoutes, buildModel, DIFF_ALPHA, DIFF_CHECKS, DIFF_MIN_REQUESTS, diffModels, INPUT_FORMATS, mergeModels, ModelSampler, queryRange, readRequestModel, readRouteTable, renderModel, routeTemplatesOf, summarizeModel, type DiffCheck, type InputFormat } from '../profiler/index.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
 import { runCommand } from './run-command.js';
 import { FlagCheck } from './flag-check.js';
@@ -141,7 +141,7 @@ export function registerPromSeries(profile: Command): void {
     .command('prom-series')
     .description('read a request-rate history from Prometheus as CSV (timestamp,value): the forecaster\'s input')
     .requiredOption('--prometheus <url>', 'Prometheus base URL')
-    .option('--query <promql>', 'a query yielding one series', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--query <promql>', 'a query yielding one series', requestRateQuery())
     .option('--since <d>', 'how far back', '14d')
     .option('--step <d>', 'resolution', '5m')
     .action((f: { prometheus: string; query: string; since: string; step: string }) => runCommand(async () => {

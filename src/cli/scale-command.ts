@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { EXIT, readJsonFile, ShadowtwinError, type ConfigIssue } from '../common/index.js';
+import { EXIT, readJsonFile, requestRateQuery, ShadowtwinError, type ConfigIssue } from '../common/index.js';
 import { findCapacity, parseScalerConfig, ScaleLoop, type CapacityTrial, type ScaleRecord, type ScalerConfig } from '../scaler/index.js';
 import { FlagCheck } from './flag-check.js';
 import { checkOutputs, writeOutput } from './output-paths.js';
@@ -21,7 +21,7 @@ export function registerScaleCommands(program: Command): void {
     .description('forecast → propose → validate with synthetic load → apply (one round, or --watch)')
     .option('--input <file>', 'rate history: CSV (timestamp,value), a request model or a capture')
     .option('--prometheus <url>', 'or read the rate history from Prometheus (token in SHADOWTWIN_PROMETHEUS_TOKEN)')
-    .option('--query <promql>', 'with --prometheus: the total request rate', 'sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))')
+    .option('--query <promql>', 'with --prometheus: the total request rate', requestRateQuery())
     .option('--since <d>', 'with --prometheus: history length', '7d')
     .option('--unit <unit>', 'what CSV values are: req/s (requests per second) or per-step (requests per step; converted)', 'req/s')
     .option('--step <d>', 'series step for a capture (default 1m) or for --prometheus (default 5m)')

@@ -10,6 +10,11 @@ export interface SidecarFlags {
   primary?: string;
   secondary?: string;
   role?: string;
+  service?: string;
+  pod?: string;
+  controller?: string;
+  controllerToken?: string;
+  controllerTokenFile?: string;
   mirror?: string;
   capture?: string;
   captureMode?: string;
@@ -31,6 +36,9 @@ export function flagsToConfig(f: SidecarFlags, check: FlagCheck = new FlagCheck(
     primary: list(f.primary),
     secondary: f.secondary,
     role: f.role,
+    service: f.service,
+    pod: f.pod,
+    controller: f.controller || f.controllerToken || f.controllerTokenFile ? { address: f.controller, token: f.controllerToken, tokenFile: f.controllerTokenFile } : undefined,
     mirror: { fraction },
     capture: { file: f.capture, mode: f.captureMode },
     admin: { listen: f.admin, token: f.adminToken },
@@ -43,6 +51,11 @@ export function flagsToConfig(f: SidecarFlags, check: FlagCheck = new FlagCheck(
 export async function runSidecarUntilSignal(config: SidecarConfig, onStarted?: (s: Sidecar) => void): Promise<void> {
   const log = createLogger(config.logLevel);
   const sidecar = createSidecar(config, { logger: log });
+  // Only a sidecar that streams to a controller loads the gRPC code (never better-sqlite3: the module, not control/index).
+  // Set up before the sidecar starts, so a bad token file stops nothing that is running.
+  const telemetry = config.controller
+    ? (await import('../control/grpc/sidecar-telemetry.js')).startSidecarTelemetry(sidecar, config, sidecar.metrics.registry)
+    : undefined;
   await sidecar.start();
   onStarted?.(sidecar);
   await new Promise<void>((resolve) => {
@@ -54,7 +67,8 @@ export async function runSidecarUntilSignal(config: SidecarConfig, onStarted?: (
       }
       stopping = true;
       log.info({ signal: sig }, 'stopping: draining in-flight requests');
-      void sidecar.stop().then(resolve);
+      // The sidecar's last windows go to the controller before the exporter closes (at most 5 s).
+      void sidecar.stop().then(() => telemetry?.close(5_000)).then(resolve);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -70,6 +84,11 @@ export function registerSidecarCommand(program: Command): void {
     .option('--primary <urls>', 'primary host URL(s), comma-separated: the membership set')
     .option('--secondary <url>', 'mirror target (never a primary host)')
     .option('--role <role>', 'primary (default: shadow copies and generated load are refused, never forwarded) or secondary (this sidecar fronts the candidate and forwards them)')
+    .option('--service <name>', 'the service this sidecar fronts: names the source of its telemetry windows (default "default")')
+    .option('--pod <name>', 'this instance, in its telemetry windows (default: the host name, a Kubernetes pod\'s name)')
+    .option('--controller <host:port>', 'stream telemetry windows (both sides) to this controller\'s gRPC address')
+    .option('--controller-token <token>', 'bearer token the controller requires (prefer --controller-token-file)')
+    .option('--controller-token-file <file>', 'read the controller token from the first line of this file')
     .option('--mirror <fraction>', 'share of eligible requests to mirror, 0..1 (default 0)')
     .option('--capture <file>', 'write request records to this NDJSON file (rotated by size)')
     .option('--capture-mode <mode>', 'meta (default) or full (redacted headers and capped bodies)')
@@ -86,6 +105,8 @@ export function registerSidecarCommand(program: Command): void {
         // A problem with a value the user typed as a flag names the flag, not the config key.
         throw withFlagNames(err, {
           listen: flags.listen && '--listen', primary: flags.primary && '--primary', secondary: flags.secondary && '--secondary', role: flags.role && '--role',
+          service: flags.service && '--service', pod: flags.pod && '--pod',
+          'controller.address': flags.controller && '--controller', controller: flags.controller && '--controller', 'controller.token': flags.controllerToken && '--controller-token',
           'mirror.fraction': flags.mirror && '--mirror', 'capture.file': flags.capture && '--capture', 'capture.mode': flags.captureMode && '--capture-mode',
           'admin.listen': flags.admin && '--admin', 'admin.token': flags.adminToken && '--admin-token', logLevel: flags.logLevel && '--log-level',
         }, check.problems);

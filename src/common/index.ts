@@ -31,3 +31,4 @@ export * from './traffic-tags.js';
 export * from './contracts/index.js';
 export * from './transport-error.js';
 export * from './http-endpoint.js';
+export * from './metric-names.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { boundedDuration, httpOrigin, isLoopback, loadConfig, parseHostPort, ShadowtwinError, validateConfig, type ConfigIssue, type PlainObject } from '../common/index.js';
+import { boundedDuration, httpOrigin, isLoopback, requestRateQuery, loadConfig, parseHostPort, ShadowtwinError, validateConfig, type ConfigIssue, type PlainObject } from '../common/index.js';
 
 const listen = z.string().refine((v) => parseHostPort(v) !== undefined, { message: 'must be HOST:PORT, e.g. 127.0.0.1:7070' });
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be 1-253 letters, digits, ".", "_" or "-"');
@@ -55,7 +55,7 @@ export const controllerConfigSchema = z.strictObject({
     prometheus: z.strictObject({
       url: z.string().url('must be a URL, e.g. http://prometheus:9090'),
       /** PromQL giving one series of requests per second; `$service` is replaced by the service's name. */
-      query: z.string().min(1).prefault('sum(rate(shadowtwin_proxy_request_duration_seconds_count[5m]))'),
+      query: z.string().min(1).prefault(requestRateQuery()),
     }).optional(),
   }).prefault({}),
   services: z.array(serviceConfigSchema).max(1_000).prefault([]),

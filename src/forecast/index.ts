@@ -20,3 +20,5 @@ export { coarsened, coarseFactor } from './models/coarsened.js';
 export { checkHorizon, maxHorizon, staleHistoryWarning, shortHistoryMessage, MAX_HORIZON_STEPS } from './history-checks.js';
 export { intervalDrift, routeMixDrift, jensenShannonDistance, binomialUpperTail, type IntervalDrift, type IntervalObservation, type RouteMixDrift } from './drift-check.js';
 export { ForecastTracker, type ForecastTrackerOptions, type ForecastTrackerState, type TrackerEvent, type RefitReason } from './forecast-tracker.js';
+export { renderForecast } from './render-forecast.js';
+export { readEventCalendar } from './event-calendar.js';

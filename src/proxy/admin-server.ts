@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { errorBody, httpOrigin, ShadowtwinError, tokenMatches, type ErrorCode } from '../common/index.js';
+import { bearerAllowed, httpOrigin, sendErrorAnswer as sendError, ShadowtwinError } from '../common/index.js';
 
 export interface AdminRoutes {
   registry: Registry;
@@ -17,10 +17,6 @@ const MAX_ADMIN_BODY = 64 * 1024;
 function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
-}
-
-function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  send(res, status, errorBody(code, message));
 }
 
 class BodyTooLarge extends Error {}
@@ -81,12 +77,14 @@ function validOrigins(value: unknown): string[] | string {
   return out;
 }
 
-const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
-
 /**
  * The admin port: metrics, health, redacted config, membership, histogram
  * dumps. Binds to loopback unless configured otherwise (config validation
- * then requires a token); every endpoint needs the bearer token when one is set.
+ * then requires a token); every endpoint needs the bearer token when one is
+ * set. Auth and error answers are the shared ones (common/http-endpoint.ts);
+ * not `startEndpoint` itself, because the sidecar binds this server with its
+ * own start-up (listen errors name admin.listen) and PUT /membership reads a
+ * bounded body.
  */
 export function createAdminServer(routes: AdminRoutes, token: string | undefined): Server {
   return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
@@ -98,14 +96,10 @@ export function createAdminServer(routes: AdminRoutes, token: string | undefined
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (token !== undefined) {
-      const auth = req.headers.authorization ?? '';
-      const given = BEARER.exec(auth)?.[1] ?? '';
-      if (!given || !tokenMatches(given, token)) {
-        res.setHeader('www-authenticate', 'Bearer realm="shadowtwin-admin"');
-        sendError(res, 401, 'ST_ERR_ADMIN_UNAUTHORIZED', 'send "Authorization: Bearer <admin token>"');
-        return;
-      }
+    if (!bearerAllowed(req, token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="shadowtwin-admin"');
+      sendError(res, 401, 'ST_ERR_ADMIN_UNAUTHORIZED', 'send "Authorization: Bearer <admin token>"');
+      return;
     }
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';

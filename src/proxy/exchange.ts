@@ -1,12 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { errorBody, LOAD_HEADER, neverSent, transportFailure, SHADOW_HEADER, ShadowtwinError, type ErrorCode, type Logger, type RouteNormalizer } from '../common/index.js';
-import type { CaptureFilter } from './filters/capture.js';
 import type { FaultDecision, FaultFilter } from './filters/fault.js';
-import type { MirrorPolicy } from './filters/mirror.js';
+import type { FilterChain } from './filters/filter.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './hop-by-hop.js';
 import type { HotTotals, ProxyMetrics } from './metrics.js';
-import type { ShadowWriter } from './shadow-writer.js';
 import type { UpstreamMember, UpstreamSet } from './upstream-set.js';
 import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
 
@@ -25,9 +23,10 @@ export interface ProxyContext {
   /** Plain counters for the request path; prom-client reads them at scrape time. */
   totals: HotTotals;
   normalizer: RouteNormalizer;
-  capture: CaptureFilter;
+  /** Decides first (it may refuse, delay or answer instead of forwarding); also in `filters` to free its slot. */
   faults: FaultFilter | undefined;
-  mirror: { policy: MirrorPolicy; writer: ShadowWriter; maxBodyBytes: number } | undefined;
+  /** The enabled filters' hooks (capture, mirror, fault), compiled once at startup. */
+  filters: FilterChain;
   maxBodyBytes: number;
   /** upstream.responseTimeout to the millisecond (undefined when 0: off). */
   responseDeadlines: DeadlineList | undefined;
@@ -80,8 +79,10 @@ const BAD_HOST = /[^A-Za-z0-9\-._~!$&'()*+,;=%:[\]]/;
  * dispatch handler, so forwarding allocates one object per request: response
  * bytes go straight from undici's parser to `res.write` with backpressure
  * (pause undici when the client is slow), the request body streams from the
- * client socket to undici. Capture, mirror and fault are side-channels: none
- * can fail or delay the primary exchange except a fault drill on purpose.
+ * client socket to undici. Exchange forwards; filters observe through the
+ * hooks of `ctx.filters` (filters/filter.ts), reading the public fields
+ * below. Capture, mirror and fault are side-channels: none can fail or
+ * delay the primary exchange except a fault drill on purpose.
  */
 export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
   dlPrev: DeadlineEntry | undefined = undefined;
@@ -89,23 +90,39 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
   dlAt = 0;
   dlList: DeadlineList | undefined = undefined;
   private readonly ctx: ProxyContext;
-  private readonly req: IncomingMessage;
+  readonly req: IncomingMessage;
   private readonly res: ServerResponse;
-  private readonly ts = Date.now();
+  /** Arrival, epoch ms. */
+  readonly ts = Date.now();
   private readonly t0 = performance.now();
-  private readonly method: string;
-  private readonly route: string;
+  readonly method: string;
+  /** Route template (uncapped; `label` is the capped one, set at finish). */
+  readonly route: string;
   /** Read at arrival: after the client disconnects the socket no longer knows it. */
-  private readonly remoteAddress: string | undefined;
+  readonly remoteAddress: string | undefined;
   private member: UpstreamMember | undefined;
-  private fwdHeaders: string[] = [];
-  private hasBody = false;
+  /** The header list sent to the primary (flat `[name, value, …]`), built before `onRequest`. */
+  fwdHeaders: string[] = [];
+  hasBody = false;
   private observed = false;
-  private reqBytes = 0;
-  private resBytes = 0;
-  private status = 0;
-  private error: string | undefined;
-  private fault: FaultDecision | undefined;
+  reqBytes = 0;
+  resBytes = 0;
+  /** The status the client got (0 until known; 499 when it went away). */
+  status = 0;
+  /** The ST_* code the exchange ended with, if any. */
+  error: string | undefined;
+  fault: FaultDecision | undefined;
+  /** Set at finish: the route label (capped at capture.maxRoutes) and arrival-to-end time. */
+  label = '';
+  durationMs = 0;
+  // Slots owned by filters (per-request state without a per-request allocation of their own).
+  /** Mirror filter: the body copied so far (undefined: not copying). */
+  mirrorBody: Buffer[] | undefined = undefined;
+  mirrorBytes = 0;
+  /** Capture filter (full mode): the body kept so far, capped. */
+  captureBody: Buffer[] | undefined = undefined;
+  captureBytes = 0;
+  captureTruncated = false;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   /** Resumes undici after a pause and restarts the body idle deadline (made on the first pause only). */
@@ -115,11 +132,6 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
   private finished = false;
   private retried = false;
   private bytesPerMs = 0;
-  private mirrorBody: Buffer[] | undefined;
-  private mirrorBytes = 0;
-  private captureBody: Buffer[] | undefined;
-  private captureBytes = 0;
-  private captureTruncated = false;
   /** Set when the request target cannot be forwarded (absolute-form naming another authority). */
   private refusal: { code: ErrorCode; message: string } | undefined;
 
@@ -139,6 +151,11 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.ctx.totals.inFlight++;
     this.ctx.live.add(this);
     this.res.on('close', this.onResponseClose);
+    if (this.ctx.draining) {
+      // Arrived on a keep-alive connection after SIGTERM: not forwarded, so the drain ends.
+      this.reject('ST_ERR_PROXY_SHUTTING_DOWN', 'the sidecar is shutting down and takes no new requests; retry on another instance');
+      return;
+    }
     if (this.refusal) {
       this.reject(this.refusal.code, this.refusal.message);
       return;
@@ -202,21 +219,11 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     if (!req.headers['x-forwarded-proto']) this.fwdHeaders.push('x-forwarded-proto', 'encrypted' in req.socket ? 'https' : 'http');
     if (!req.headers['x-forwarded-host'] && req.headers.host) this.fwdHeaders.push('x-forwarded-host', req.headers.host);
 
-    const mirror = this.ctx.mirror;
-    let mirrorNow = false;
-    if (mirror) {
-      const skip = mirror.policy.decide(this.method, req.headers);
-      if (skip === undefined) {
-        if (!this.hasBody) mirrorNow = true;
-        else this.mirrorBody = [];
-      } else if (skip === 'rate_limited') {
-        this.ctx.metrics.mirrorDropped.labels('rate_limited').inc();
-      }
-    }
-    if (this.hasBody && this.ctx.capture.wantsBodies) this.captureBody = [];
-    this.observed = this.hasBody && (this.mirrorBody !== undefined || this.captureBody !== undefined || this.ctx.maxBodyBytes > 0 || req.headers['content-length'] === undefined);
+    let wantsBody = false;
+    const hooks = this.ctx.filters.request;
+    for (let i = 0; i < hooks.length; i++) if (hooks[i]!.onRequest!(this)) wantsBody = true;
+    this.observed = this.hasBody && (wantsBody || this.ctx.maxBodyBytes > 0 || req.headers['content-length'] === undefined);
     if (this.observed) this.reqBytes = 0; // counted exactly as it streams
-    if (mirrorNow) this.sendShadow(null);
     this.dispatch();
   }
 
@@ -260,38 +267,13 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     if (max > 0 && this.reqBytes > max) {
       throw new ShadowtwinError('ST_ERR_PROXY_BODY_TOO_LARGE', `request body exceeds server.maxBodyBytes (${max})`);
     }
-    if (this.mirrorBody) {
-      this.mirrorBytes += chunk.length;
-      if (this.mirrorBytes > this.ctx.mirror!.maxBodyBytes) {
-        this.mirrorBody = undefined;
-        this.ctx.metrics.mirrorDropped.labels('body_too_large').inc();
-      } else {
-        this.mirrorBody.push(chunk);
-      }
-    }
-    if (this.captureBody && !this.captureTruncated) {
-      const room = this.ctx.capture.maxBodyBytes - this.captureBytes;
-      if (chunk.length > room) {
-        if (room > 0) this.captureBody.push(chunk.subarray(0, room));
-        this.captureBytes += Math.max(0, room);
-        this.captureTruncated = true;
-      } else {
-        this.captureBody.push(chunk);
-        this.captureBytes += chunk.length;
-      }
-    }
+    const hooks = this.ctx.filters.body;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.onRequestBody!(this, chunk);
   }
 
   onRequestEnd(): void {
-    if (this.mirrorBody) {
-      this.sendShadow(Buffer.concat(this.mirrorBody));
-      this.mirrorBody = undefined;
-    }
-  }
-
-  private sendShadow(body: Buffer | null): void {
-    const m = this.ctx.mirror!;
-    m.writer.send({ method: this.method, path: this.req.url ?? '/', headers: m.policy.shadowHeaders(this.fwdHeaders), body, route: this.ctx.routeLabel(this.route) });
+    const hooks = this.ctx.filters.body;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.onRequestBody!(this, null);
   }
 
   // ---- undici dispatch handler ----
@@ -333,6 +315,8 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
       this.abortUpstream?.(err as Error);
       return false;
     }
+    const hooks = this.ctx.filters.response;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.onResponse!(this);
     return true;
   }
 
@@ -472,28 +456,13 @@ export class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.dlList?.remove(this);
     this.ctx.live.delete(this);
     const ctx = this.ctx;
-    const durationMs = performance.now() - this.t0;
-    if (this.fault) ctx.faults!.release(this.fault);
-    const label = ctx.routeLabel(this.route);
+    const durationMs = (this.durationMs = performance.now() - this.t0);
+    const label = (this.label = ctx.routeLabel(this.route));
     ctx.durationChild(label, this.method, this.status).observe(durationMs / 1000);
     ctx.totals.requestBytes += this.reqBytes;
     ctx.totals.responseBytes += this.resBytes;
-    ctx.capture.complete({
-      ts: this.ts,
-      durationMs,
-      method: this.method,
-      path: this.req.url ?? '/',
-      route: label,
-      status: this.status,
-      reqBytes: this.reqBytes,
-      resBytes: this.resBytes,
-      headers: this.req.headers,
-      remoteAddress: this.remoteAddress,
-      error: this.error,
-      fault: this.fault?.label,
-      body: this.captureBody,
-      bodyTruncated: this.captureTruncated,
-    });
+    const hooks = ctx.filters.finish;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.onFinish!(this);
     if (--ctx.totals.inFlight === 0 && ctx.onIdle) ctx.onIdle();
   }
 }

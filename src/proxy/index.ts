@@ -1,10 +1,12 @@
 export { Sidecar, createSidecar, redactedConfig, type SidecarAddresses, type SidecarOptions, type HistogramDump } from './sidecar.js';
+export type { SidecarEvents } from './sidecar-events.js';
 export { METRIC, createProxyMetrics, type ProxyMetrics } from './metrics.js';
 export { UpstreamSet, type MembershipView } from './upstream-set.js';
 export { ShadowWriter, type ShadowRequest } from './shadow-writer.js';
 export { CaptureWriter, rotatedName } from './capture-writer.js';
-export { WindowAggregator, type WindowSummary } from './window-aggregator.js';
+export { WindowAggregator } from './window-aggregator.js';
+export { compileFilters, type FilterChain, type ProxyFilter } from './filters/filter.js';
 export { FaultFilter, FAULT_HEADERS, type FaultDecision } from './filters/fault.js';
-export { MirrorPolicy, SHADOW_HEADER } from './filters/mirror.js';
+export { MirrorFilter, MirrorPolicy, MIRROR_DROP_REASONS, SHADOW_HEADER, type MirrorDropReason } from './filters/mirror.js';
 export { CaptureFilter } from './filters/capture.js';
 export { forwardableRequestHeaders, forwardableResponseHeaders } from './hop-by-hop.js';

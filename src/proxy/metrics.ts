@@ -1,30 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PROXY_METRIC } from '../common/index.js';
 
-/**
- * Every metric name the sidecar exports, declared once. Prometheus base
- * units (seconds, bytes) and suffixes (`_total`, `_seconds`, `_bytes`).
- */
-export const METRIC = {
-  requestDuration: 'shadowtwin_proxy_request_duration_seconds',
-  requestsInFlight: 'shadowtwin_proxy_requests_in_flight',
-  upstreamErrors: 'shadowtwin_proxy_upstream_errors_total',
-  clientErrors: 'shadowtwin_proxy_client_errors_total',
-  requestBytes: 'shadowtwin_proxy_request_bytes_total',
-  responseBytes: 'shadowtwin_proxy_response_bytes_total',
-  upstreamHealthy: 'shadowtwin_upstream_healthy',
-  upstreamEjections: 'shadowtwin_upstream_ejections_total',
-  upstreamMembers: 'shadowtwin_upstream_members',
-  mirrorSent: 'shadowtwin_mirror_sent_total',
-  mirrorDropped: 'shadowtwin_mirror_dropped_total',
-  mirrorFailed: 'shadowtwin_mirror_failed_total',
-  mirrorInFlight: 'shadowtwin_mirror_in_flight',
-  mirrorDuration: 'shadowtwin_mirror_response_duration_seconds',
-  captureWritten: 'shadowtwin_capture_records_written_total',
-  captureDropped: 'shadowtwin_capture_records_dropped_total',
-  captureBytes: 'shadowtwin_capture_bytes_written_total',
-  faultsInjected: 'shadowtwin_fault_injected_total',
-  faultsSkipped: 'shadowtwin_fault_skipped_total',
-} as const;
+/** Every metric name the sidecar exports, declared once in common (default PromQL queries are built from them). */
+export const METRIC = PROXY_METRIC;
 
 /** Latency buckets in seconds: 0.5 ms … 30 s, dense where sidecars live. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -1,5 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { Http1Pool, renderRequest, transportFailure, unreachable } from '../common/index.js';
+import type { MirrorDropReason } from './filters/mirror.js';
 
 export interface ShadowRequest {
   method: string;
@@ -23,7 +24,8 @@ export interface ShadowWriterOptions {
 /** What the writer reports; it never reports back to the primary path. */
 export interface ShadowWriterHooks {
   sent(): void;
-  dropped(reason: 'queue_full' | 'shutdown' | 'circuit_open'): void;
+  /** The writer's own reasons (rate_limited and body_too_large are decided before it sees a copy). */
+  dropped(reason: Extract<MirrorDropReason, 'queue_full' | 'shutdown' | 'circuit_open'>): void;
   failed(code: string, req: ShadowRequest): void;
   completed(req: ShadowRequest, status: number, durationMs: number, resBytes: number): void;
   inFlight(n: number): void;

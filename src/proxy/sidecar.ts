@@ -3,8 +3,8 @@ import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { HistogramDump } from '../common/index.js';
 import {
-  errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
-  type ErrorCode, type Logger, type SidecarConfig,
+  errorBody, findSameEndpoint, formatHostPort, RouteNormalizer, type RouteStatsTable, ShadowtwinError, silentLogger, VERSION,
+  type ErrorCode, type Logger, type RequestRecord, type SidecarConfig, type WindowSource,
 } from '../common/index.js';
 import { createAdminServer } from './admin-server.js';
 import { CaptureWriter, ShortWriteError } from './capture-writer.js';
@@ -12,9 +12,10 @@ import { DeadlineList } from './deadline-list.js';
 import { CLIENT_ERROR, Exchange, type ClientErrorMark, type ProxyContext } from './exchange.js';
 import { CaptureFilter } from './filters/capture.js';
 import { FaultFilter } from './filters/fault.js';
-import { MirrorPolicy } from './filters/mirror.js';
+import { compileFilters } from './filters/filter.js';
+import { MirrorFilter } from './filters/mirror.js';
 import { childCache, createHotTotals, createProxyMetrics, type ProxyMetrics } from './metrics.js';
-import { ShadowWriter } from './shadow-writer.js';
+import type { SidecarEvents } from './sidecar-events.js';
 import { warmUpSidecar } from './warm-up.js';
 import { UpstreamSet } from './upstream-set.js';
 import { WindowAggregator } from './window-aggregator.js';
@@ -44,23 +45,28 @@ export type { HistogramDump };
 /**
  * The sidecar: a data-port server that forwards to the primary's membership
  * set, with capture, mirror and fault filters, and an admin server.
- * Events: `record` (RequestRecord), `window` (WindowSummary), `ejected`,
- * `restored`, `membership`, `draining`, `stopped`, `error` (non-fatal, logged).
+ * Events: `SidecarEvents` (sidecar-events.ts). Every `capture.window` it
+ * emits one `window` (a `WindowDocument`) per side that saw requests: the
+ * primary side (role primary) and the secondary side of mirroring (role
+ * secondary), both with source `{service, pod}` from the config.
  */
-export class Sidecar extends EventEmitter {
+export class Sidecar extends EventEmitter<SidecarEvents> {
   readonly config: SidecarConfig;
   readonly metrics: ProxyMetrics;
   readonly upstreams: UpstreamSet;
+  /** The primary side's windows (what the clients got). */
   readonly aggregator: WindowAggregator;
+  /** The secondary side's windows (what the secondary answered to the shadow copies). */
+  readonly secondaryWindows: WindowAggregator;
   readonly capture: CaptureFilter;
-  readonly shadowStats: RouteStatsTable;
   private readonly log: Logger;
   private readonly ctx: ProxyContext;
   private readonly server: Server;
   private readonly admin: Server;
   private readonly writer: CaptureWriter | undefined;
-  private readonly shadow: ShadowWriter | undefined;
+  private readonly mirror: MirrorFilter | undefined;
   private readonly upgrades: ReturnType<typeof createUpgradeHandler>;
+  private windowTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
   private addressesValue: SidecarAddresses | undefined;
   private stopping: Promise<void> | undefined;
@@ -91,8 +97,11 @@ export class Sidecar extends EventEmitter {
     this.upstreams.on('restored', (origin: string) => this.emit('restored', origin));
     this.upstreams.on('change', (origins: string[]) => this.emit('membership', origins));
 
-    this.aggregator = new WindowAggregator(config.capture.maxRoutes);
+    const source = (role: WindowSource['role']): WindowSource => ({ service: config.service, pod: config.pod, role });
+    this.aggregator = new WindowAggregator(source('primary'), config.capture.maxRoutes);
+    this.secondaryWindows = new WindowAggregator(source('secondary'), config.capture.maxRoutes);
     this.aggregator.on('window', (w) => this.emit('window', w));
+    this.secondaryWindows.on('window', (w) => this.emit('window', w));
     if (config.capture.file) {
       this.writer = new CaptureWriter({
         file: config.capture.file, mode: config.capture.mode, rotateBytes: config.capture.rotateBytes,
@@ -102,47 +111,46 @@ export class Sidecar extends EventEmitter {
       }, {
         written: (n, bytes) => { metrics.captureWritten.inc(n); metrics.captureBytes.inc(bytes); },
         dropped: (reason, n) => metrics.captureDropped.labels(reason).inc(n),
-        error: (err) => this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED', file: config.capture.file }, err instanceof ShortWriteError
-          ? 'capture file: the disk took only part of a write (full?); the file was cut back to its last complete line, records are dropped and counted (shadowtwin_capture_records_dropped_total{reason="short_write"}) until space returns'
-          : 'capture write failed; records are dropped and counted until it recovers'),
+        error: (err) => {
+          this.log.error({ err: err.message, code: 'ST_ERR_CAPTURE_WRITE_FAILED', file: config.capture.file }, err instanceof ShortWriteError
+            ? 'capture file: the disk took only part of a write (full?); the file was cut back to its last complete line, records are dropped and counted (shadowtwin_capture_records_dropped_total{reason="short_write"}) until space returns'
+            : 'capture write failed; records are dropped and counted until it recovers');
+          // Non-fatal: only for listeners (an unheard 'error' would throw).
+          if (this.listenerCount('error') > 0) this.emit('error', err);
+        },
         movedAside: (file, to, why) => this.log.warn({ file, movedTo: to, why }, 'capture file from an earlier run moved aside; a new file is started so modes never mix'),
       });
     }
     this.capture = new CaptureFilter(config.capture, this.aggregator, this.writer);
-    this.capture.on('record', (r) => this.emit('record', r));
-
-    this.shadowStats = new RouteStatsTable(config.capture.maxRoutes);
-    const mirrorChild = childCache(metrics.mirrorDuration);
-    if (config.secondary && config.mirror.fraction > 0) {
-      this.shadow = new ShadowWriter(config.secondary, {
-        maxInFlight: config.mirror.maxInFlight, maxQueue: config.mirror.maxQueue, timeout: config.mirror.timeout,
-        breakerFailures: config.mirror.breakerFailures, breakerBaseMs: config.mirror.breakerBase,
-      }, {
-        sent: () => { totals.mirrorSent++; },
-        dropped: (reason) => metrics.mirrorDropped.labels(reason).inc(),
-        failed: (code, req) => {
-          metrics.mirrorFailed.labels(code).inc();
-          this.shadowStats.get(req.route, req.method).record(0, 0, req.body?.length ?? 0, 0, true);
-        },
-        completed: (req, status, ms, bytes) => {
-          mirrorChild(req.route, String(status)).observe(ms / 1000);
-          this.shadowStats.get(req.route, req.method).record(status, ms, req.body?.length ?? 0, bytes, false);
-        },
-        inFlight: (n) => { totals.mirrorInFlight = n; },
-      });
-    }
+    // Forwarded only while the sidecar has `record` listeners: a listener is a consumer,
+    // and capture builds full records only for consumers.
+    const forward = (r: RequestRecord): void => { this.emit('record', r); };
+    const events = this as EventEmitter;
+    events.on('newListener', (name: string | symbol) => { if (name === 'record' && this.listenerCount('record') === 0) this.capture.on('record', forward); });
+    events.on('removeListener', (name: string | symbol) => { if (name === 'record' && this.listenerCount('record') === 0) this.capture.off('record', forward); });
 
     const labelled = new Set<string>();
     const maxRoutes = config.capture.maxRoutes;
+    const routeLabel = (route: string): string => {
+      if (labelled.has(route)) return route;
+      if (labelled.size >= maxRoutes) return 'other';
+      labelled.add(route);
+      return route;
+    };
+    if (config.secondary && config.mirror.fraction > 0) {
+      this.mirror = new MirrorFilter(config.secondary, config.mirror, { metrics, totals, windows: this.secondaryWindows, random, routeLabel });
+    }
+    const faults = config.faults.enabled ? new FaultFilter(config.faults, random, () => metrics.faultsSkipped.inc()) : undefined;
+
     const durationChild = childCache(metrics.requestDuration);
     this.ctx = {
       upstreams: this.upstreams,
       metrics,
       totals,
       normalizer: new RouteNormalizer({ routes: config.capture.routes }),
-      capture: this.capture,
-      faults: config.faults.enabled ? new FaultFilter(config.faults, random, () => metrics.faultsSkipped.inc()) : undefined,
-      mirror: this.shadow ? { policy: new MirrorPolicy(config.mirror, random), writer: this.shadow, maxBodyBytes: config.mirror.maxBodyBytes } : undefined,
+      faults,
+      // Order: mirror copies the body before capture keeps its part; faults free their slot before capture records.
+      filters: compileFilters([this.mirror, faults, this.capture]),
       maxBodyBytes: config.server.maxBodyBytes,
       responseDeadlines: up.responseTimeout > 0 ? new DeadlineList(up.responseTimeout) : undefined,
       bodyDeadlines: up.bodyTimeout > 0 ? new DeadlineList(up.bodyTimeout) : undefined,
@@ -151,12 +159,7 @@ export class Sidecar extends EventEmitter {
       draining: false,
       live: new Set(),
       onIdle: undefined,
-      routeLabel(route) {
-        if (labelled.has(route)) return route;
-        if (labelled.size >= maxRoutes) return 'other';
-        labelled.add(route);
-        return route;
-      },
+      routeLabel,
       durationChild: (route, method, status) => durationChild(route, method, String(status)),
     };
 
@@ -187,7 +190,7 @@ export class Sidecar extends EventEmitter {
       stats: () => ({
         inFlight: this.ctx.totals.inFlight,
         activeFaults: this.ctx.faults?.active ?? 0,
-        mirror: this.shadow ? { inFlight: this.shadow.inFlight, queued: this.shadow.queued, circuitOpen: this.shadow.circuitOpen } : null,
+        mirror: this.mirror ? { inFlight: this.mirror.writer.inFlight, queued: this.mirror.writer.queued, circuitOpen: this.mirror.writer.circuitOpen } : null,
         capturePending: this.writer?.pending ?? 0,
         uptimeSeconds: (Date.now() - this.startedAt) / 1000,
       }),
@@ -247,7 +250,8 @@ export class Sidecar extends EventEmitter {
       this.server.close();
       throw err;
     }
-    this.aggregator.start(this.config.capture.window);
+    this.windowTimer = setInterval(() => this.rotateWindows(), this.config.capture.window);
+    this.windowTimer.unref();
     this.addressesValue = { proxy, admin };
     this.log.info({ proxy, admin, primary: this.config.primary, secondary: this.config.secondary ?? null, mirror: this.config.mirror.fraction }, 'sidecar listening');
     return this.addressesValue;
@@ -268,7 +272,7 @@ export class Sidecar extends EventEmitter {
       listen: loopback,
       admin: { listen: loopback },
       primary: [primary],
-      ...(this.shadow ? { secondary } : { secondary: undefined }),
+      ...(this.mirror ? { secondary } : { secondary: undefined }),
       capture: { ...c.capture, file: undefined },
       faults: { ...c.faults, enabled: false },
       server: { ...c.server, warmUp: false },
@@ -278,11 +282,28 @@ export class Sidecar extends EventEmitter {
     );
   }
 
+  /**
+   * Closes the current window of both sides now (one end time for both),
+   * emitting a `window` for each side that saw requests. The timer does this
+   * every `capture.window`; `stop()` does it once more at the end.
+   */
+  rotateWindows(): void {
+    const end = Date.now();
+    this.aggregator.rotate(end);
+    this.secondaryWindows.rotate(end);
+  }
+
+  /** The secondary side since start (cumulative; the same as `/histograms`' secondary). */
+  get shadowStats(): RouteStatsTable {
+    return this.secondaryWindows.snapshot();
+  }
+
+  /** Both sides since start: the merge of every window emitted so far plus the open one. */
   histograms(): HistogramDump {
     return {
       kind: 'shadowtwin.histograms', version: 1, start: this.startedAt, end: Date.now(),
       primary: this.aggregator.snapshot().encode(),
-      secondary: this.shadowStats.encode(),
+      secondary: this.secondaryWindows.snapshot().encode(),
     };
   }
 
@@ -325,11 +346,13 @@ export class Sidecar extends EventEmitter {
     this.server.closeAllConnections();
     this.upgrades.close(); // upgraded sockets still count as server connections
     await closed;
-    this.aggregator.stop();
+    if (this.windowTimer) clearInterval(this.windowTimer);
     this.ctx.responseDeadlines?.close();
     this.ctx.bodyDeadlines?.close();
     await this.writer?.close();
-    await this.shadow?.close();
+    await this.mirror?.close();
+    // After the shadow writer: the last secondary answers (or their failures) are in the final window.
+    this.rotateWindows();
     await Promise.race([this.upstreams.close(), delay(2000)]);
     await this.upstreams.destroy();
     await new Promise<void>((resolve) => { this.admin.close(() => resolve()); this.admin.closeAllConnections(); });
@@ -392,6 +415,7 @@ export function redactedConfig(config: SidecarConfig): unknown {
     ...config,
     admin: { ...config.admin, token: config.admin.token ? '[REDACTED]' : undefined },
     capture: { ...config.capture, salt: config.capture.salt ? '[REDACTED]' : undefined },
+    ...(config.controller ? { controller: { ...config.controller, token: config.controller.token ? '[REDACTED]' : undefined } } : {}),
   };
 }
 

@@ -1,51 +1,45 @@
 import { EventEmitter } from 'node:events';
-import { RouteStatsTable, type EncodedRouteStats } from '../common/index.js';
-
-/** One telemetry window: what the control plane and profiler consume live. */
-export interface WindowSummary {
-  start: number;
-  end: number;
-  routes: EncodedRouteStats[];
-}
+import { RouteStatsTable, windowFromTable, type WindowDocument, type WindowSource } from '../common/index.js';
 
 /**
- * Per-window route stats (counts, status mix, sizes, HDR latency). Each
- * window is emitted as `window` with encoded histograms, then folded into
- * the cumulative table; the request path only touches the current window.
+ * Per-window route stats of one source (a sidecar's primary side, or the
+ * secondary side of its mirroring): counts, status mix, ST_* codes, sizes,
+ * HDR latency. `rotate` closes the window, emits it as `window` (a
+ * `WindowDocument`, skipped when empty) and folds it into the cumulative
+ * table, so consecutive windows merged with `mergeWindows` equal
+ * `snapshot()`. The request path only touches the current window.
  */
-export class WindowAggregator extends EventEmitter {
+export class WindowAggregator extends EventEmitter<{ window: [WindowDocument] }> {
+  readonly source: WindowSource;
   private current: RouteStatsTable;
   private readonly cumulative: RouteStatsTable;
   private windowStart = Date.now();
-  private timer: NodeJS.Timeout | undefined;
   private readonly maxRoutes: number;
 
-  constructor(maxRoutes: number) {
+  constructor(source: WindowSource, maxRoutes: number) {
     super();
+    this.source = source;
     this.maxRoutes = maxRoutes;
     this.current = new RouteStatsTable(maxRoutes);
     this.cumulative = new RouteStatsTable(maxRoutes);
   }
 
-  start(windowMs: number): void {
-    this.timer = setInterval(() => this.rotate(), windowMs);
-    this.timer.unref();
+  /** One finished request; `code` is the ST_* code it ended with, if any (counted in `codes`). */
+  record(route: string, method: string, status: number, durationMs: number, reqBytes: number, resBytes: number, code: string | undefined): void {
+    const s = this.current.get(route, method);
+    s.record(status, durationMs, reqBytes, resBytes, code !== undefined);
+    if (code !== undefined) s.recordCode(code);
   }
 
-  record(route: string, method: string, status: number, durationMs: number, reqBytes: number, resBytes: number, error: boolean): void {
-    this.current.get(route, method).record(status, durationMs, reqBytes, resBytes, error);
-  }
-
-  /** Closes the current window (emitting it) and opens the next. */
-  rotate(): WindowSummary {
-    const end = Date.now();
+  /** Closes the current window at `end` (emitting it when it saw requests) and opens the next. */
+  rotate(end = Date.now()): WindowDocument {
     const table = this.current;
     this.current = new RouteStatsTable(this.maxRoutes);
-    const summary: WindowSummary = { start: this.windowStart, end, routes: table.encode() };
-    this.windowStart = end;
+    const doc = windowFromTable(this.source, this.windowStart, Math.max(end, this.windowStart), table);
+    this.windowStart = doc.end;
     for (const s of table.values()) this.cumulative.get(s.route, s.method).add(s);
-    if (summary.routes.length > 0) this.emit('window', summary);
-    return summary;
+    if (doc.routes.length > 0) this.emit('window', doc);
+    return doc;
   }
 
   /** Everything since start, including the open window. */
@@ -54,10 +48,5 @@ export class WindowAggregator extends EventEmitter {
     for (const s of this.cumulative.values()) out.get(s.route, s.method).add(s);
     for (const s of this.current.values()) out.get(s.route, s.method).add(s);
     return out;
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.rotate();
   }
 }

@@ -22,3 +22,4 @@ export { dampedTrendForecast, type RatePoint, type ShortForecastPoint, type Damp
 export { HpaReference, type HpaOptions } from './hpa-reference.js';
 export { readCostModel, parseCostModel, costModelDocument, COST_MODEL_KIND, type CostModelDocument } from './cost-model-document.js';
 export { fitCostModel, projectDemand, capacityForMix, costSamplesFromSeries, type CostModel, type CostSample, type LabelledSeries } from './cost-model.js';
+export { renderComparison } from './render-comparison.js';

@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSidecarConfig } from '../../src/common/index.js';
+import { loadControllerConfig } from '../../src/control/controller-config.js';
 import { createSampleUpstream, listenOn } from '../../src/demo/sample-upstream.js';
 import { loadScenario } from '../../src/generator/index.js';
 import type { Sidecar } from '../../src/proxy/index.js';
@@ -50,8 +51,10 @@ import { childDone } from '../helpers/child-done.js';
  * failed, as its output shows: a latency on a busy test machine is a
  * measurement; `npm ci|start|test` lines
  * and blocks annotated `<!-- doc-test: skip (reason) -->` are not run.
- * `long-running` blocks (the sidecar) are started, awaited until the
- * sidecar answers /readyz and forwards a request, then SIGTERMed: exit 0.
+ * `long-running` blocks (the sidecar, the controller) are started, awaited
+ * until the sidecar answers /readyz and forwards a request (the controller:
+ * until its /healthz answers 200), then SIGTERMed: exit 0. `--grpc` and
+ * `--http` addresses become 127.0.0.1:0 like `--listen`.
  * YAML blocks are validated with the schema they document (`schema sidecar`
  * or `schema scenario`); `file examples/X` blocks must equal that file.
  * JSON blocks are contracts: `output of "COMMANDS"` runs the commands and
@@ -73,7 +76,7 @@ interface Env {
 }
 
 function rewrite(cmd: string, env: Env): string {
-  let out = cmd.replace(/(--listen|--admin|--metrics-listen|--metrics)([ =])(?!\S*:\/\/)(\S+)/g, '$1$2127.0.0.1:0');
+  let out = cmd.replace(/(--listen|--admin|--metrics-listen|--metrics|--grpc|--http)([ =])(?!\S*:\/\/)(\S+)/g, '$1$2127.0.0.1:0');
   out = out.replaceAll('/var/lib/shadowtwin/', './var-lib-shadowtwin/');
   out = rewriteHosts(out, env);
   if (/^shadowtwin (generate|capacity|scale)\b/.test(out)) {
@@ -134,6 +137,14 @@ function runServer(cmd: string, cwd: string, env: Env): Promise<Result & { forwa
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', async (d) => {
       stderr += d;
+      // The controller: its banner names the HTTP listener; ready when /healthz answers 200.
+      const ctl = /^shadowtwin controller: grpc \S+ +http (http:\/\/\S+)/m.exec(stderr);
+      if (ctl && !probing) {
+        probing = true;
+        forwarded = await request(`${ctl[1]}/healthz`).then(async (r) => { await r.body.dump(); return r.statusCode; });
+        child.kill('SIGTERM');
+        return;
+      }
       const m = /"proxy":"(http:\/\/[^"]+)","admin":"(http:\/\/[^"]+)"/.exec(stderr);
       if (!m || probing) return;
       probing = true;
@@ -303,7 +314,7 @@ describe('every example in README.md and docs/*.md runs as written', () => {
   for (const b of blocks.filter((x) => x.lang === 'yaml' && skipReason(x) === undefined)) {
     it(`${b.doc}:${b.line}: the YAML is valid for the schema it documents`, () => {
       const schema = annotation(b, 'schema');
-      expect(schema, `${b.doc}:${b.line}: say which schema the block documents (<!-- doc-test: schema sidecar|scenario|scenario fragment -->)`).toMatch(/^(sidecar|scenario|scenario fragment)$/);
+      expect(schema, `${b.doc}:${b.line}: say which schema the block documents (<!-- doc-test: schema sidecar|scenario|scenario fragment -->)`).toMatch(/^(sidecar|scenario|scenario fragment|controller)$/);
       const file = annotation(b, 'file');
       if (file) expect(b.text, `${b.doc}:${b.line} must be ${file} as it is`).toBe(readFileSync(join(ROOT, file), 'utf8'));
       const dir = mkdtempSync(join(tmpdir(), 'st-docs-yaml-'));
@@ -318,6 +329,7 @@ describe('every example in README.md and docs/*.md runs as written', () => {
           writeFileSync(path, rewriteHosts(b.text, env));
         }
         if (schema === 'sidecar') expect(() => loadSidecarConfig({ file: path })).not.toThrow();
+        else if (schema === 'controller') expect(() => loadControllerConfig({ file: path })).not.toThrow();
         else expect(() => loadScenario(path)).not.toThrow();
       } finally {
         rmSync(dir, { recursive: true, force: true });

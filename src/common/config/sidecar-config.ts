@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { boundedDuration as timer, byteSize, fraction, hostPort, httpOrigin, percent } from './schema-helpers.js';
 
@@ -7,6 +8,9 @@ const DAY = 24 * HOUR;
 
 const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'CONNECT'] as const;
 const method = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }));
+
+/** A window source name (service, pod): what the window contract accepts. */
+const sourceName = z.string().min(1, 'must not be empty').max(253, 'use at most 253 characters');
 
 const faultMatch = z.strictObject({
   /** Route templates (`/users/:id`) or raw path prefixes ending in `*`. */
@@ -50,6 +54,28 @@ export const sidecarConfigSchema = z.strictObject({
    * traffic (it still never mirrors a shadow copy again).
    */
   role: z.enum(['primary', 'secondary'], { error: 'must be primary or secondary' }).prefault('primary'),
+  /** The service this sidecar fronts: names the source of its telemetry windows (merged across pods by it). */
+  service: sourceName.prefault('default'),
+  /** This instance: names the source of its windows; default the host name (a Kubernetes pod's name). */
+  pod: sourceName.prefault(hostname() || 'unknown'),
+  /**
+   * Stream this sidecar's windows (both sides) to a controller over gRPC.
+   * Batched, resent until acknowledged, a bounded buffer while the
+   * controller is away (drops counted): never in the request path.
+   */
+  controller: z.strictObject({
+    /** The controller's gRPC address, host:port. */
+    address: hostPort,
+    /** Bearer token the controller requires (or tokenFile). */
+    token: z.string().min(16, 'use at least 16 characters').optional(),
+    tokenFile: z.string().min(1).optional(),
+    /** How often buffered windows are sent. */
+    flushInterval: timer(50, MINUTE).prefault('1s'),
+    /** Windows held while the controller is away; more are dropped and counted. */
+    maxBufferedWindows: z.number().int().min(10).max(1_000_000).prefault(1_000),
+    /** Trust this CA (PEM) and use TLS. */
+    tlsCa: z.string().min(1).optional(),
+  }).optional(),
   admin: z.strictObject({
     listen: hostPort.prefault('127.0.0.1:15000'),
     /** Required when admin.listen is not loopback. */

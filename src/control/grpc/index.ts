@@ -22,3 +22,4 @@ export {
   TelemetryExporter, type TelemetryDropReason, type TelemetryExporterOptions, type TelemetryExporterStats,
 } from './telemetry-exporter.js';
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
+export { startSidecarTelemetry, registerExporterMetrics, TELEMETRY_METRIC } from './sidecar-telemetry.js';

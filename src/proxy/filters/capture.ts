@@ -6,7 +6,9 @@ import {
   type Redactor, type RequestRecord, type SidecarConfig,
 } from '../../common/index.js';
 import type { CaptureWriter } from '../capture-writer.js';
+import type { Exchange } from '../exchange.js';
 import type { WindowAggregator } from '../window-aggregator.js';
+import type { ProxyFilter } from './filter.js';
 
 /** What the forwarder knows about a finished exchange. */
 export interface FinishedExchange {
@@ -53,12 +55,14 @@ function cookieValue(cookie: string | undefined, name: string): string | undefin
 }
 
 /**
- * Capture: turns each finished exchange into window stats always, and into
- * a full `RequestRecord` only when someone consumes records (the capture
- * file or a `record` listener, e.g. live telemetry). Secrets are redacted
+ * Capture: turns each finished exchange into window stats always (with the
+ * ST_* code it ended with), and into a full `RequestRecord` only when
+ * someone consumes records (the capture file or a `record` listener, e.g.
+ * live telemetry). In full mode it also keeps the first `maxBodyBytes` of
+ * request bodies, only while someone consumes records. Secrets are redacted
  * here, before a record leaves the process in any form.
  */
-export class CaptureFilter extends EventEmitter {
+export class CaptureFilter extends EventEmitter<{ record: [RequestRecord] }> implements ProxyFilter {
   readonly mode: 'meta' | 'full';
   readonly maxBodyBytes: number;
   private readonly cfg: SidecarConfig['capture'];
@@ -69,6 +73,9 @@ export class CaptureFilter extends EventEmitter {
   private readonly clientHeader: string | undefined;
   private readonly sessionHeader: string | undefined;
   private readonly geoHeader: string | undefined;
+  /** Body hooks exist only in full mode, so a meta-mode chain never calls them. */
+  readonly onRequest?: (ex: Exchange) => boolean;
+  readonly onRequestBody?: (ex: Exchange, chunk: Buffer | null) => void;
 
   constructor(cfg: SidecarConfig['capture'], aggregator: WindowAggregator, writer: CaptureWriter | undefined) {
     super();
@@ -83,6 +90,25 @@ export class CaptureFilter extends EventEmitter {
     this.clientHeader = cfg.clientHeader?.toLowerCase();
     this.sessionHeader = cfg.sessionHeader?.toLowerCase();
     this.geoHeader = cfg.geoHeader?.toLowerCase();
+    if (this.mode === 'full') {
+      this.onRequest = (ex) => {
+        if (!ex.hasBody || !this.wantsBodies) return false;
+        ex.captureBody = [];
+        return true;
+      };
+      this.onRequestBody = (ex, chunk) => {
+        if (ex.captureBody === undefined || ex.captureTruncated || chunk === null) return;
+        const room = this.maxBodyBytes - ex.captureBytes;
+        if (chunk.length > room) {
+          if (room > 0) ex.captureBody.push(chunk.subarray(0, room));
+          ex.captureBytes += Math.max(0, room);
+          ex.captureTruncated = true;
+        } else {
+          ex.captureBody.push(chunk);
+          ex.captureBytes += chunk.length;
+        }
+      };
+    }
   }
 
   /** True when request bodies must be observed for capture. */
@@ -90,9 +116,29 @@ export class CaptureFilter extends EventEmitter {
     return this.mode === 'full' && (this.writer !== undefined || this.listenerCount('record') > 0);
   }
 
-  complete(ex: FinishedExchange): void {
-    this.aggregator.record(ex.route, ex.method, ex.status, ex.durationMs, ex.reqBytes, ex.resBytes, ex.error !== undefined);
+  onFinish(ex: Exchange): void {
+    this.aggregator.record(ex.label, ex.method, ex.status, ex.durationMs, ex.reqBytes, ex.resBytes, ex.error);
     if (this.writer === undefined && this.listenerCount('record') === 0) return;
+    this.complete({
+      ts: ex.ts,
+      durationMs: ex.durationMs,
+      method: ex.method,
+      path: ex.req.url ?? '/',
+      route: ex.label,
+      status: ex.status,
+      reqBytes: ex.reqBytes,
+      resBytes: ex.resBytes,
+      headers: ex.req.headers,
+      remoteAddress: ex.remoteAddress,
+      error: ex.error,
+      fault: ex.fault?.label,
+      body: ex.captureBody,
+      bodyTruncated: ex.captureTruncated,
+    });
+  }
+
+  /** A full record from a finished exchange, to the capture file and `record` listeners. */
+  complete(ex: FinishedExchange): void {
     const record = this.toRecord(ex);
     this.writer?.add(record);
     this.emit('record', record);

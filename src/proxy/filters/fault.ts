@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FaultRuleConfig, SidecarConfig } from '../../common/index.js';
+import type { Exchange } from '../exchange.js';
+import type { ProxyFilter } from './filter.js';
 
 /** What the fault filter decided for one request; undefined means "no fault". */
 export interface FaultDecision {
@@ -81,8 +83,11 @@ function headerNumber(headers: IncomingHttpHeaders, name: string, bound: Bound):
  * Fault injection for drills, off by default. Settings are compiled once;
  * per request it is a few set look-ups and one random draw per fault kind.
  * Header-controlled faults apply only when `headerControl` is on.
+ * `decide` runs before anything else of an exchange (a fault can refuse,
+ * delay or answer instead of forwarding, so it is the exchange's first step
+ * rather than an observing hook); `onFinish` frees its `maxActiveFaults` slot.
  */
-export class FaultFilter {
+export class FaultFilter implements ProxyFilter {
   private readonly rules: CompiledRule[];
   private readonly headerControl: boolean;
   private readonly maxActive: number;
@@ -146,6 +151,10 @@ export class FaultFilter {
     if (holds) this.activeFaults++;
     const label = [abortStatus !== undefined && 'abort', delayMs !== undefined && 'delay', rate !== undefined && 'rate_limit'].filter(Boolean).join('+');
     return { abortStatus, delayMs, rateLimitBytesPerSec: rate, label, active: holds };
+  }
+
+  onFinish(ex: Exchange): void {
+    if (ex.fault !== undefined) this.release(ex.fault);
   }
 
   release(decision: FaultDecision): void {

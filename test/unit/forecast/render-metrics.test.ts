@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderForecast } from '../../../src/cli/forecast-command.js';
+import { renderForecast } from '../../../src/forecast/index.js';
 import type { ForecastResult } from '../../../src/forecast/index.js';
 
 const result = (mase: number, relMae: number): ForecastResult => ({
