@@ -66,7 +66,7 @@ export function registerCtlCommand(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await c.follow(`/api/v1/events/stream?after=${recent.latestId}`, print, stop.signal);
+        await c.follow(`/api/v1/events/stream?after=${recent.latestId}`, print, stop.signal, () => process.stderr.write(`following the events after #${recent.latestId} (Ctrl-C to stop)\n`));
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -44,7 +44,7 @@ describe('shadowtwin ctl against a real controller', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('status: a table of services, pods and rate; --json prints the state document', async () => {
+  it('status: a table of services, pods and rate; --json prints the state document', { timeout: 30_000 }, async () => {
     const table = await ctl(['status', ...base]);
     expect(table.code, table.err).toBe(0);
     expect(table.out).toMatch(/SERVICE\s+PODS\s+RATE\/S\s+FORECAST\/S/);
@@ -63,11 +63,12 @@ describe('shadowtwin ctl against a real controller', () => {
   it('run start (synthesized and from a file) / adjust / stop, runs, and events --follow receiving the run\'s events', async () => {
     const follow: CliRun = runCli(['ctl', 'events', '--follow', '--limit', '0', ...base]);
     try {
+      await waitForText(follow.stderr, /following the events after #\d+/, 30_000);
       const started = await ctl(['run', 'start', '--service', 'shop', '--rate', '20', '--duration', '30s', ...base]);
       expect(started.code, started.err).toBe(0);
       const id = /^run (\S+): running, shop → /m.exec(started.out)?.[1];
       expect(id, started.out).toBeDefined();
-      await waitForText(follow.stdout, new RegExp(`run-started shop .*"runId":"${id}"`));
+      await waitForText(follow.stdout, new RegExp(`run-started shop .*"runId":"${id}"`), 20_000);
 
       const runs = await ctl(['runs', ...base]);
       expect(runs.code, runs.err).toBe(0);
@@ -75,11 +76,11 @@ describe('shadowtwin ctl against a real controller', () => {
       const adjusted = await ctl(['run', 'adjust', id!, '2', ...base]);
       expect(adjusted.code, adjusted.err).toBe(0);
       expect(adjusted.out).toMatch(/factor ×2/);
-      await waitForText(follow.stdout, /run-adjusted shop .*"factor":2/);
+      await waitForText(follow.stdout, /run-adjusted shop .*"factor":2/, 20_000);
       const stopped = await ctl(['run', 'stop', id!, '--json', ...base]);
       expect(stopped.code, stopped.err).toBe(0);
       expect(['stopping', 'finished']).toContain(JSON.parse(stopped.out).status);
-      await waitForText(follow.stdout, new RegExp(`run-finished shop .*"runId":"${id}".*"status":"finished"`));
+      await waitForText(follow.stdout, new RegExp(`run-finished shop .*"runId":"${id}".*"status":"finished"`), 20_000);
       expect(served).toBeGreaterThan(0);
 
       // From a scenario file (YAML).
@@ -96,7 +97,7 @@ describe('shadowtwin ctl against a real controller', () => {
     }
     // Ctrl-C ends the follow cleanly.
     expect(await follow.exit).toBe(0);
-  }, 40_000);
+  }, 90_000);
 
   it('says what is wrong: a controller that is down, a missing token, bad arguments, errors from the API', async () => {
     const down = await deadUrl();
@@ -125,5 +126,5 @@ describe('shadowtwin ctl against a real controller', () => {
     expect(r6.code).toBe(2);
     expect(r6.err).toContain('ST_ERR_INPUT_UNREADABLE');
     expect(r5.err + r6.err).not.toMatch(/\n\s+at /); // no stack traces
-  }, 30_000);
+  }, 60_000);
 });

@@ -72,7 +72,7 @@ export class ControllerClient {
    * Follows the event stream (server-sent events) and calls `onEvent` with
    * each event's data until `signal` aborts (resolves then) or the stream ends.
    */
-  async follow(path: string, onEvent: (data: unknown) => void, signal: AbortSignal): Promise<void> {
+  async follow(path: string, onEvent: (data: unknown) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const { request } = await import('undici');
     let res: Awaited<ReturnType<typeof request>>;
     try {
@@ -82,6 +82,7 @@ export class ControllerClient {
       throw this.unreachable(cause);
     }
     if (res.statusCode !== 200) this.answer(res.statusCode, await res.body.text());
+    onOpen?.();
     let buf = '';
     try {
       for await (const chunk of res.body) {
