@@ -8,7 +8,7 @@ const str = (v: unknown): string => (v === undefined || v === null || v === '' ?
 
 interface StateService {
   name: string;
-  pods?: Array<{ name: string; gone?: boolean }>;
+  pods?: Array<{ name: string; gone?: boolean; roles?: string[] }>;
   rate?: { current: number | null; forecast: { point: number; lower: number; upper: number; level: number } | null };
   scaling?: { replicas: number | null; lastDecision: { decision?: string; pending?: boolean; replicas?: number } | null };
 }
@@ -25,12 +25,14 @@ export function statusLines(state: { at?: number; services?: StateService[]; run
     lines.push(...textTable(
       [{ header: 'SERVICE', max: 40 }, { header: 'PODS', align: 'right' }, { header: 'RATE/S', align: 'right' }, { header: 'FORECAST/S' }, { header: 'VS FORECAST', align: 'right' }, { header: 'REPLICAS', align: 'right' }, { header: 'LAST DECISION', max: 30 }],
       services.map((s) => {
-        const live = (s.pods ?? []).filter((p) => !p.gone).length;
+        // A pod that only sent generator windows is a load run, not one of the service's pods.
+        const pods = (s.pods ?? []).filter((p) => !p.roles || p.roles.some((r) => r !== 'generator'));
+        const live = pods.filter((p) => !p.gone).length;
         const f = s.rate?.forecast;
         const cur = s.rate?.current;
         const d = s.scaling?.lastDecision;
         return [
-          visible(s.name), `${live}/${(s.pods ?? []).length}`, num(cur),
+          visible(s.name), `${live}/${pods.length}`, num(cur),
           f ? `${num(f.point)} [${num(f.lower)}–${num(f.upper)}] @${Math.round(f.level * 100)}%` : '-',
           f && typeof cur === 'number' && f.point > 0 ? `${num((cur / f.point) * 100, 0)}%` : '-',
           str(s.scaling?.replicas),
