@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RouteStatsTable, windowFromTable, type WindowDocument } from '../../src/common/index.js';
-import { Controller, parseControllerConfig } from '../../src/control/index.js';
+import { Controller, parseControllerConfig, RunManager, type TelemetryBatch } from '../../src/control/index.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -199,5 +199,51 @@ describe('controller load runs (HTTP)', () => {
     expect(products / search).toBeLessThan(2.8);
     const report = (await call('GET', `${api}/runs/report?id=${r.body.id}`)).body;
     expect(report.summary.requests).toBe(secondary.paths.length);
+
+    // After a restart the run is still listed (as it ended) and its report is still served.
+    const dir = c.config.data;
+    await c.stop();
+    const again = await Controller.start({ config: parseControllerConfig({ grpc: '127.0.0.1:0', http: '127.0.0.1:0', data: dir, token: TOKEN }), defaultMetrics: false });
+    cleanup.push(() => again.stop());
+    const api2 = `${again.addresses.http}/api/v1`;
+    const listed = (await call('GET', `${api2}/runs`)).body.runs;
+    expect(listed.find((x: { id: string }) => x.id === r.body.id)).toMatchObject({ service: 'shop', status: 'finished', source: 'rate', summary: { requests: secondary.paths.length } });
+    expect((await call('GET', `${api2}/runs/report?id=${r.body.id}`)).body.meta.runId).toBe(r.body.id);
   }, 30_000);
+
+  it('a forecast multiple runs at that multiple of the forecast rate (the RunManager on its own, with the documents it stores)', async () => {
+    const secondary = await countingServer();
+    cleanup.push(() => secondary.close());
+    const ingested: TelemetryBatch[] = [];
+    const docs = new Map<string, any>();
+    const events: Array<{ kind: string; payload?: unknown }> = [];
+    const runs = new RunManager({
+      services: () => [{ name: 'shop', secondary: secondary.url, primary: [] }],
+      limits: { maxConcurrent: 1, maxDurationMs: 60_000 },
+      liveMix: () => ({ 'GET /a': 1 }),
+      forecastRate: () => 20,
+      ingest: async (b) => { ingested.push(b); },
+      record: (e) => { events.push(...e); },
+      putReport: (r) => docs.set(`report/${r.meta.runId}`, r),
+      getReport: (id) => (docs.has(`report/${id}`) ? { kind: 'shadowtwin.run-report', key: id, version: 1, updatedAt: 0, doc: docs.get(`report/${id}`) } : undefined),
+      putRun: (info) => docs.set(`run/${info.id}`, info),
+      listRuns: () => [...docs.entries()].filter(([k]) => k.startsWith('run/')).map(([, v]) => v),
+      warn: (err) => { throw err; },
+    }, { primary: [] });
+    const info = await runs.start({ service: 'shop', forecastMultiple: 1.5, durationMs: 2_000 });
+    expect(info).toMatchObject({ source: 'forecast-multiple', baseRate: 30, target: secondary.url });
+    // One at a time here: a second start is refused while it runs.
+    await expect(runs.start({ service: 'shop', rate: 5 })).rejects.toMatchObject({ code: 'ST_ERR_CONTROL_RUNS_LIMIT' });
+    const done = await runs.finished(info.id);
+    expect(done.status).toBe('finished');
+    expect(done.summary!.requests).toBe(secondary.arrivals.length);
+    expect(secondary.arrivals.length).toBeGreaterThanOrEqual(50);
+    expect(secondary.arrivals.length).toBeLessThanOrEqual(70);
+    expect(secondary.paths.every((p) => p === '/a')).toBe(true);
+    // Its windows went to ingest in order, one batch each, named after the service and the run.
+    expect(ingested.map((b) => b.batchId)).toEqual(ingested.map((_, k) => `${info.id}-${k}`));
+    expect(ingested.reduce((a, b) => a + b.windows[0]!.routes.reduce((x, r) => x + r.requests, 0), 0)).toBe(secondary.arrivals.length);
+    expect(runs.report(info.id).meta.runId).toBe(info.id);
+    expect(events.map((e) => e.kind)).toEqual(['run-started', 'run-finished']);
+  }, 20_000);
 });

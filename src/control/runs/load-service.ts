@@ -4,7 +4,6 @@ import { loadPb, metadataAllowed, statusOf, windowPb, windowToProto } from '../g
 import type { RunInfo, RunManager, RunStartRequest } from './run-manager.js';
 
 const STATE: Record<RunInfo['status'], loadPb.RunState> = {
-  starting: loadPb.RunState.RUN_STATE_RUNNING,
   running: loadPb.RunState.RUN_STATE_RUNNING,
   stopping: loadPb.RunState.RUN_STATE_STOPPING,
   finished: loadPb.RunState.RUN_STATE_FINISHED,

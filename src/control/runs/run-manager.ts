@@ -12,7 +12,7 @@ export type RunStartRequest =
   | { service: string; rate: number; target?: string; durationMs?: number }
   | { service: string; forecastMultiple: number; target?: string; durationMs?: number };
 
-export type RunStatus = 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
+export type RunStatus = 'running' | 'stopping' | 'finished' | 'failed';
 
 /** One run as the API shows it. */
 export interface RunInfo {
@@ -102,7 +102,7 @@ export class RunManager {
   }
 
   active(): RunInfo[] {
-    return this.list().filter((r) => r.status === 'starting' || r.status === 'running' || r.status === 'stopping');
+    return this.list().filter((r) => r.status === 'running' || r.status === 'stopping');
   }
 
   get(id: string): RunInfo {
@@ -243,7 +243,7 @@ export class RunManager {
     throw new ShadowtwinError('ST_ERR_CONTROL_RUN_NOT_FOUND', `no load run ${JSON.stringify(id)}; GET /api/v1/runs lists them`);
   }
 
-  /** A run's watch events (windows, progress, end); undefined once it has ended. */
+  /** A run's watch events (windows, progress, end); a run that has ended emits nothing more. */
   watch(id: string): EventEmitter<RunWatchEvents> {
     return this.entry(id).watch;
   }
