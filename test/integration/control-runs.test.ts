@@ -155,6 +155,8 @@ describe('controller load runs (HTTP)', () => {
     expect(again.status).toBe(201);
     await call('POST', `${api}/runs/stop?id=${again.body.id}`);
     await call('POST', `${api}/runs/stop?id=${b.body.id}`);
+    // Stopping runs still count until their in-flight requests are done.
+    await Promise.all([again.body.id, b.body.id].map((id: string) => c.runs.finished(id)));
 
     const bad: Array<[unknown, number, string, string?]> = [
       [{ service: 'shop', scenario: { target: secondary.url } }, 400, 'ST_ERR_SCENARIO_INVALID'],
@@ -166,6 +168,8 @@ describe('controller load runs (HTTP)', () => {
       [{ service: 'shop', rate: 5, bogus: 1 }, 400, 'ST_ERR_CONTROL_RUN_INVALID'],
       [{ service: 'shop', scenario: scenario(secondary.url, { load: { executor: 'constant-rate', rate: 50_000 } }) }, 409, 'ST_ERR_GENERATOR_RATE_CAP'],
       [{ service: 'shop', scenario: scenario(secondary.url, { duration: '2h' }) }, 400, 'ST_ERR_CONTROL_RUN_INVALID'],
+      [{ service: 'shop', scenario: scenario(secondary.url, { source: { kind: 'model', file: '/etc/passwd' } }) }, 400, 'ST_ERR_CONTROL_RUN_INVALID'],
+      [{ service: 'shop', scenario: scenario(secondary.url, { http: { ca: '/etc/shadow' } }) }, 400, 'ST_ERR_CONTROL_RUN_INVALID'],
     ];
     for (const [body, status, code] of bad) {
       const r = await call('POST', `${api}/runs/start`, body);

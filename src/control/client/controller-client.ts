@@ -99,5 +99,6 @@ export class ControllerClient {
       if (signal.aborted) return;
       throw this.unreachable(cause);
     }
+    if (!signal.aborted) throw new ShadowtwinError('ST_ERR_SOURCE_UNREACHABLE', `the controller at ${this.base} closed the event stream (stopped or restarted?); run the command again to resume`);
   }
 }

@@ -177,7 +177,12 @@ export class RunManager {
   /** The scenario document (and inputs) a request stands for. */
   private scenarioFor(req: RunStartRequest): { doc: unknown; inputs: RunInputs; service: string; source: RunInfo['source']; baseRate?: number } {
     if ('scenario' in req) {
-      const target = (req.scenario as { target?: unknown } | null)?.target;
+      const doc = req.scenario as { target?: unknown; source?: { file?: unknown }; http?: { ca?: unknown } } | null;
+      // A run asked for over the API never reads the controller's disk: the files would be the controller's, and their errors would show them.
+      if (doc?.source?.file !== undefined || doc?.http?.ca !== undefined) {
+        throw new ShadowtwinError('ST_ERR_CONTROL_RUN_INVALID', `the scenario names a file (${doc.source?.file !== undefined ? 'source.file' : 'http.ca'}); runs started through the controller read no files: use a fixed source, or a synthesized run ({ service, rate })`);
+      }
+      const target = doc?.target;
       let service = req.service;
       if (!service) { try { service = new URL(String(target)).host; } catch { service = 'unnamed'; } }
       return { doc: req.scenario, inputs: {}, service, source: 'scenario' };
