@@ -260,10 +260,17 @@ export class RunManager {
     return { ...e.info };
   }
 
-  /** Stops every run and waits for them (the controller is stopping). */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every run and waits for them (the controller is stopping), at most
+   * `graceMs`: a hung secondary's in-flight requests must not hold the
+   * controller's shutdown for the whole HTTP timeout.
+   */
+  async stopAll(graceMs = 5_000): Promise<void> {
     for (const e of this.runs.values()) if (e.info.status === 'running') this.stop(e.info.id);
-    await Promise.all([...this.runs.values()].map((e) => e.done));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); });
+    await Promise.race([Promise.all([...this.runs.values()].map((e) => e.done)), grace]);
+    clearTimeout(timer);
   }
 
   private entry(id: string): RunEntry {
