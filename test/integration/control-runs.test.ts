@@ -250,4 +250,16 @@ describe('controller load runs (HTTP)', () => {
     expect(runs.report(info.id).meta.runId).toBe(info.id);
     expect(events.map((e) => e.kind)).toEqual(['run-started', 'run-finished']);
   }, 20_000);
+
+  it('stopping the controller does not wait out a hung secondary\'s requests (the test\'s timeout is below the run\'s HTTP timeout)', async () => {
+    let arrived = 0;
+    const hung = await startServer(() => { arrived++; });
+    cleanup.push(() => hung.close());
+    const { c, api } = await setup();
+    const r = await call('POST', `${api}/runs/start`, { service: 'shop', scenario: { target: hung.url, duration: '60s', load: { executor: 'constant-rate', rate: 20 }, source: { path: '/hang' }, http: { timeout: '60s' } } });
+    expect(r.status).toBe(201);
+    await waitUntil(() => arrived >= 3, 'requests outstanding at the hung secondary');
+    await c.stop();
+    expect(c.runs.get(r.body.id).status).toBe('stopping');
+  }, 20_000);
 });
