@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, (p: Command) => Promise<void>> = {
   capacity: async (p) => (await import('./scale-command.js')).registerScaleCommands(p),
   cost: async (p) => (await import('./cost-command.js')).registerCostCommand(p),
   controller: async (p) => (await import('./controller-command.js')).registerControllerCommand(p),
+  ctl: async (p) => (await import('./ctl-command.js')).registerCtlCommand(p),
 };
 
 /** Every environment variable shadowtwin reads (a test checks the code reads no other). */
@@ -34,7 +35,8 @@ Environment (flags win over these; docs/sidecar.md):
   SHADOWTWIN_PROMETHEUS_TOKEN  bearer token for --prometheus
   SHADOWTWIN_METRICS_TOKEN     required for generate --metrics and scale --metrics-listen off loopback
   SHADOWTWIN_K8S_TOKEN         bearer token for scale --k8s-server
-  SHADOWTWIN_CONTROLLER_TOKEN  controller: the bearer token (like --token)
+  SHADOWTWIN_CONTROLLER_TOKEN  controller and ctl: the bearer token (like --token)
+  SHADOWTWIN_CONTROLLER_URL    ctl: the controller's HTTP address (like --controller)
 `;
 
 /** The program with the commands `wanted` needs (all of them when it names none). */

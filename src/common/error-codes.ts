@@ -181,11 +181,11 @@ export const ERROR_CODES = {
     summary: 'The inputs hold no usable records (an empty file, or every line skipped); the message says what was skipped; check the path and --format.',
   },
   ST_ERR_SCENARIO_INVALID: {
-    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT,
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
     summary: 'The scenario has problems; every one is listed with its path and the fix.',
   },
   ST_ERR_GENERATOR_RATE_CAP: {
-    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION,
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
     summary: 'The requested rate exceeds the hard cap (maxRate, default 10000 req/s); raise it explicitly with --max-rate if you mean it.',
   },
   ST_ERR_REPORT_MERGE: {
@@ -227,6 +227,18 @@ export const ERROR_CODES = {
   ST_ERR_CONTROL_PROPOSAL_NOT_PENDING: {
     exitCode: EXIT.USAGE, grpcStatus: GRPC.FAILED_PRECONDITION, httpStatus: 409,
     summary: 'The proposal is not waiting for approval (already applied, rejected, superseded by a newer one, or its target runs in auto mode); only the newest pending proposal of an approve-mode target can be approved or rejected.',
+  },
+  ST_ERR_CONTROL_RUN_INVALID: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.INVALID_ARGUMENT, httpStatus: 400,
+    summary: 'A load run request cannot be started or changed as given (no scenario, rate or forecast multiple; no target for the service; no live traffic or forecast to synthesize from; a factor that is not a positive number); the message says what to give.',
+  },
+  ST_ERR_CONTROL_RUN_NOT_FOUND: {
+    exitCode: EXIT.USAGE, grpcStatus: GRPC.NOT_FOUND, httpStatus: 404,
+    summary: 'No load run (or no report yet) with that id; GET /api/v1/runs (shadowtwin ctl runs) lists them.',
+  },
+  ST_ERR_CONTROL_RUNS_LIMIT: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 429,
+    summary: 'The controller already drives as many load runs as runs.maxConcurrent allows (default 2); stop one or wait for it to finish, or raise the limit.',
   },
   ST_ERR_INTERNAL: {
     exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,

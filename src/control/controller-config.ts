@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { boundedDuration, isLoopback, requestRateQuery, loadConfig, parseHostPort, ShadowtwinError, validateConfig, type ConfigIssue, type PlainObject } from '../common/index.js';
+import { boundedDuration, httpOrigin, isLoopback, requestRateQuery, loadConfig, parseHostPort, ShadowtwinError, validateConfig, type ConfigIssue, type PlainObject } from '../common/index.js';
 import { scalingChecks, scalingTargetSchema } from './scaling/scaling-config.js';
 
 const listen = z.string().refine((v) => parseHostPort(v) !== undefined, { message: 'must be HOST:PORT, e.g. 127.0.0.1:7070' });
@@ -10,6 +10,10 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be 1-2
 export const serviceConfigSchema = z.strictObject({
   name,
   scaling: z.array(scalingTargetSchema).max(100).prefault([]),
+  /** Where load runs synthesized for this service go (docs/controller.md, "Load runs"); never a primary. */
+  secondary: httpOrigin.optional(),
+  /** The service's primary hosts: load runs never target them (with SHADOWTWIN_PRIMARY). */
+  primary: z.array(httpOrigin).max(100).prefault([]),
 });
 
 export const controllerConfigSchema = z.strictObject({
@@ -57,6 +61,8 @@ export const controllerConfigSchema = z.strictObject({
     }).optional(),
   }).prefault({}),
   services: z.array(serviceConfigSchema).max(1_000).prefault([]),
+  /** Load runs the controller drives (docs/controller.md, "Load runs"). */
+  runs: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64).prefault(2), maxDuration: boundedDuration(1_000, 86_400_000).prefault('1h') }).prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).prefault('info'),
 });
 

@@ -13,6 +13,7 @@ import { GroupCommitter } from './ingest/group-commit.js';
 import { ServiceForecasts } from './loops/service-forecasts.js';
 import { createScalingService, ScalingHost } from './scaling/index.js';
 import { ControllerStore, DEFAULT_RETENTION, type AppendedWindows, type EventInput } from './store/index.js';
+import { controllerRunHost, createLoadService, RunManager } from './runs/index.js';
 
 export interface ControllerOptions {
   config: ControllerConfig;
@@ -47,6 +48,8 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
   readonly metrics: ControllerMetrics;
   readonly forecasts: ServiceForecasts;
   readonly scaling: ScalingHost;
+  /** Load runs (docs/controller.md, "Load runs"). */
+  readonly runs: RunManager;
   readonly startedAt: number;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -81,6 +84,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
       seed: (service) => this.seeds.get(service),
     }, this.log);
     this.scaling = new ScalingHost({ services: o.config.services, store, forecastOf: (s) => this.forecasts.forecast(s), currentRate: (s) => this.fleet.currentRate(s, this.now()), level: o.config.forecast.level, record: (e) => this.record(e), log: this.log, now: this.now });
+    this.runs = new RunManager(controllerRunHost(this, this.log));
     this.metrics.storeHealthy.set(1);
   }
 
@@ -156,7 +160,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
     this.grpc = await startGrpcServer({
       listen: this.config.grpc, setting: '--grpc', token, tokenHint: '--token-file FILE (or --token)',
       tls: this.config.tls ? { certFile: this.config.tls.cert, keyFile: this.config.tls.key } : undefined,
-      services: [this.telemetry, createScalingService({ scaling: this.scaling, events: this.events, backfill: (after, limit) => this.store.eventsSince(after, limit), token })],
+      services: [this.telemetry, createScalingService({ scaling: this.scaling, events: this.events, backfill: (after, limit) => this.store.eventsSince(after, limit), token }), createLoadService(this.runs, token)],
     });
     this.http = await startEndpoint({
       name: 'controller', setting: '--http', listen: this.config.http, token, tokenHint: '--token-file FILE (or --token)',
@@ -282,6 +286,7 @@ export class Controller extends EventEmitter<ControllerEmitterEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
+      await this.runs.stopAll();
       await this.scaling.stop();
       await this.grpc?.close();
       await this.http?.close();

@@ -8,3 +8,5 @@ export { Controller, type ControllerOptions, type ControllerAddresses } from './
 export { controllerConfigSchema, loadControllerConfig, parseControllerConfig, readTokenFile, type ControllerConfig } from './controller-config.js';
 export { CONTROLLER_METRIC, createControllerMetrics, type ControllerMetrics } from './controller-metrics.js';
 export { ScalingHost, TargetLoop, ScaleRecords, scalingTargetSchema, forecastConfidence, planningForecast, type ScalingTargetConfig, type ScalingSummary, type ListedRecord } from './scaling/index.js';
+export { RunManager, parseRunStart, type RunInfo, type RunStartRequest } from './runs/index.js';
+export { ControllerClient, statusLines, runsLines, eventLine, proposalLines } from './client/index.js';

@@ -40,6 +40,8 @@ export function loadScenario(file: string | undefined, overrides: PlainObject = 
 
 export interface PreparedRun {
   run: LoadRun;
+  /** The run's id: its windows' source.runId and its report's meta.runId. */
+  runId: string;
   scenario: Scenario;
   /** Lines skipped while reading a capture (replay/capture-mix sources). */
   skipped?: SkipReport;
@@ -155,6 +157,7 @@ export async function prepareRun(scenario: Scenario, opts: PrepareOptions = {}):
   const thresholds: Threshold[] = scenario.thresholds.map((t) => (typeof t === 'string' ? { expr: t } : t));
   return {
     run,
+    runId,
     scenario,
     skipped,
     async execute() {

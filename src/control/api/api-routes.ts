@@ -4,6 +4,7 @@ import { serveEventStream } from '../events/index.js';
 import type { Controller } from '../controller.js';
 import { scalingRoutes } from '../scaling/index.js';
 import { stateDocument } from './state-document.js';
+import { runRoutes } from '../runs/index.js';
 
 function query(req: IncomingMessage): URLSearchParams {
   return new URL(req.url ?? '/', 'http://x').searchParams;
@@ -98,5 +99,6 @@ export function controllerApiRoutes(c: Controller): Record<string, EndpointHandl
       });
       return undefined;
     },
+    ...runRoutes(c.runs),
   };
 }

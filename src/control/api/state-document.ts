@@ -32,5 +32,5 @@ export function stateDocument(c: Controller, o: { events?: number } = {}): { kin
     };
   });
   const events = c.events.since(Math.max(0, c.events.latestId - (o.events ?? 50)), o.events ?? 50).events;
-  return { kind: 'shadowtwin.controller-state', version: 1, at: now, services, runs: [], events };
+  return { kind: 'shadowtwin.controller-state', version: 1, at: now, services, runs: c.runs.list().slice(0, 20), events };
 }

@@ -24,7 +24,7 @@ export const protobufPackage = "shadowtwin.v1";
 
 export const protobufFileName = "shadowtwin/v1/load.proto";
 
-/** Load runs the controller drives (declared; implemented with the controller). */
+/** Load runs the controller drives (src/control/runs; docs/controller.md, "Load runs"). */
 
 export enum RunState {
   RUN_STATE_UNSPECIFIED = 0,
@@ -596,7 +596,7 @@ export const LoadServiceService = {
     responseSerialize: (value: Run): Buffer => Buffer.from(Run.encode(value).finish()),
     responseDeserialize: (value: Buffer): Run => Run.decode(value),
   },
-  /** The run's windows as they close (role generator). */
+  /** The run's windows as they close (role generator); ends when the run does. */
   watch: {
     path: "/shadowtwin.v1.LoadService/Watch" as const,
     requestStream: false as const,
@@ -623,7 +623,7 @@ export interface LoadServiceServer extends UntypedServiceImplementation {
   /** Changes a running run's intensity (takes effect within 1 s). */
   adjust: handleUnaryCall<AdjustRunRequest, Run>;
   stop: handleUnaryCall<StopRunRequest, Run>;
-  /** The run's windows as they close (role generator). */
+  /** The run's windows as they close (role generator); ends when the run does. */
   watch: handleServerStreamingCall<WatchRunRequest, WindowDocument>;
   /** The run report (kind "shadowtwin.run-report"). */
   getReport: handleUnaryCall<GetReportRequest, Document>;
@@ -667,7 +667,7 @@ export interface LoadServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Run) => void,
   ): ClientUnaryCall;
-  /** The run's windows as they close (role generator). */
+  /** The run's windows as they close (role generator); ends when the run does. */
   watch(request: WatchRunRequest, options?: Partial<CallOptions>): ClientReadableStream<WindowDocument>;
   watch(
     request: WatchRunRequest,
