@@ -240,6 +240,10 @@ export const ERROR_CODES = {
     exitCode: EXIT.RUNTIME, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 429,
     summary: 'The controller already drives as many load runs as runs.maxConcurrent allows (default 2); stop one or wait for it to finish, or raise the limit.',
   },
+  ST_ERR_CONTROL_TOO_MANY_STREAMS: {
+    exitCode: EXIT.RUNTIME, grpcStatus: GRPC.RESOURCE_EXHAUSTED, httpStatus: 429,
+    summary: 'The controller already serves as many event streams as it allows (500); close one (a dashboard tab, ctl events --follow) and retry.',
+  },
   ST_ERR_INTERNAL: {
     exitCode: EXIT.INTERNAL, grpcStatus: GRPC.INTERNAL, httpStatus: 500,
     summary: 'An unexpected internal error; please report it with the log line.',

@@ -108,11 +108,11 @@ describe('the controller runs the loop live (issue 16 acceptance)', () => {
     expect(s1.rate.forecast.level).toBe(0.8);
 
     // A proposal validated against the secondary and applied through the membership actuator.
-    await waitUntil(async () => (await get('/api/v1/events?after=0&limit=1000&kind=decision')).events.some((e: any) => /applied/.test(JSON.stringify(e.payload))), 'an applied decision', 120_000);
+    await waitUntil(async () => (await get('/api/v1/events?after=0&limit=1000&kind=decision')).events.some((e: any) => /applied/.test(JSON.stringify(e.data))), 'an applied decision', 120_000);
     const validations = (await get('/api/v1/events?after=0&limit=1000&kind=validation')).events;
     expect(validations.length).toBeGreaterThan(0);
     // The validation run's synthetic load reached the secondary (the workers served more than the mirrored share alone).
-    expect(JSON.stringify(validations[0].payload)).toMatch(/"requests":[1-9]/);
+    expect(JSON.stringify(validations[0].data)).toMatch(/"requests":[1-9]/);
     const membership = await request(`${secondary.addresses.admin}/membership`).then((r) => r.body.json() as Promise<{ primary: string[] }>);
     expect(membership.primary.length).toBeGreaterThan(1);
 
@@ -124,7 +124,7 @@ describe('the controller runs the loop live (issue 16 acceptance)', () => {
     await waitUntil(async () => (await get('/api/v1/events?after=0&limit=1000&kind=drift')).events.length > 0, 'a drift event', 120_000);
     const drift = (await get('/api/v1/events?after=0&limit=1000&kind=drift')).events[0];
     expect(drift.service).toBe('shop');
-    expect(drift.payload.interval?.drift || drift.payload.mix?.drift).toBe(true);
+    expect(drift.data.interval?.drift || drift.data.mix?.drift).toBe(true);
     await sale.stop();
 
     // The rate the controller counted is what the sidecars forwarded (stop, let the last windows arrive, compare).

@@ -120,11 +120,11 @@ describe('controller load runs (HTTP)', () => {
     expect(c.store.rateSeries('shop', { from: 0, to: Date.now() + 1 }).points.every((p) => p.rate === 0)).toBe(true);
 
     // Events: started, adjusted, finished with the summary.
-    const events = (await call('GET', `${api}/events?after=0&limit=1000`)).body.events as Array<{ kind: string; service?: string; payload: any }>;
-    const mine = events.filter((e) => e.payload?.runId === id);
+    const events = (await call('GET', `${api}/events?after=0&limit=1000`)).body.events as Array<{ kind: string; service?: string; data: any }>;
+    const mine = events.filter((e) => e.data?.runId === id);
     expect(mine.map((e) => e.kind)).toEqual(['run-started', 'run-adjusted', 'run-finished']);
-    expect(mine[1]!.payload).toMatchObject({ from: 1, factor: 2 });
-    expect(mine[2]!.payload).toMatchObject({ status: 'finished', summary: { requests: secondary.arrivals.length } });
+    expect(mine[1]!.data).toMatchObject({ from: 1, factor: 2 });
+    expect(mine[2]!.data).toMatchObject({ status: 'finished', summary: { requests: secondary.arrivals.length } });
     // Stopping or adjusting a finished run says so.
     expect((await call('POST', `${api}/runs/adjust?id=${id}&factor=3`)).body.error.code).toBe('ST_ERR_CONTROL_RUN_INVALID');
   }, 40_000);

@@ -84,4 +84,19 @@ describe('server-sent event stream', () => {
     junk.close();
     ahead.close();
   });
+
+  it('refuses streams beyond its limit with 429, and takes one again when a stream closes', async () => {
+    const log = new EventLog();
+    ep = await startEndpoint({ name: 'test', setting: '--http', listen: '127.0.0.1:0', tokenHint: '--token', routes: { 'GET /events': (req, res) => { serveEventStream(req, res, log, { maxStreams: 2 }); return undefined; } } });
+    const a = await follow(`${ep.url}/events`);
+    const b = await follow(`${ep.url}/events`);
+    const third = await request(`${ep.url}/events`);
+    expect(third.statusCode).toBe(429);
+    expect(((await third.body.json()) as { error: { code: string } }).error.code).toBe('ST_ERR_CONTROL_TOO_MANY_STREAMS');
+    a.close();
+    await waitUntil(() => log.subscribers === 1, 'one stream closed');
+    const c = await follow(`${ep.url}/events`);
+    b.close();
+    c.close();
+  });
 });

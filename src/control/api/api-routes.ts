@@ -88,7 +88,9 @@ export function controllerApiRoutes(c: Controller): Record<string, EndpointHandl
       const after = int(req, 'after', Math.max(0, c.events.latestId - 100), 0, Number.MAX_SAFE_INTEGER);
       const limit = int(req, 'limit', 100, 1, 10_000);
       const filter = { ...(q.get('service') ? { service: q.get('service')! } : {}), ...(q.get('kind') ? { kind: q.get('kind')! } : {}) };
-      return { body: { events: c.store.eventsSince(after, limit, filter), latestId: c.events.latestId } };
+      // The same shape as the event stream and /state: { id, at, kind, service?, data }.
+      const events = c.store.eventsSince(after, limit, filter).map((e) => ({ id: e.id, at: e.at, kind: e.kind, ...(e.service ? { service: e.service } : {}), data: e.payload ?? {} }));
+      return { body: { events, latestId: c.events.latestId } };
     },
     'GET /api/v1/events/stream': (req, res) => {
       const q = query(req);

@@ -10,7 +10,12 @@ export interface SseOptions {
   /** A slow client whose socket buffer exceeds this is cut (default 1 MiB): it reconnects and backfills. */
   maxBufferedBytes?: number;
   filter?(e: ControllerEvent): boolean;
+  /** Streams served at once (default 500); more are refused with 429 rather than held. */
+  maxStreams?: number;
 }
+
+/** Streams open per event log (one per controller). */
+const openStreams = new WeakMap<EventLog, number>();
 
 /** One event in the text/event-stream framing (id lets the browser resume with Last-Event-ID). */
 export function sseFrame(e: ControllerEvent): string {
@@ -32,6 +37,9 @@ export function serveEventStream(req: IncomingMessage, res: ServerResponse, log:
   const raw = (Array.isArray(header) ? header[0] : header) ?? query;
   const after = raw !== undefined && raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : log.latestId;
   const from = Math.min(after, log.latestId);
+  const streams = openStreams.get(log) ?? 0;
+  if (streams >= (o.maxStreams ?? 500)) throw new ShadowtwinError('ST_ERR_CONTROL_TOO_MANY_STREAMS', `${streams} event streams are open; close one (a dashboard tab, ctl events --follow) and retry`);
+  openStreams.set(log, streams + 1);
   const maxBuffered = o.maxBufferedBytes ?? 1 << 20;
   const keep = o.filter ?? (() => true);
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -55,6 +63,7 @@ export function serveEventStream(req: IncomingMessage, res: ServerResponse, log:
   function close(): void {
     if (closed) return;
     closed = true;
+    openStreams.set(log, (openStreams.get(log) ?? 1) - 1);
     clearInterval(beat);
     unsubscribe();
     res.end();
