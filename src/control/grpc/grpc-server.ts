@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { logVerbosity, Server, ServerCredentials, setLogVerbosity, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { checkEndpointAddress, formatHostPort, ShadowtwinError } from '../../common/index.js';
 
 export interface GrpcServerOptions {
@@ -27,6 +27,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
   const listen = o.listen ?? '127.0.0.1:0';
   const setting = o.setting ?? '--grpc';
   const hp = checkEndpointAddress({ setting, listen, token: o.token, tokenHint: o.tokenHint ?? '--token or --token-file' });
+  // grpc-js prints its own raw lines ("E No address added out of total 1 resolved") next to our error: ours say it with the fix.
+  if (process.env.GRPC_VERBOSITY === undefined) setLogVerbosity(logVerbosity.NONE);
   const server = new Server({
     'grpc.max_receive_message_length': o.maxMessageBytes ?? 4 * 1024 * 1024,
     'grpc.max_send_message_length': 16 * 1024 * 1024,
@@ -42,7 +44,9 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
   }
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(formatHostPort(hp), creds, (err, bound) => {
-      if (err) reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `${setting} ${listen}: cannot listen (${err.message}); choose a free port on a local address`, { cause: err }));
+      if (err && o.tls && /PEM|certificate|private key|SSL|X509/i.test(err.message)) {
+        reject(new ShadowtwinError('ST_ERR_CONFIG_INVALID', `the TLS certificate (--tls-cert ${o.tls.certFile}) or key (--tls-key ${o.tls.keyFile}) is not usable: ${err.message}; give PEM files of a certificate chain and its private key`, { cause: err }));
+      } else if (err) reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED', `${setting} ${listen}: cannot listen (${err.message}); choose a free port on a local address`, { cause: err }));
       else resolve(bound);
     });
   });
