@@ -1,5 +1,5 @@
 // A TelemetryService receiver in its own process, for tests that SIGKILL it:
-// argv listen address, commit file, commit delay in ms; token in
+// argv listen address, commit file, commit delay in ms (long enough that batches queue up); token in
 // SHADOWTWIN_TEST_TOKEN. Each commit waits the delay (so batches are in
 // flight when the process dies), then appends one line per window to the
 // file and fsyncs before the ack. Prints {"address"} as one JSON line.

@@ -11,7 +11,7 @@ import { makeWindow } from '../helpers/windows.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/telemetry-receiver-child.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/src/control/index.js', import.meta.url));
-const TOKEN = 'kill-test-token';
+const TOKEN = 'kill-test-token-0123456789';
 const children: ChildProcess[] = [];
 let tmp: string | undefined;
 let exporter: TelemetryExporter | undefined;
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 /** Starts the receiver child; resolves with its address once it listens. */
 async function startChild(listen: string, file: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [CHILD, listen, file, '20'], { env: { ...process.env, SHADOWTWIN_TEST_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CHILD, listen, file, '60'], { env: { ...process.env, SHADOWTWIN_TEST_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
