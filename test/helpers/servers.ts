@@ -29,6 +29,11 @@ export async function deadUrl(): Promise<string> {
   return s.url;
 }
 
+/** A loopback port free right now (for a process that must listen on a known port, e.g. across its restart). */
+export async function freePort(): Promise<number> {
+  return Number(new URL(await deadUrl()).port);
+}
+
 /** Starts a sidecar on port 0 (data and admin) with the given config. */
 export async function startSidecar(input: Partial<SidecarConfigInput> & { primary: string[] }, options?: SidecarOptions): Promise<Sidecar> {
   // No warm-up unless a test asks for it: ~0.4 s per sidecar adds up over the suite (proxy-warm-up.test.ts covers it).

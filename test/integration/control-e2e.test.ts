@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -11,7 +10,7 @@ import { TrafficDriver } from '../../src/demo/traffic-driver.js';
 import { startWorkerPool } from '../../src/demo/worker-pool.js';
 import type { Sidecar } from '../../src/proxy/index.js';
 import { runCli, waitForText, type CliRun } from '../helpers/cli.js';
-import { startSidecar } from '../helpers/servers.js';
+import { freePort, startSidecar } from '../helpers/servers.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /**
@@ -26,13 +25,6 @@ import { waitUntil } from '../helpers/wait.js';
  */
 const TOKEN = 'e2e-controller-token-0123456789';
 
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('the controller runs the loop live (issue 16 acceptance)', () => {
   const cleanup: Array<() => Promise<unknown> | unknown> = [];

@@ -8,18 +8,11 @@ import { Controller, parseControllerConfig, startSidecarTelemetry, type Telemetr
 import { createShopService } from '../../src/demo/shop-service.js';
 import { listenOn } from '../../src/demo/sample-upstream.js';
 import type { Sidecar } from '../../src/proxy/index.js';
-import { startSidecar } from '../helpers/servers.js';
+import { freePort, startSidecar } from '../helpers/servers.js';
 import { metricSum, waitUntil } from '../helpers/wait.js';
 
 const TOKEN = 'sidecar-telemetry-token-0123456';
 
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('sidecars stream their windows to the controller', () => {
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
