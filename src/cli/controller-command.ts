@@ -3,6 +3,7 @@ import { createLogger } from '../common/index.js';
 import { Controller, loadControllerConfig, readTokenFile, type ControllerConfig } from '../control/index.js';
 import { withFlagNames } from './flag-check.js';
 import { runCommand } from './run-command.js';
+import { untilStopSignal } from './until-stop-signal.js';
 
 interface ControllerFlags {
   config?: string; grpc?: string; http?: string; data?: string; token?: string; tokenFile?: string;
@@ -44,16 +45,6 @@ export function registerControllerCommand(program: Command): void {
       const log = createLogger(config.logLevel);
       const c = await Controller.start({ config, logger: log });
       process.stderr.write(`shadowtwin controller: grpc ${c.addresses.grpc}  http ${c.addresses.http}  data ${c.store.file}${config.token ? '  (token required)' : ''}\n`);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const onSignal = (sig: NodeJS.Signals): void => {
-          if (stopping) process.exit(130);
-          stopping = true;
-          log.info({ signal: sig }, 'stopping the controller');
-          void c.stop().then(resolve);
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await untilStopSignal(log, 'the controller', () => c.stop());
     }));
 }

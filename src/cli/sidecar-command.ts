@@ -3,6 +3,7 @@ import { createLogger, loadSidecarConfig, type PlainObject, type SidecarConfig }
 import { createSidecar, type Sidecar } from '../proxy/index.js';
 import { FlagCheck, withFlagNames } from './flag-check.js';
 import { list, runCommand } from './run-command.js';
+import { untilStopSignal } from './until-stop-signal.js';
 
 export interface SidecarFlags {
   config?: string;
@@ -58,21 +59,8 @@ export async function runSidecarUntilSignal(config: SidecarConfig, onStarted?: (
     : undefined;
   await sidecar.start();
   onStarted?.(sidecar);
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (stopping) {
-        log.warn({ signal: sig }, 'second signal: exiting without finishing the drain');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal: sig }, 'stopping: draining in-flight requests');
-      // The sidecar's last windows go to the controller before the exporter closes (at most 5 s).
-      void sidecar.stop().then(() => telemetry?.close(5_000)).then(resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  // The sidecar's last windows go to the controller before the exporter closes (at most 5 s).
+  await untilStopSignal(log, 'the drain', () => sidecar.stop().then(() => telemetry?.close(5_000)));
 }
 
 export function registerSidecarCommand(program: Command): void {

@@ -31,14 +31,41 @@ export interface HttpEndpoint { url: string; server: Server; close(): Promise<vo
 
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
 
-function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
+/** Sends a whole answer with its length, never cached. */
+export function sendAnswer(res: ServerResponse, status: number, body: string, type = 'application/json', headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }
 
 /** Sends an error body from the registry: `{"error":{"code","message"}}` with the code's HTTP status. */
 export function sendErrorAnswer(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  send(res, status, errorBody(code, message), 'application/json', { 'x-shadowtwin-error': code });
+  sendAnswer(res, status, errorBody(code, message), 'application/json', { 'x-shadowtwin-error': code });
+}
+
+/** A request body over the reader's limit (it was drained, not buffered). */
+export class BodyTooLargeError extends Error {}
+
+/**
+ * Reads a small request body. An oversized one is drained (not buffered)
+ * and then refused with BodyTooLargeError, so the client reads the 413
+ * instead of a connection reset; past 1024 × the limit the connection is cut.
+ */
+export function readSmallBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        chunks.length = 0;
+        if (size > 1024 * max) req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => (size > max ? reject(new BodyTooLargeError(`the request body is over ${max} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
 }
 
 /** Whether the request carries the bearer token (constant-time compare); always true without a token. */
@@ -93,7 +120,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<HttpEndpoint> {
     const a = await handler(req, res);
     if (a === undefined) return;
     const text = typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
-    send(res, a.status ?? 200, text, a.type ?? 'application/json', a.headers);
+    sendAnswer(res, a.status ?? 200, text, a.type ?? 'application/json', a.headers);
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new ShadowtwinError('ST_ERR_LISTEN_FAILED',

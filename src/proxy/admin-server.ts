@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { bearerAllowed, httpOrigin, sendErrorAnswer as sendError, ShadowtwinError } from '../common/index.js';
+import { bearerAllowed, BodyTooLargeError, httpOrigin, readSmallBody, sendAnswer as send, sendErrorAnswer as sendError, ShadowtwinError } from '../common/index.js';
 
 export interface AdminRoutes {
   registry: Registry;
@@ -13,36 +13,6 @@ export interface AdminRoutes {
 }
 
 const MAX_ADMIN_BODY = 64 * 1024;
-
-function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-  res.end(body);
-}
-
-class BodyTooLarge extends Error {}
-
-/**
- * Reads a small body. An oversized one is drained (not buffered) and then
- * refused, so the client reads the 413 instead of a connection reset; past
- * 64 MiB the connection is cut.
- */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_ADMIN_BODY) {
-        chunks.length = 0;
-        if (size > 1024 * MAX_ADMIN_BODY) req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => (size > MAX_ADMIN_BODY ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
-}
 
 /**
  * The same rules as --primary on the command line (http(s), no path, query
@@ -117,9 +87,9 @@ export function createAdminServer(routes: AdminRoutes, token: string | undefined
     } else if (method === 'PUT' && path === '/membership') {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(await readBody(req));
+        parsed = JSON.parse(await readSmallBody(req, MAX_ADMIN_BODY));
       } catch (err) {
-        if (err instanceof BodyTooLarge) {
+        if (err instanceof BodyTooLargeError) {
           res.setHeader('connection', 'close');
           sendError(res, 413, 'ST_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes; send only the list of primary URLs`);
           return;

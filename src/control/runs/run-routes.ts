@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ShadowtwinError, type EndpointHandler } from '../../common/index.js';
+import { BodyTooLargeError, readSmallBody, ShadowtwinError, type EndpointHandler } from '../../common/index.js';
 import type { RunManager } from './run-manager.js';
 import { parseRunStart } from './run-request.js';
 
@@ -16,14 +16,13 @@ function query(req: IncomingMessage, key: string): string {
 export async function readJsonBody(req: IncomingMessage, max = MAX_RUN_BODY_BYTES): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) { req.resume(); throw new ShadowtwinError('ST_ERR_ADMIN_BODY_TOO_LARGE', `the request body is ${declared} bytes, over the ${max}-byte limit for a run request`); }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > max) { req.resume(); throw new ShadowtwinError('ST_ERR_ADMIN_BODY_TOO_LARGE', `the request body is over the ${max}-byte limit for a run request`); }
-    chunks.push(c as Buffer);
+  let text: string;
+  try {
+    text = await readSmallBody(req, max);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new ShadowtwinError('ST_ERR_ADMIN_BODY_TOO_LARGE', `the request body is over the ${max}-byte limit for a run request`);
+    throw err;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw new ShadowtwinError('ST_ERR_CONTROL_RUN_INVALID', 'the request has no body; send JSON such as {"service":"shop","rate":50}');
   try {
     return JSON.parse(text);
