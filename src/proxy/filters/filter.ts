@@ -8,8 +8,10 @@ import type { Exchange } from '../exchange.js';
  *
  * - `onRequest`: the request is about to be forwarded (forwarded headers
  *   built, nothing sent yet). Return true to see the request body.
- * - `onRequestBody`: a chunk of the body on its way to the primary (only for
- *   a filter whose `onRequest` returned true); `null` once it has all gone.
+ * - `onRequestBody`: a chunk of the body on its way to the primary; `null`
+ *   once it has all gone. It runs for every filter with the hook whenever
+ *   any filter asked for the body, so each one returns at once unless its
+ *   own slot says it asked (`ex.mirrorBody`, `ex.captureBody`).
  * - `onResponse`: the primary's response head arrived (status set).
  * - `onFinish`: the exchange ended, however it ended (status, error and
  *   timing are final); every exchange gets exactly one call.
